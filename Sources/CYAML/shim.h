@@ -1,0 +1,4 @@
+#ifndef INFERENCE_OPERATOR_CYAML_SHIM_H
+#define INFERENCE_OPERATOR_CYAML_SHIM_H
+#include <yaml.h>
+#endif

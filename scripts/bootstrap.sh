@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the build, the tests and the demo need on a fresh Debian 12
+# machine; does nothing for parts already present. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(libcurl4-openssl-dev libyaml-dev pkg-config python3-venv openssl prometheus)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "bootstrap: installing ${missing[*]}"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts the packaged Prometheus as a system service; tests run their own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+    systemctl stop prometheus || true
+fi
+
+# Python tools used by tests (model building, schema validation): one venv.
+PY_REQUIREMENTS=scripts/requirements.txt
+if [ -s "$PY_REQUIREMENTS" ]; then
+    stamp=.venv/.requirements.sha
+    want=$(sha256sum "$PY_REQUIREMENTS" | cut -d' ' -f1)
+    if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "bootstrap: preparing .venv"
+        python3 -m venv .venv
+        .venv/bin/pip install -q --disable-pip-version-check -r "$PY_REQUIREMENTS"
+        echo "$want" > "$stamp"
+    fi
+fi
