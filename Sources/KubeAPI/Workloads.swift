@@ -1,0 +1,182 @@
+import JSONValue
+
+/// `apps/v1 Deployment`: the fields the operator reads and renders.
+/// The pod spec stays a JSON document: the operator renders it whole.
+public struct Deployment: KubeResource, Hashable {
+    public static let resourceType = ResourceType.deployments
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: Spec?
+    public var status: Status?
+
+    public init(metadata: ObjectMeta, spec: Spec? = nil, status: Status? = nil) {
+        self.metadata = metadata
+        self.spec = spec
+        self.status = status
+    }
+
+    public struct Spec: Codable, Sendable, Hashable {
+        public var replicas: Int32?
+        public var selector: LabelSelector?
+        public var template: PodTemplateSpec?
+
+        public init(replicas: Int32? = nil, selector: LabelSelector? = nil, template: PodTemplateSpec? = nil) {
+            self.replicas = replicas
+            self.selector = selector
+            self.template = template
+        }
+    }
+
+    public struct Status: Codable, Sendable, Hashable {
+        public var observedGeneration: Int64?
+        public var replicas: Int32?
+        public var updatedReplicas: Int32?
+        public var readyReplicas: Int32?
+        public var availableReplicas: Int32?
+        public var unavailableReplicas: Int32?
+
+        public init(observedGeneration: Int64? = nil, replicas: Int32? = nil, updatedReplicas: Int32? = nil,
+                    readyReplicas: Int32? = nil, availableReplicas: Int32? = nil) {
+            self.observedGeneration = observedGeneration
+            self.replicas = replicas
+            self.updatedReplicas = updatedReplicas
+            self.readyReplicas = readyReplicas
+            self.availableReplicas = availableReplicas
+        }
+    }
+}
+
+public struct PodTemplateSpec: Codable, Sendable, Hashable {
+    public var metadata: ObjectMeta?
+    public var spec: JSON?
+
+    public init(metadata: ObjectMeta? = nil, spec: JSON? = nil) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+}
+
+/// `core/v1 Pod`: what the operator needs to judge readiness and warmup.
+public struct Pod: KubeResource, Hashable {
+    public static let resourceType = ResourceType.pods
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: JSON?
+    public var status: Status?
+
+    public init(metadata: ObjectMeta, spec: JSON? = nil, status: Status? = nil) {
+        self.metadata = metadata
+        self.spec = spec
+        self.status = status
+    }
+
+    public struct Status: Codable, Sendable, Hashable {
+        public var phase: String?
+        public var conditions: [PodCondition]?
+        public var containerStatuses: [ContainerStatus]?
+        public var podIP: String?
+
+        public init(phase: String? = nil, conditions: [PodCondition]? = nil) {
+            self.phase = phase
+            self.conditions = conditions
+        }
+    }
+
+    public struct PodCondition: Codable, Sendable, Hashable {
+        public var type: String
+        public var status: String
+        public init(type: String, status: String) {
+            self.type = type
+            self.status = status
+        }
+    }
+
+    public struct ContainerStatus: Codable, Sendable, Hashable {
+        public var name: String
+        public var ready: Bool?
+        public var image: String?
+        public var imageID: String?
+    }
+
+    /// True when the pod's `Ready` condition is `True`.
+    public var isReady: Bool {
+        status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } ?? false
+    }
+}
+
+/// `core/v1 Service`.
+public struct Service: KubeResource, Hashable {
+    public static let resourceType = ResourceType.services
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: JSON?
+
+    public init(metadata: ObjectMeta, spec: JSON? = nil) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+}
+
+/// `core/v1 ConfigMap`.
+public struct ConfigMap: KubeResource, Hashable {
+    public static let resourceType = ResourceType.configMaps
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var data: [String: String]?
+
+    public init(metadata: ObjectMeta, data: [String: String]? = nil) {
+        self.metadata = metadata
+        self.data = data
+    }
+}
+
+/// `core/v1 Secret`. `data` values are base64, as on the wire.
+public struct Secret: KubeResource, Hashable {
+    public static let resourceType = ResourceType.secrets
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var type: String?
+    public var data: [String: String]?
+    public var stringData: [String: String]?
+
+    public init(metadata: ObjectMeta, type: String? = nil, data: [String: String]? = nil) {
+        self.metadata = metadata
+        self.type = type
+        self.data = data
+    }
+}
+
+/// `autoscaling/v1 Scale`, the scale subresource's body.
+public struct Scale: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: Spec
+    public var status: Status?
+
+    public struct Spec: Codable, Sendable, Hashable {
+        public var replicas: Int32?
+        public init(replicas: Int32?) { self.replicas = replicas }
+    }
+
+    public struct Status: Codable, Sendable, Hashable {
+        public var replicas: Int32
+        public var selector: String?
+        public init(replicas: Int32, selector: String? = nil) {
+            self.replicas = replicas
+            self.selector = selector
+        }
+    }
+
+    public init(metadata: ObjectMeta, replicas: Int32) {
+        self.apiVersion = "autoscaling/v1"
+        self.kind = "Scale"
+        self.metadata = metadata
+        self.spec = Spec(replicas: replicas)
+    }
+}
