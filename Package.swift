@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // C shims
@@ -24,6 +26,18 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CCurl"]),
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
         .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue"]),
+
+        // Controller runtime
+        .target(
+            name: "ControllerRuntime",
+            dependencies: [
+                "KubeClient", "KubeAPI", "JSONValue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
+
+        // Test-only helpers (scripted transport); product targets never import it
+        .target(name: "TestSupport", dependencies: ["HTTP"]),
 
         // Executables: argument parsing and wiring only
         .executableTarget(
@@ -42,7 +56,13 @@ let package = Package(
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "TestSupport"]),
+        .testTarget(
+            name: "ControllerRuntimeTests",
+            dependencies: [
+                "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "TestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

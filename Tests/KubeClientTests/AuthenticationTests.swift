@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Testing
+import TestSupport
 @testable import KubeClient
 
 @Suite struct AuthenticationTests {

@@ -3,6 +3,7 @@ import HTTP
 import JSONValue
 import KubeAPI
 import Testing
+import TestSupport
 @testable import KubeClient
 
 private let deploymentJSON = """

@@ -2,6 +2,7 @@ import HTTP
 import JSONValue
 import KubeAPI
 import Testing
+import TestSupport
 @testable import KubeClient
 
 @Suite struct WatchTests {

@@ -2,8 +2,9 @@ import Foundation
 import HTTP
 
 /// A transport that answers from a script and records every request.
-final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
-    enum Reply {
+/// Used by unit tests only; product targets never import TestSupport.
+public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
+    public enum Reply {
         case response(HTTPResponse)
         /// A streaming answer delivered in the given chunks.
         case stream(status: Int, headers: HTTPHeaders, chunks: [[UInt8]])
@@ -14,14 +15,14 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
     private var _requests: [HTTPRequest] = []
     private let handler: @Sendable (HTTPRequest, Int) -> Reply
 
-    init(_ handler: @escaping @Sendable (HTTPRequest, Int) -> Reply) { self.handler = handler }
+    public init(_ handler: @escaping @Sendable (HTTPRequest, Int) -> Reply) { self.handler = handler }
 
     /// Answers every request with the same JSON body and status.
-    convenience init(status: Int = 200, json: String, headers: HTTPHeaders = [:]) {
+    public convenience init(status: Int = 200, json: String, headers: HTTPHeaders = [:]) {
         self.init { _, _ in .response(HTTPResponse(status: status, headers: headers, body: Array(json.utf8))) }
     }
 
-    var requests: [HTTPRequest] { lock.withLock { _requests } }
+    public var requests: [HTTPRequest] { lock.withLock { _requests } }
 
     private func record(_ request: HTTPRequest) -> Int {
         lock.withLock {
@@ -30,7 +31,7 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+    public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
         switch handler(request, record(request)) {
         case .response(let response): return response
         case .stream(let status, let headers, let chunks): return HTTPResponse(status: status, headers: headers, body: chunks.flatMap { $0 })
@@ -38,7 +39,7 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    func stream(_ request: HTTPRequest) async throws(HTTPError) -> HTTPStreamingResponse {
+    public func stream(_ request: HTTPRequest) async throws(HTTPError) -> HTTPStreamingResponse {
         switch handler(request, record(request)) {
         case .response(let response):
             return HTTPStreamingResponse(status: response.status, headers: response.headers, body: Self.body([response.body]))
@@ -48,7 +49,7 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    static func body(_ chunks: [[UInt8]]) -> AsyncThrowingStream<[UInt8], any Error> {
+    public static func body(_ chunks: [[UInt8]]) -> AsyncThrowingStream<[UInt8], any Error> {
         AsyncThrowingStream { continuation in
             for chunk in chunks { continuation.yield(chunk) }
             continuation.finish()
@@ -57,14 +58,14 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
 }
 
 extension HTTPRequest {
-    var path: String {
+    public var path: String {
         let afterScheme = url.split(separator: "//", maxSplits: 1).last.map(String.init) ?? url
         guard let slash = afterScheme.firstIndex(of: "/") else { return "/" }
         let rest = afterScheme[slash...]
         return String(rest.split(separator: "?", maxSplits: 1).first ?? rest)
     }
 
-    var query: [String: String] {
+    public var query: [String: String] {
         guard let q = url.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
         var out: [String: String] = [:]
         for pair in q.split(separator: "&") {
@@ -74,5 +75,5 @@ extension HTTPRequest {
         return out
     }
 
-    var bodyText: String { String(decoding: body ?? [], as: UTF8.self) }
+    public var bodyText: String { String(decoding: body ?? [], as: UTF8.self) }
 }
