@@ -25,11 +25,18 @@ let package = Package(
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
         .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue"]),
 
+        // InferenceService API and what is rendered from it (pure)
+        .target(name: "ServingAPI", dependencies: ["JSONValue"]),
+        .target(name: "Rendering", dependencies: ["ServingAPI", "JSONValue"]),
+
         // Executables: argument parsing and wiring only
         .executableTarget(
             name: "inference-operator",
             dependencies: [
                 "KubeClient",
+                "ServingAPI",
+                "YAML",
+                "JSONValue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -43,6 +50,8 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML"]),
+        .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "JSONValue"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,268 @@
+import JSONValue
+
+/// One thing wrong with an object, naming the field (`spec.model.uri`).
+public struct FieldError: Sendable, Hashable, CustomStringConvertible {
+    public enum Reason: String, Sendable, Hashable {
+        case invalidName = "InvalidName"
+        case unsupportedModelURI = "UnsupportedModelURI"
+        case invalidModelURI = "InvalidModelURI"
+        case invalidPromQLTemplate = "InvalidPromQLTemplate"
+        case outOfRange = "OutOfRange"
+        case inconsistent = "Inconsistent"
+        case invalidValue = "InvalidValue"
+        case required = "Required"
+    }
+    public let field: String
+    public let reason: Reason
+    public let message: String
+
+    public init(field: String, reason: Reason, message: String) {
+        self.field = field
+        self.reason = reason
+        self.message = message
+    }
+
+    public var description: String { "\(field): \(message)" }
+}
+
+/// The one error type of this module.
+public enum ServingAPIError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The object does not decode (wrong type, missing required field); the message names the field.
+    case malformed(String)
+    /// The object decodes but some fields are invalid.
+    case invalid([FieldError])
+
+    public var description: String {
+        switch self {
+        case .malformed(let message): return "malformed InferenceService: \(message)"
+        case .invalid(let errors): return "invalid InferenceService: " + errors.map(\.description).joined(separator: "; ")
+        }
+    }
+
+    /// The CamelCase reason for the `Ready=False` condition.
+    public var conditionReason: String {
+        switch self {
+        case .malformed: return "MalformedSpec"
+        case .invalid(let errors):
+            // One specific reason when all errors agree, else the general one.
+            let reasons = Set(errors.map(\.reason))
+            return reasons.count == 1 ? (reasons.first?.rawValue ?? "InvalidSpec") : "InvalidSpec"
+        }
+    }
+
+    /// `Ready=False` with a reason and a message naming the fields; the
+    /// operator sets it and leaves existing Deployments unchanged.
+    public func readyCondition(observedGeneration: Int64?, now: String) -> Condition {
+        Condition(
+            type: ConditionType.ready.rawValue, status: .false, observedGeneration: observedGeneration,
+            lastTransitionTime: now, reason: conditionReason, message: description)
+    }
+}
+
+extension InferenceService {
+    /// Decodes an object as read from the API server and validates it.
+    public static func decodeValidated(_ object: JSON) throws(ServingAPIError) -> InferenceService {
+        let service: InferenceService
+        do {
+            service = try object.decode(InferenceService.self)
+        } catch {
+            throw .malformed(error.description)
+        }
+        let errors = InferenceServiceValidator.validate(service)
+        if !errors.isEmpty { throw .invalid(errors) }
+        return service
+    }
+}
+
+/// Checks what the CRD schema cannot (model URI schemes, PromQL templates)
+/// and repeats the schema's ranges and CEL rules, so objects that reach the
+/// operator without the API server's validation (tests, the simulator, an
+/// older CRD) are judged the same way.
+public enum InferenceServiceValidator {
+    public static func validate(_ service: InferenceService) -> [FieldError] {
+        var errors: [FieldError] = []
+        let name = service.metadata.name
+        if name.count > Limits.maxNameLength || !ModelURI.isDNSSubdomain(name) || name.contains(".") {
+            errors.append(
+                FieldError(
+                    field: "metadata.name", reason: .invalidName,
+                    message: "'\(name)' must be a DNS label of at most \(Limits.maxNameLength) characters "
+                        + "(the Service '\(name)-predictor' must fit 63)"))
+        }
+        errors += validate(service.spec)
+        return errors
+    }
+
+    public static func validate(_ spec: InferenceServiceSpec) -> [FieldError] {
+        var v = Collector()
+        // Model
+        if spec.model.name.isEmpty || spec.model.name.count > 64
+            || !spec.model.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) })
+        {
+            v.add("spec.model.name", .invalidValue, "'\(spec.model.name)' must be 1-64 letters, digits, '_', '.' or '-'")
+        }
+        switch ModelURI.parse(spec.model.uri) {
+        case .success: break
+        case .failure(let error):
+            v.add("spec.model.uri", error.unsupportedScheme ? .unsupportedModelURI : .invalidModelURI, error.description)
+        }
+        if let timeout = spec.model.loadTimeoutSeconds { v.range("spec.model.loadTimeoutSeconds", timeout, Limits.loadTimeoutSeconds) }
+        // Image and resources
+        if spec.image.isEmpty || spec.image.contains(where: { $0.isWhitespace }) {
+            v.add("spec.image", .invalidValue, "'\(spec.image)' is not an image reference")
+        }
+        if let cpu = spec.resources.cpu, !Quantity.isValid(cpu) {
+            v.add("spec.resources.cpu", .invalidValue, "'\(cpu)' is not a Kubernetes quantity (e.g. 500m, 2)")
+        }
+        if let memory = spec.resources.memory, !Quantity.isValid(memory) {
+            v.add("spec.resources.memory", .invalidValue, "'\(memory)' is not a Kubernetes quantity (e.g. 4Gi)")
+        }
+        v.range("spec.resources.gpu", spec.resources.gpu, Limits.gpu)
+        for (i, toleration) in spec.tolerations.enumerated() {
+            if toleration.operator == .exists, toleration.value != nil {
+                v.add("spec.tolerations[\(i)].value", .inconsistent, "must be empty when operator is Exists")
+            }
+            if toleration.key == nil, toleration.operator != .exists {
+                v.add("spec.tolerations[\(i)].operator", .inconsistent, "must be Exists when key is empty")
+            }
+            if let seconds = toleration.tolerationSeconds {
+                v.range("spec.tolerations[\(i)].tolerationSeconds", seconds, Limits.tolerationSeconds)
+            }
+        }
+        var seenEnv: Set<String> = []
+        for (i, variable) in spec.env.enumerated() {
+            if !EnvVarName.isValid(variable.name) {
+                v.add("spec.env[\(i)].name", .invalidValue, "'\(variable.name)' is not a valid environment variable name")
+            } else if !seenEnv.insert(variable.name).inserted {
+                v.add("spec.env[\(i)].name", .inconsistent, "'\(variable.name)' is set twice")
+            }
+        }
+        // Batching
+        v.range("spec.batching.maxBatchSize", spec.batching.maxBatchSize, Limits.maxBatchSize)
+        v.range("spec.batching.maxQueueDelayMs", spec.batching.maxQueueDelayMs, Limits.maxQueueDelayMs)
+        v.range("spec.batching.maxQueueSize", spec.batching.maxQueueSize, Limits.maxQueueSize)
+        // Replicas
+        let replicas = spec.replicas
+        v.range("spec.replicas.min", replicas.min, Limits.replicas)
+        v.range("spec.replicas.max", replicas.max, Limits.replicas)
+        if replicas.min > replicas.max {
+            v.add("spec.replicas.min", .inconsistent, "min (\(replicas.min)) must not exceed max (\(replicas.max))")
+        }
+        if let manual = replicas.manual, manual < replicas.min || manual > replicas.max {
+            v.add("spec.replicas.manual", .outOfRange, "\(manual) must be between min (\(replicas.min)) and max (\(replicas.max))")
+        }
+        errorsForAutoscaling(spec.autoscaling, maxReplicas: replicas.max, into: &v)
+        // Warmup
+        if let sample = spec.warmup.sampleInput, sample["inputs"]?.arrayValue == nil {
+            v.add("spec.warmup.sampleInput", .invalidValue, "must be an inference request body with an 'inputs' array")
+        }
+        return v.errors
+    }
+
+    private static func errorsForAutoscaling(_ a: AutoscalingSpec, maxReplicas: Int, into v: inout Collector) {
+        v.range("spec.autoscaling.intervalSeconds", a.intervalSeconds, Limits.intervalSeconds)
+        if let prometheus = a.prometheus {
+            if !(prometheus.url.hasPrefix("http://") || prometheus.url.hasPrefix("https://")) || prometheus.url.count < 9 {
+                v.add("spec.autoscaling.prometheus.url", .invalidValue, "'\(prometheus.url)' must be an http:// or https:// URL")
+            }
+            if let secret = prometheus.authSecretRef, !ModelURI.isDNSSubdomain(secret.name) {
+                v.add("spec.autoscaling.prometheus.authSecretRef.name", .invalidValue, "'\(secret.name)' is not a Secret name")
+            }
+        }
+        for (field, text) in [
+            ("p95Latency", a.queries.p95Latency), ("gpuUtilization", a.queries.gpuUtilization),
+            ("requestRate", a.queries.requestRate),
+        ] {
+            let path = "spec.autoscaling.queries.\(field)"
+            if text.count > Limits.queryLength.upperBound {
+                v.add(path, .outOfRange, "is longer than \(Limits.queryLength.upperBound) characters")
+            } else if let problem = PromQLTemplate(text).check() {
+                v.add(path, .invalidPromQLTemplate, "PromQL template \(problem)")
+            }
+        }
+        let gpu = a.rules.gpu
+        v.range("spec.autoscaling.rules.gpu.thresholdPercent", gpu.thresholdPercent, Limits.gpuThresholdPercent)
+        v.range("spec.autoscaling.rules.gpu.step", gpu.step, Limits.step)
+        if let cap = gpu.cap {
+            v.range("spec.autoscaling.rules.gpu.cap", cap, Limits.replicas)
+            if cap > maxReplicas {
+                v.add("spec.autoscaling.rules.gpu.cap", .inconsistent, "cap (\(cap)) must not exceed replicas.max (\(maxReplicas))")
+            }
+        }
+        let latency = a.rules.latency
+        v.range("spec.autoscaling.rules.latency.thresholdMs", latency.thresholdMs, Limits.latencyThresholdMs)
+        v.range("spec.autoscaling.rules.latency.consecutiveIntervals", latency.consecutiveIntervals, Limits.consecutiveIntervals)
+        v.range("spec.autoscaling.rules.latency.step", latency.step, Limits.step)
+        if let cap = latency.cap {
+            v.range("spec.autoscaling.rules.latency.cap", cap, Limits.replicas)
+            if cap > maxReplicas {
+                v.add("spec.autoscaling.rules.latency.cap", .inconsistent, "cap (\(cap)) must not exceed replicas.max (\(maxReplicas))")
+            }
+        }
+        v.range("spec.autoscaling.rules.idle.afterSeconds", a.rules.idle.afterSeconds, Limits.idleAfterSeconds)
+        v.range(
+            "spec.autoscaling.scaleDown.stabilizationWindowSeconds", a.scaleDown.stabilizationWindowSeconds,
+            Limits.stabilizationWindowSeconds)
+        v.range("spec.autoscaling.scaleDown.maxStep", a.scaleDown.maxStep, Limits.scaleDownMaxStep)
+        let unavailable = a.onMetricsUnavailable
+        switch (unavailable.policy, unavailable.fallbackReplicas) {
+        case (.fallback, nil):
+            v.add("spec.autoscaling.onMetricsUnavailable.fallbackReplicas", .required, "is required when policy is Fallback")
+        case (.fallback, let replicas?):
+            if replicas < Limits.replicas.lowerBound || replicas > maxReplicas {
+                v.add(
+                    "spec.autoscaling.onMetricsUnavailable.fallbackReplicas", .outOfRange,
+                    "\(replicas) must be between \(Limits.replicas.lowerBound) and replicas.max (\(maxReplicas))")
+            }
+        case (.hold, _?):
+            v.add("spec.autoscaling.onMetricsUnavailable.fallbackReplicas", .inconsistent, "is only allowed when policy is Fallback")
+        case (.hold, nil): break
+        }
+    }
+
+    private struct Collector {
+        var errors: [FieldError] = []
+
+        mutating func add(_ field: String, _ reason: FieldError.Reason, _ message: String) {
+            errors.append(FieldError(field: field, reason: reason, message: message))
+        }
+
+        mutating func range<T: Comparable>(_ field: String, _ value: T, _ limits: ClosedRange<T>) {
+            if !limits.contains(value) {
+                add(field, .outOfRange, "\(value) is outside \(limits.lowerBound)...\(limits.upperBound)")
+            }
+        }
+    }
+}
+
+/// Kubernetes resource quantities (`500m`, `2`, `1.5Gi`, `1e3`).
+enum Quantity {
+    /// The same language as the CRD's pattern `Quantity.pattern`.
+    static let pattern = #"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"#
+    static let suffixes: Set<String> = ["", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+
+    static func isValid(_ text: String) -> Bool {
+        var s = Substring(text)
+        if s.first == "+" { s = s.dropFirst() }
+        let number = s.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+        let digits = number.filter { $0 != "." }
+        guard !digits.isEmpty, number.filter({ $0 == "." }).count <= 1 else { return false }
+        let suffix = s.dropFirst(number.count)
+        if suffix.first == "e" || suffix.first == "E" {
+            var exponent = suffix.dropFirst()
+            if exponent.first == "+" || exponent.first == "-" { exponent = exponent.dropFirst() }
+            return !exponent.isEmpty && exponent.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        return suffixes.contains(String(suffix))
+    }
+}
+
+/// Environment variable names as Kubernetes accepts them (C identifiers, plus `.` and `-`).
+enum EnvVarName {
+    static let pattern = #"^[-._a-zA-Z][-._a-zA-Z0-9]*$"#
+
+    static func isValid(_ name: String) -> Bool {
+        guard let first = name.first, first.isASCII, first.isLetter || "-._".contains(first) else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }
+    }
+}
