@@ -200,6 +200,11 @@ public enum InferenceServiceValidator {
             }
         }
         v.range("spec.autoscaling.rules.idle.afterSeconds", a.rules.idle.afterSeconds, Limits.idleAfterSeconds)
+        if a.rules.idle.afterSeconds < a.intervalSeconds {
+            v.add(
+                "spec.autoscaling.rules.idle.afterSeconds", .inconsistent,
+                "\(a.rules.idle.afterSeconds) must be at least intervalSeconds (\(a.intervalSeconds))")
+        }
         v.range(
             "spec.autoscaling.scaleDown.stabilizationWindowSeconds", a.scaleDown.stabilizationWindowSeconds,
             Limits.stabilizationWindowSeconds)

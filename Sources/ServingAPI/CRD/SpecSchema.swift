@@ -45,7 +45,7 @@ extension ModelSpec {
                 ("name", Schema.string("Name clients use in /v2/models/{name}.", pattern: "^[A-Za-z0-9_.-]+$", minLength: 1, maxLength: 64)),
                 ("uri", Schema.string(
                     "Where to fetch the model: pvc://<claim>/<path>, http(s)://..., or file:///<path> for a model baked into the image.",
-                    pattern: "^(pvc|http|https|file)://[^\\s]+$", minLength: 8, maxLength: 2048)),
+                    pattern: "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]+$", minLength: 8, maxLength: 2048)),
                 ("format", Schema.string("Model format.", default: Defaults.modelFormat.rawValue, enum: ModelFormat.allCases.map(\.rawValue))),
                 ("loadTimeoutSeconds", Schema.integer(
                     "Seconds the server may take to load the model before the startup probe fails; default 120 on CPU, 300 with GPUs.",
