@@ -55,12 +55,7 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
         try c.encode(model, forKey: .model)
         try c.encode(image, forKey: .image)
         try c.encode(resources, forKey: .resources)
-        if !nodeSelector.isEmpty {
-            // Sorted so the encoded object (and anything rendered from it) is stable.
-            var sorted = JSONObject()
-            for key in nodeSelector.keys.sorted() { sorted[key] = .string(nodeSelector[key] ?? "") }
-            try c.encode(JSON.object(sorted), forKey: .nodeSelector)
-        }
+        if !nodeSelector.isEmpty { try c.encode(nodeSelector, forKey: .nodeSelector) }
         if !tolerations.isEmpty { try c.encode(tolerations, forKey: .tolerations) }
         if !env.isEmpty { try c.encode(env, forKey: .env) }
         try c.encode(batching, forKey: .batching)

@@ -74,13 +74,6 @@ import Testing
         #expect(try json.decode(InferenceServiceSpec.self) == spec)
     }
 
-    @Test func nodeSelectorEncodesInSortedKeyOrder() throws {
-        var spec = minimalSpec()
-        spec.nodeSelector = ["zone": "b", "accelerator": "a100", "kubernetes.io/os": "linux"]
-        let keys = try JSON(encoding: spec)["nodeSelector"]?.objectValue?.keys
-        #expect(keys == ["accelerator", "kubernetes.io/os", "zone"])
-    }
-
     @Test(arguments: [
         (["spec", "replicas", "min"], JSON.string("two"), "spec.replicas.min"),
         (["spec", "model", "uri"], JSON.null, "spec.model.uri"),
