@@ -44,7 +44,7 @@ public enum AutoscalingMode: String, Codable, Sendable, Hashable, CaseIterable {
     case active = "Active"
     /// Decide and record decisions in status and events, change nothing.
     case dryRun = "DryRun"
-    /// No decisions: replicas are `replicas.manual`, else `replicas.min`.
+    /// No decisions: replicas are `replicas.manual`, clamped into [min, max].
     case disabled = "Disabled"
 }
 

@@ -44,6 +44,9 @@ public enum Defaults {
     public static let minReplicas = 2
     /// 16: the latency rule's cap in the decision matrix is the overall ceiling.
     public static let maxReplicas = 16
+    /// `replicas.manual` starts at the default minimum. It must always have a
+    /// value: the scale subresource's GET fails when `specReplicasPath` is empty.
+    public static let manualReplicas = minReplicas
 
     // MARK: Autoscaling
 

@@ -178,15 +178,17 @@ public struct BatchingSpec: Codable, Sendable, Hashable {
     }
 }
 
-/// Replica bounds. `manual` is what `kubectl scale` (the scale subresource)
-/// writes; it sets the replica count while autoscaling is `Disabled` and is
-/// ignored otherwise.
+/// Replica bounds. `manual` is the scale subresource's `spec.replicas`
+/// (`kubectl scale` writes it); it sets the replica count, clamped into
+/// [min, max], while autoscaling is `Disabled`, and is ignored otherwise.
+/// Out-of-bounds values are clamped rather than rejected, so that lowering
+/// `max` never invalidates an object whose `manual` was defaulted.
 public struct ReplicasSpec: Codable, Sendable, Hashable {
     public var min: Int
     public var max: Int
-    public var manual: Int?
+    public var manual: Int
 
-    public init(min: Int = Defaults.minReplicas, max: Int = Defaults.maxReplicas, manual: Int? = nil) {
+    public init(min: Int = Defaults.minReplicas, max: Int = Defaults.maxReplicas, manual: Int = Defaults.manualReplicas) {
         self.min = min
         self.max = max
         self.manual = manual
@@ -198,11 +200,11 @@ public struct ReplicasSpec: Codable, Sendable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         min = try c.decodeIfPresent(Int.self, forKey: .min) ?? Defaults.minReplicas
         max = try c.decodeIfPresent(Int.self, forKey: .max) ?? Defaults.maxReplicas
-        manual = try c.decodeIfPresent(Int.self, forKey: .manual)
+        manual = try c.decodeIfPresent(Int.self, forKey: .manual) ?? Defaults.manualReplicas
     }
 
-    /// The replica count to run when autoscaling is disabled: `manual`, else `min`, within bounds.
-    public var disabledModeReplicas: Int { Swift.min(Swift.max(manual ?? min, min), max) }
+    /// The replica count to run when autoscaling is disabled: `manual` within bounds.
+    public var disabledModeReplicas: Int { Swift.min(Swift.max(manual, min), max) }
 }
 
 /// Warmup of new pods (see `Rendering.WarmupPlan`).

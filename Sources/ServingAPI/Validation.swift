@@ -148,9 +148,7 @@ public enum InferenceServiceValidator {
         if replicas.min > replicas.max {
             v.add("spec.replicas.min", .inconsistent, "min (\(replicas.min)) must not exceed max (\(replicas.max))")
         }
-        if let manual = replicas.manual, manual < replicas.min || manual > replicas.max {
-            v.add("spec.replicas.manual", .outOfRange, "\(manual) must be between min (\(replicas.min)) and max (\(replicas.max))")
-        }
+        v.range("spec.replicas.manual", replicas.manual, Limits.replicas)
         errorsForAutoscaling(spec.autoscaling, maxReplicas: replicas.max, into: &v)
         // Warmup
         if let sample = spec.warmup.sampleInput, sample["inputs"]?.arrayValue == nil {

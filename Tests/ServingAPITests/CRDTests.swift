@@ -111,7 +111,10 @@ import Testing
     func crdPassesKubernetesValidateStructuralChecksAndCELCompilation() throws {
         let result = try run(venvPython, [validatorScript, "crd", crdPath])
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("10 CEL rules compiled"), "\(result.output)")
+        var rules: [String] = []
+        collectRules(schema, into: &rules)
+        #expect(rules.count >= 9)
+        #expect(result.output.contains("\(rules.count) CEL rules compiled"), "\(result.output)")
     }
 
     @Test(.disabled(if: venvMissing, venvMissingMessage), arguments: ["minimal.yaml", "gpu.yaml", "dry-run.yaml"])
@@ -127,7 +130,7 @@ import Testing
     /// validator, and both name the same field.
     @Test(.disabled(if: venvMissing, venvMissingMessage), arguments: [
         (["spec", "replicas"], ["min": 5, "max": 3] as JSON, "spec.replicas.min"),
-        (["spec", "replicas", "manual"], 17 as JSON, "spec.replicas.manual"),
+        (["spec", "replicas", "manual"], 0 as JSON, "spec.replicas.manual"),
         (["spec", "autoscaling", "rules", "gpu", "cap"], 17 as JSON, "spec.autoscaling.rules.gpu.cap"),
         (["spec", "autoscaling", "rules", "latency", "cap"], 20 as JSON, "spec.autoscaling.rules.latency.cap"),
         (["spec", "autoscaling", "onMetricsUnavailable"], ["policy": "Fallback"] as JSON, "spec.autoscaling.onMetricsUnavailable.fallbackReplicas"),

@@ -9,7 +9,7 @@ import Testing
         #expect(spec.image == Defaults.image)
         #expect(spec.resources.gpu == 0)
         #expect(spec.batching == BatchingSpec(maxBatchSize: 8, maxQueueDelayMs: 50, maxQueueSize: 128))
-        #expect(spec.replicas.min == 2 && spec.replicas.max == 16 && spec.replicas.manual == nil)
+        #expect(spec.replicas.min == 2 && spec.replicas.max == 16 && spec.replicas.manual == 2)
         let a = spec.autoscaling
         #expect(a.mode == .active && a.intervalSeconds == 15 && a.prometheus == nil)
         #expect(a.rules.gpu.thresholdPercent == 85 && a.rules.gpu.step == 1 && !a.rules.gpu.coldStartTolerant)
@@ -59,8 +59,8 @@ import Testing
         #expect(LatencyRule().effectiveCap(maxReplicas: 10) == 10)
     }
 
-    @Test(arguments: [(nil, 2, 16, 2), (5, 2, 16, 5), (40, 2, 16, 16), (1, 2, 16, 2)] as [(Int?, Int, Int, Int)])
-    func disabledModeRunsManualWithinBounds(manual: Int?, min: Int, max: Int, expected: Int) {
+    @Test(arguments: [(2, 2, 16, 2), (5, 2, 16, 5), (40, 2, 16, 16), (1, 2, 16, 2), (2, 4, 8, 4)])
+    func disabledModeRunsManualWithinBounds(manual: Int, min: Int, max: Int, expected: Int) {
         #expect(ReplicasSpec(min: min, max: max, manual: manual).disabledModeReplicas == expected)
     }
 
@@ -70,7 +70,6 @@ import Testing
         #expect(json["nodeSelector"] == nil && json["tolerations"] == nil && json["env"] == nil)
         #expect(json[path: "autoscaling", "prometheus"] == nil)
         #expect(json[path: "autoscaling", "rules", "gpu", "cap"] == nil)
-        #expect(json[path: "replicas", "manual"] == nil)
         #expect(try json.decode(InferenceServiceSpec.self) == spec)
     }
 

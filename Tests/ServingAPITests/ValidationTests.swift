@@ -93,7 +93,8 @@ import Testing
     /// Each case: a change to a valid spec and the fields whose errors it must produce.
     @Test(arguments: [
         ("min above max", { @Sendable (s: inout InferenceServiceSpec) in s.replicas = ReplicasSpec(min: 5, max: 3) }, ["spec.replicas.min"]),
-        ("manual outside bounds", { @Sendable (s: inout InferenceServiceSpec) in s.replicas.manual = 40 }, ["spec.replicas.manual"]),
+        ("manual outside bounds is clamped, not rejected", { @Sendable (s: inout InferenceServiceSpec) in s.replicas.manual = 40 }, []),
+        ("manual below one", { @Sendable (s: inout InferenceServiceSpec) in s.replicas.manual = 0 }, ["spec.replicas.manual"]),
         ("gpu cap above max", { @Sendable (s: inout InferenceServiceSpec) in s.replicas.max = 8; s.autoscaling.rules.gpu.cap = 9 }, ["spec.autoscaling.rules.gpu.cap"]),
         ("latency cap above max", { @Sendable (s: inout InferenceServiceSpec) in s.autoscaling.rules.latency.cap = 17 }, ["spec.autoscaling.rules.latency.cap"]),
         ("lower max keeps default caps valid", { @Sendable (s: inout InferenceServiceSpec) in s.replicas.max = 4 }, []),

@@ -6,7 +6,7 @@ extension AutoscalingSpec {
             "How the operator scales the predictor from Prometheus signals.",
             [
                 ("mode", Schema.string(
-                    "Active scales; DryRun decides and records only; Disabled runs replicas.manual (default min).",
+                    "Active scales; DryRun decides and records only; Disabled runs replicas.manual.",
                     default: Defaults.autoscalingMode.rawValue, enum: AutoscalingMode.allCases.map(\.rawValue))),
                 ("intervalSeconds", Schema.integer(
                     "Seconds between decisions.", default: Defaults.intervalSeconds, range: Limits.intervalSeconds)),

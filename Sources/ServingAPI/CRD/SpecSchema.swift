@@ -128,15 +128,12 @@ extension ReplicasSpec {
                 ("min", Schema.integer("Fewest replicas (also where the idle rule scales to).", default: Defaults.minReplicas, range: Limits.replicas)),
                 ("max", Schema.integer("Most replicas.", default: Defaults.maxReplicas, range: Limits.replicas)),
                 ("manual", Schema.integer(
-                    "Replicas while autoscaling is Disabled (default min); what the scale subresource (kubectl scale) writes.",
-                    range: Limits.replicas)),
+                    "Replicas while autoscaling is Disabled, clamped into [min, max]; the scale subresource's spec.replicas (kubectl scale writes it). Ignored while autoscaling is Active or DryRun.",
+                    default: Defaults.manualReplicas, range: Limits.replicas)),
             ],
             defaultEmpty: true,
             rules: [
-                ValidationRule("self.min <= self.max", message: "min must not exceed max", fieldPath: ".min", reason: "FieldValueInvalid"),
-                ValidationRule(
-                    "!has(self.manual) || (self.manual >= self.min && self.manual <= self.max)",
-                    message: "manual must be between min and max", fieldPath: ".manual", reason: "FieldValueInvalid"),
+                ValidationRule("self.min <= self.max", message: "min must not exceed max", fieldPath: ".min", reason: "FieldValueInvalid")
             ])
     }
 }
