@@ -227,3 +227,43 @@ func fullyPopulatedService() -> InferenceService {
         warmedFingerprint: "f")
     return InferenceService(metadata: ObjectMeta(name: "m", namespace: "n"), spec: spec, status: status)
 }
+
+/// The schema's patterns and the Swift validator accept and reject the same
+/// strings (one script run for the whole table).
+@Suite struct PatternAgreementTests {
+    static let cases: [([String], JSON)] = {
+        var cases: [([String], JSON)] = []
+        for q in ["500m", "2", "1.5", "4Gi", "129e6", "+1", "1.", "two", "4GB", "1.2.3", "-1", "1e", "Gi", "1 Gi"] {
+            cases.append((["spec", "resources", "cpu"], .string(q)))
+        }
+        for n in ["resnet50", "bert_large.v2", "a-b", "my model", "m/x", "é"] {
+            cases.append((["spec", "model", "name"], .string(n)))
+        }
+        for e in ["ORT_LOG_LEVEL", "a.b-c", "_x", "1A", "A B", "A=B"] {
+            cases.append((["spec", "env"], [["name": .string(e), "value": "1"]]))
+        }
+        for u in ["http://p:9090", "https://prometheus.monitoring.svc", "prometheus:9090", "ftp://p", "http://"] {
+            cases.append((["spec", "autoscaling", "prometheus"], ["url": .string(u)]))
+        }
+        return cases
+    }()
+
+    @Test(.disabled(if: venvMissing, venvMissingMessage))
+    func schemaPatternsAndSwiftValidatorAgree() throws {
+        let objects = Self.cases.enumerated().map { i, c in
+            var object = minimalObject(name: "case-\(i)")
+            object.set(c.0, c.1)
+            return object
+        }
+        let file = try temporaryFile(objects)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try run(venvPython, [validatorScript, "objects", "--crd", crdPath, file])
+        let lines = result.output.split(separator: "\n").filter { $0.hasPrefix("OK ") || $0.hasPrefix("INVALID ") }
+        try #require(lines.count == objects.count, "\(result.output)")
+        for (i, object) in objects.enumerated() {
+            let schemaAccepts = lines[i].hasPrefix("OK ")
+            let swiftAccepts = (try? InferenceService.decodeValidated(object)) != nil
+            #expect(schemaAccepts == swiftAccepts, "\(Self.cases[i].0.joined(separator: ".")) = \(Self.cases[i].1.serialized()): schema \(schemaAccepts), Swift \(swiftAccepts)")
+        }
+    }
+}
