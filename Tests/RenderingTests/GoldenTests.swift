@@ -55,3 +55,37 @@ import Testing
         #expect(result.output.split(separator: "\n").filter { $0.hasPrefix("OK ") }.count == files.count, "\(result.output)")
     }
 }
+
+/// Every sample under manifests/samples renders to objects Kubernetes accepts.
+@Suite struct SampleRenderingTests {
+    @Test(.disabled(if: venvMissing, "skipped: .venv is missing; run `make bootstrap` (make test does)"))
+    func samplesRenderToValidDeploymentsAndServices() throws {
+        let samples = packageRoot.appendingPathComponent("manifests/samples")
+        let names = try FileManager.default.contentsOfDirectory(atPath: samples.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(names.count >= 3)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rendered-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var files: [String] = []
+        for name in names {
+            // PyPI's YAML reader until the YAML module lands.
+            let converted = try run(
+                venvPython,
+                ["-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", samples.appendingPathComponent(name).path])
+            try #require(converted.status == 0, "\(converted.output)")
+            var object = try JSON.parse(converted.output)
+            var metadata = object["metadata"] ?? [:]
+            metadata["uid"] = "00000000-0000-0000-0000-000000000001"
+            object["metadata"] = metadata
+            let service = try InferenceService.decodeValidated(object)
+            let rendered = try PredictorRenderer.render(service, replicas: service.spec.replicas.min, lastWarmedFingerprint: nil)
+            for (kind, json) in [("deployment", rendered.deployment), ("service", rendered.service)] {
+                let file = directory.appendingPathComponent("\(name)-\(kind).json")
+                try json.prettySerialized().write(to: file, atomically: true, encoding: .utf8)
+                files.append(file.path)
+            }
+        }
+        let result = try run(venvPython, [validatorScript, "builtin"] + files)
+        #expect(result.status == 0, "\(result.output)")
+    }
+}
