@@ -26,7 +26,7 @@ public enum ModelURI: Sendable, Hashable {
             }
             let claim = String(rest[..<slash])
             let path = String(rest[rest.index(after: slash)...])
-            guard isDNSSubdomain(claim) else {
+            guard KubernetesName.isDNSSubdomain(claim) else {
                 return .failure(.init("claim '\(claim)' in '\(text)' is not a valid PersistentVolumeClaim name"))
             }
             guard !path.isEmpty, !path.hasSuffix("/") else {
@@ -54,16 +54,6 @@ public enum ModelURI: Sendable, Hashable {
     }
 
     private static var schemeList: String { supportedSchemes.map { "\($0)://" }.joined(separator: ", ") }
-
-    /// RFC 1123 subdomain: what Kubernetes accepts as an object name.
-    static func isDNSSubdomain(_ s: String) -> Bool {
-        guard !s.isEmpty, s.count <= 253 else { return false }
-        return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
-            guard let first = label.first, let last = label.last, label.count <= 63 else { return false }
-            return first.isLowercaseAlphanumeric && last.isLowercaseAlphanumeric
-                && label.allSatisfy { $0.isLowercaseAlphanumeric || $0 == "-" }
-        }
-    }
 }
 
 public struct ModelURIError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -74,8 +64,4 @@ public struct ModelURIError: Error, Sendable, Hashable, CustomStringConvertible 
         self.description = description
         self.unsupportedScheme = unsupportedScheme
     }
-}
-
-extension Character {
-    var isLowercaseAlphanumeric: Bool { ("a"..."z").contains(self) || ("0"..."9").contains(self) }
 }

@@ -82,12 +82,12 @@ public enum InferenceServiceValidator {
     public static func validate(_ service: InferenceService) -> [FieldError] {
         var errors: [FieldError] = []
         let name = service.metadata.name
-        if name.count > Limits.maxNameLength || !ModelURI.isDNSSubdomain(name) || name.contains(".") {
+        if name.count > Limits.maxNameLength || !KubernetesName.isDNSLabel(name) || !(name.first?.isLetter ?? false) {
             errors.append(
                 FieldError(
                     field: "metadata.name", reason: .invalidName,
-                    message: "'\(name)' must be a DNS label of at most \(Limits.maxNameLength) characters "
-                        + "(the Service '\(name)-predictor' must fit 63)"))
+                    message: "'\(name)' must start with a letter and be a DNS label of at most \(Limits.maxNameLength) "
+                        + "characters, so that the Service '\(name)-predictor' is a valid DNS-1035 name"))
         }
         errors += validate(service.spec)
         return errors
@@ -163,7 +163,7 @@ public enum InferenceServiceValidator {
             if !(prometheus.url.hasPrefix("http://") || prometheus.url.hasPrefix("https://")) || prometheus.url.count < 9 {
                 v.add("spec.autoscaling.prometheus.url", .invalidValue, "'\(prometheus.url)' must be an http:// or https:// URL")
             }
-            if let secret = prometheus.authSecretRef, !ModelURI.isDNSSubdomain(secret.name) {
+            if let secret = prometheus.authSecretRef, !KubernetesName.isDNSSubdomain(secret.name) {
                 v.add("spec.autoscaling.prometheus.authSecretRef.name", .invalidValue, "'\(secret.name)' is not a Secret name")
             }
         }

@@ -141,6 +141,7 @@ import Testing
         (["spec", "tolerations"], [["key": "k", "operator": "Exists", "value": "v"]] as JSON, "spec.tolerations[0].value"),
         (["spec", "resources", "memory"], "4GB" as JSON, "spec.resources.memory"),
         (["metadata", "name"], "name-that-is-far-too-long-for-the-predictor-service-name" as JSON, "metadata.name"),
+        (["metadata", "name"], "9lives" as JSON, "metadata.name"),
     ])
     func invalidObjectsAreRejectedByTheCRDAndTheValidatorAlike(path: [String], value: JSON, field: String) throws {
         var object = minimalObject()

@@ -125,6 +125,7 @@ import Testing
     @Test(arguments: [
         ("a-very-long-name-that-goes-past-the-fifty-three-chars-x", false),
         ("dotted.name", false),
+        ("1starts-with-a-digit", false),
         ("UPPER", false),
         ("fifty-three-characters-long-name-is-still-acceptable", true),
     ])

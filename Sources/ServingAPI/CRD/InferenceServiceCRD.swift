@@ -45,8 +45,8 @@ public enum InferenceServiceCRD {
             required: ["spec"],
             rules: [
                 ValidationRule(
-                    "size(self.metadata.name) <= \(Limits.maxNameLength) && !self.metadata.name.contains('.')",
-                    message: "metadata.name must be a DNS label of at most \(Limits.maxNameLength) characters, so that {name}-predictor is a valid Service name",
+                    "size(self.metadata.name) <= \(Limits.maxNameLength) && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+                    message: "metadata.name must start with a letter and be a DNS label of at most \(Limits.maxNameLength) characters, so that {name}-predictor is a valid Service name",
                     reason: "FieldValueInvalid")
             ])
     }
