@@ -1,79 +1,5 @@
 import JSONValue
 
-/// One thing wrong with an object, naming the field (`spec.model.uri`).
-public struct FieldError: Sendable, Hashable, CustomStringConvertible {
-    public enum Reason: String, Sendable, Hashable {
-        case invalidName = "InvalidName"
-        case unsupportedModelURI = "UnsupportedModelURI"
-        case invalidModelURI = "InvalidModelURI"
-        case invalidPromQLTemplate = "InvalidPromQLTemplate"
-        case outOfRange = "OutOfRange"
-        case inconsistent = "Inconsistent"
-        case invalidValue = "InvalidValue"
-        case required = "Required"
-    }
-    public let field: String
-    public let reason: Reason
-    public let message: String
-
-    public init(field: String, reason: Reason, message: String) {
-        self.field = field
-        self.reason = reason
-        self.message = message
-    }
-
-    public var description: String { "\(field): \(message)" }
-}
-
-/// The one error type of this module.
-public enum ServingAPIError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The object does not decode (wrong type, missing required field); the message names the field.
-    case malformed(String)
-    /// The object decodes but some fields are invalid.
-    case invalid([FieldError])
-
-    public var description: String {
-        switch self {
-        case .malformed(let message): return "malformed InferenceService: \(message)"
-        case .invalid(let errors): return "invalid InferenceService: " + errors.map(\.description).joined(separator: "; ")
-        }
-    }
-
-    /// The CamelCase reason for the `Ready=False` condition.
-    public var conditionReason: String {
-        switch self {
-        case .malformed: return "MalformedSpec"
-        case .invalid(let errors):
-            // One specific reason when all errors agree, else the general one.
-            let reasons = Set(errors.map(\.reason))
-            return reasons.count == 1 ? (reasons.first?.rawValue ?? "InvalidSpec") : "InvalidSpec"
-        }
-    }
-
-    /// `Ready=False` with a reason and a message naming the fields; the
-    /// operator sets it and leaves existing Deployments unchanged.
-    public func readyCondition(observedGeneration: Int64?, now: String) -> Condition {
-        Condition(
-            type: ConditionType.ready.rawValue, status: .false, observedGeneration: observedGeneration,
-            lastTransitionTime: now, reason: conditionReason, message: description)
-    }
-}
-
-extension InferenceService {
-    /// Decodes an object as read from the API server and validates it.
-    public static func decodeValidated(_ object: JSON) throws(ServingAPIError) -> InferenceService {
-        let service: InferenceService
-        do {
-            service = try object.decode(InferenceService.self)
-        } catch {
-            throw .malformed(error.description)
-        }
-        let errors = InferenceServiceValidator.validate(service)
-        if !errors.isEmpty { throw .invalid(errors) }
-        return service
-    }
-}
-
 /// Checks what the CRD schema cannot (model URI schemes, PromQL templates)
 /// and repeats the schema's ranges and CEL rules, so objects that reach the
 /// operator without the API server's validation (tests, the simulator, an
@@ -235,37 +161,5 @@ public enum InferenceServiceValidator {
                 add(field, .outOfRange, "\(value) is outside \(limits.lowerBound)...\(limits.upperBound)")
             }
         }
-    }
-}
-
-/// Kubernetes resource quantities (`500m`, `2`, `1.5Gi`, `1e3`).
-enum Quantity {
-    /// The same language as the CRD's pattern `Quantity.pattern`.
-    static let pattern = #"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"#
-    static let suffixes: Set<String> = ["", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
-
-    static func isValid(_ text: String) -> Bool {
-        var s = Substring(text)
-        if s.first == "+" { s = s.dropFirst() }
-        let number = s.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-        let digits = number.filter { $0 != "." }
-        guard !digits.isEmpty, number.filter({ $0 == "." }).count <= 1 else { return false }
-        let suffix = s.dropFirst(number.count)
-        if suffix.first == "e" || suffix.first == "E" {
-            var exponent = suffix.dropFirst()
-            if exponent.first == "+" || exponent.first == "-" { exponent = exponent.dropFirst() }
-            return !exponent.isEmpty && exponent.allSatisfy { $0.isASCII && $0.isNumber }
-        }
-        return suffixes.contains(String(suffix))
-    }
-}
-
-/// Environment variable names as Kubernetes accepts them (C identifiers, plus `.` and `-`).
-enum EnvVarName {
-    static let pattern = #"^[-._a-zA-Z][-._a-zA-Z0-9]*$"#
-
-    static func isValid(_ name: String) -> Bool {
-        guard let first = name.first, first.isASCII, first.isLetter || "-._".contains(first) else { return false }
-        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }
     }
 }
