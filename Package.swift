@@ -39,11 +39,18 @@ let package = Package(
         // Test-only helpers (scripted transport); product targets never import it
         .target(name: "TestSupport", dependencies: ["HTTP"]),
 
+        // InferenceService API and what is rendered from it (pure)
+        .target(name: "ServingAPI", dependencies: ["JSONValue"]),
+        .target(name: "Rendering", dependencies: ["ServingAPI", "JSONValue"]),
+
         // Executables: argument parsing and wiring only
         .executableTarget(
             name: "inference-operator",
             dependencies: [
                 "KubeClient",
+                "ServingAPI",
+                "YAML",
+                "JSONValue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -63,6 +70,8 @@ let package = Package(
                 "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]),
+        .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "JSONValue", "TestSupport"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

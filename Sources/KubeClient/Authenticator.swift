@@ -126,21 +126,23 @@ enum ExecPlugin {
             let hint = config.installHint.map { " (\($0))" } ?? ""
             throw .configuration("cannot start exec plugin \(config.command): \(error)\(hint)")
         }
-        // Read on a GCD thread: pipe reads block, and the cooperative pool must not.
+        // Read on threads of their own: pipe reads block, and neither the
+        // cooperative pool nor GCD's global queues (which share its thread
+        // limit on Linux) may be blocked.
         let (output, errors, status) = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let errorOutput = CollectedOutput()
-                let group = DispatchGroup()
-                group.enter()
-                DispatchQueue.global().async {
-                    errorOutput.data = stderr.fileHandleForReading.readDataToEndOfFile()
-                    group.leave()
-                }
+            let errorOutput = CollectedOutput()
+            let errorReader = Thread {
+                errorOutput.data = stderr.fileHandleForReading.readDataToEndOfFile()
+                errorOutput.done.signal()
+            }
+            let reader = Thread {
                 let data = stdout.fileHandleForReading.readDataToEndOfFile()
-                group.wait()  // orders the stderr write before the read below
+                errorOutput.done.wait()  // orders the stderr write before the read below
                 process.waitUntilExit()
                 continuation.resume(returning: ([UInt8](data), String(decoding: errorOutput.data, as: UTF8.self), process.terminationStatus))
             }
+            errorReader.start()
+            reader.start()
         }
         guard status == 0 else {
             throw .configuration("exec plugin \(config.command) exited with \(status): \(errors.prefix(300))")
@@ -149,9 +151,10 @@ enum ExecPlugin {
     }
 }
 
-/// Written by one reader thread, read after a DispatchGroup wait.
+/// Written by one reader thread, read after `done` is signalled.
 private final class CollectedOutput: @unchecked Sendable {
     var data = Data()
+    let done = DispatchSemaphore(value: 0)
 }
 
 /// RFC 3339 timestamps as Kubernetes writes them (`Time` and `MicroTime`).

@@ -1,0 +1,143 @@
+import JSONValue
+
+extension AutoscalingSpec {
+    static var schema: JSON {
+        Schema.object(
+            "How the operator scales the predictor from Prometheus signals.",
+            [
+                ("mode", Schema.string(
+                    "Active scales; DryRun decides and records only; Disabled runs replicas.manual.",
+                    default: Defaults.autoscalingMode.rawValue, enum: AutoscalingMode.allCases.map(\.rawValue))),
+                ("intervalSeconds", Schema.integer(
+                    "Seconds between decisions.", default: Defaults.intervalSeconds, range: Limits.intervalSeconds)),
+                ("prometheus", PrometheusSpec.schema),
+                ("queries", QueriesSpec.schema),
+                ("rules", RulesSpec.schema),
+                ("scaleDown", ScaleDownSpec.schema),
+                ("onMetricsUnavailable", MetricsUnavailableSpec.schema),
+            ],
+            defaultEmpty: true,
+            rules: [
+                ValidationRule(
+                    "self.rules.idle.afterSeconds >= self.intervalSeconds",
+                    message: "rules.idle.afterSeconds must be at least intervalSeconds",
+                    fieldPath: ".rules.idle.afterSeconds", reason: "FieldValueInvalid")
+            ])
+    }
+}
+
+extension PrometheusSpec {
+    static var schema: JSON {
+        Schema.object(
+            "The Prometheus to query; absent means the operator's --prometheus-url.",
+            [
+                ("url", Schema.string("Base URL of the Prometheus HTTP API.", pattern: "^https?://[^\\s]+$", maxLength: 2048)),
+                ("authSecretRef", Schema.object(
+                    "Secret in this namespace with token (bearer) or username and password, and optionally ca.crt.",
+                    [("name", Schema.string("Secret name.", minLength: 1, maxLength: 253))],
+                    required: ["name"])),
+            ],
+            required: ["url"])
+    }
+}
+
+extension QueriesSpec {
+    static var schema: JSON {
+        func query(_ description: String, _ value: String) -> JSON {
+            Schema.string(
+                description + " PromQL; {{namespace}} and {{name}} are replaced by the object's namespace and name.",
+                default: value, minLength: Limits.queryLength.lowerBound, maxLength: Limits.queryLength.upperBound)
+        }
+        return Schema.object(
+            "PromQL templates of the signals.",
+            [
+                ("p95Latency", query("p95 latency in seconds.", Defaults.p95LatencyQuery)),
+                ("gpuUtilization", query("GPU utilisation in percent.", Defaults.gpuUtilizationQuery)),
+                ("requestRate", query("Requests per second.", Defaults.requestRateQuery)),
+            ],
+            defaultEmpty: true)
+    }
+}
+
+extension RulesSpec {
+    static var schema: JSON {
+        Schema.object(
+            "The decision matrix.",
+            [
+                ("gpu", Schema.object(
+                    "GPU utilisation above thresholdPercent adds step replicas, up to cap.",
+                    [
+                        ("enabled", Schema.boolean("Whether the rule runs.", default: true)),
+                        ("thresholdPercent", Schema.number(
+                            "Utilisation (percent) above which the rule fires.", default: Defaults.gpuThresholdPercent,
+                            range: Limits.gpuThresholdPercent)),
+                        ("step", Schema.integer("Replicas added.", default: Defaults.gpuStep, range: Limits.step)),
+                        ("cap", Schema.integer("Most replicas this rule scales to (default \(Defaults.gpuCap), at most replicas.max).", range: Limits.replicas)),
+                        ("coldStartTolerant", Schema.boolean(
+                            "Whether the rule may fire while added replicas still start.", default: Defaults.gpuColdStartTolerant)),
+                    ],
+                    defaultEmpty: true)),
+                ("latency", Schema.object(
+                    "p95 above thresholdMs for consecutiveIntervals intervals adds step replicas, up to cap.",
+                    [
+                        ("enabled", Schema.boolean("Whether the rule runs.", default: true)),
+                        ("thresholdMs", Schema.number(
+                            "p95 latency (milliseconds) above which an interval counts as a breach.",
+                            default: Defaults.latencyThresholdMs, range: Limits.latencyThresholdMs)),
+                        ("consecutiveIntervals", Schema.integer(
+                            "Breaching intervals in a row before the rule fires.", default: Defaults.latencyConsecutiveIntervals,
+                            range: Limits.consecutiveIntervals)),
+                        ("step", Schema.integer("Replicas added.", default: Defaults.latencyStep, range: Limits.step)),
+                        ("cap", Schema.integer("Most replicas this rule scales to (default \(Defaults.latencyCap), at most replicas.max).", range: Limits.replicas)),
+                        ("coldStartTolerant", Schema.boolean(
+                            "Whether the rule may fire while added replicas still start.", default: Defaults.latencyColdStartTolerant)),
+                    ],
+                    defaultEmpty: true)),
+                ("idle", Schema.object(
+                    "No requests for afterSeconds scales to replicas.min.",
+                    [
+                        ("enabled", Schema.boolean("Whether the rule runs.", default: true)),
+                        ("afterSeconds", Schema.integer(
+                            "Seconds without requests before scaling to min.", default: Defaults.idleAfterSeconds,
+                            range: Limits.idleAfterSeconds)),
+                    ],
+                    defaultEmpty: true)),
+            ],
+            defaultEmpty: true)
+    }
+}
+
+extension ScaleDownSpec {
+    static var schema: JSON {
+        Schema.object(
+            "How replicas are removed (the idle rule excepted).",
+            [
+                ("stabilizationWindowSeconds", Schema.integer(
+                    "A scale-down takes the highest recommendation of this trailing window.",
+                    default: Defaults.scaleDownStabilizationWindowSeconds, range: Limits.stabilizationWindowSeconds)),
+                ("maxStep", Schema.integer(
+                    "Most replicas removed per interval.", default: Defaults.scaleDownMaxStep, range: Limits.scaleDownMaxStep)),
+            ],
+            defaultEmpty: true)
+    }
+}
+
+extension MetricsUnavailableSpec {
+    static var schema: JSON {
+        Schema.object(
+            "What to do when a signal is missing or Prometheus is unreachable; replicas never go down on missing data.",
+            [
+                ("policy", Schema.string(
+                    "Hold keeps replicas; Fallback raises them to fallbackReplicas.",
+                    default: Defaults.onMetricsUnavailable.rawValue, enum: MetricsUnavailablePolicy.allCases.map(\.rawValue))),
+                ("fallbackReplicas", Schema.integer("Replicas under Fallback (at most replicas.max).", range: Limits.replicas)),
+            ],
+            defaultEmpty: true,
+            rules: [
+                ValidationRule(
+                    "self.policy == 'Fallback' ? has(self.fallbackReplicas) : !has(self.fallbackReplicas)",
+                    message: "fallbackReplicas is required with policy Fallback and not allowed otherwise",
+                    fieldPath: ".fallbackReplicas", reason: "FieldValueInvalid")
+            ])
+    }
+}

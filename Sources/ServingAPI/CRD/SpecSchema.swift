@@ -1,0 +1,155 @@
+import JSONValue
+
+// The schema of `spec`, one function per Swift type, using the constants in
+// `Defaults` and `Limits` that the Swift decoders and the validator use.
+
+extension InferenceServiceSpec {
+    static var schema: JSON {
+        Schema.object(
+            "Desired state of the InferenceService.",
+            [
+                ("model", ModelSpec.schema),
+                ("image", Schema.string("Inference server image.", default: Defaults.image, minLength: 1, maxLength: 512)),
+                ("resources", ResourceSpec.schema),
+                ("nodeSelector", Schema.stringMap("Node labels the predictor pods must match.", maxProperties: 32)),
+                ("tolerations", Schema.array("Tolerations of the predictor pods.", items: Toleration.schema, maxItems: 32)),
+                ("env", Schema.array("Literal environment variables of the server container.", items: EnvVar.schema, maxItems: 64, mapKeys: ["name"])),
+                ("batching", BatchingSpec.schema),
+                ("replicas", ReplicasSpec.schema),
+                ("autoscaling", AutoscalingSpec.schema),
+                ("warmup", WarmupSpec.schema),
+            ],
+            required: ["model"],
+            rules: [
+                ValidationRule(
+                    "!has(self.autoscaling.rules.gpu.cap) || self.autoscaling.rules.gpu.cap <= self.replicas.max",
+                    message: "autoscaling.rules.gpu.cap must not exceed replicas.max",
+                    fieldPath: ".autoscaling.rules.gpu.cap", reason: "FieldValueInvalid"),
+                ValidationRule(
+                    "!has(self.autoscaling.rules.latency.cap) || self.autoscaling.rules.latency.cap <= self.replicas.max",
+                    message: "autoscaling.rules.latency.cap must not exceed replicas.max",
+                    fieldPath: ".autoscaling.rules.latency.cap", reason: "FieldValueInvalid"),
+                ValidationRule(
+                    "!has(self.autoscaling.onMetricsUnavailable.fallbackReplicas) || self.autoscaling.onMetricsUnavailable.fallbackReplicas <= self.replicas.max",
+                    message: "autoscaling.onMetricsUnavailable.fallbackReplicas must not exceed replicas.max",
+                    fieldPath: ".autoscaling.onMetricsUnavailable.fallbackReplicas", reason: "FieldValueInvalid"),
+            ])
+    }
+}
+
+extension ModelSpec {
+    static var schema: JSON {
+        Schema.object(
+            "The model to serve.",
+            [
+                ("name", Schema.string("Name clients use in /v2/models/{name}.", pattern: "^[A-Za-z0-9_.-]+$", minLength: 1, maxLength: 64)),
+                ("uri", Schema.string(
+                    "Where to fetch the model: pvc://<claim>/<path>, http(s)://..., or file:///<path> for a model baked into the image.",
+                    pattern: "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]+$", minLength: 8, maxLength: 2048)),
+                ("format", Schema.string("Model format.", default: Defaults.modelFormat.rawValue, enum: ModelFormat.allCases.map(\.rawValue))),
+                ("loadTimeoutSeconds", Schema.integer(
+                    "Seconds the server may take to load the model before the startup probe fails; default 120 on CPU, 300 with GPUs.",
+                    range: Limits.loadTimeoutSeconds)),
+            ],
+            required: ["name", "uri"])
+    }
+}
+
+extension ResourceSpec {
+    static var schema: JSON {
+        Schema.object(
+            "Resources of each replica.",
+            [
+                ("cpu", Schema.string("CPU request (a Kubernetes quantity, e.g. 2 or 500m).", pattern: Quantity.pattern, maxLength: 32)),
+                ("memory", Schema.string("Memory request and limit (a Kubernetes quantity, e.g. 4Gi).", pattern: Quantity.pattern, maxLength: 32)),
+                ("gpu", Schema.integer("GPUs per replica (the nvidia.com/gpu limit).", default: Defaults.gpu, range: Limits.gpu)),
+            ],
+            defaultEmpty: true)
+    }
+}
+
+extension Toleration {
+    static var schema: JSON {
+        Schema.object(
+            "A toleration, as in core/v1.",
+            [
+                ("key", Schema.string("Taint key; empty with operator Exists tolerates every taint.", maxLength: 316)),
+                ("operator", Schema.string("Exists or Equal (default Equal).", enum: Operator.allCases.map(\.rawValue))),
+                ("value", Schema.string("Taint value to match with operator Equal.", maxLength: 63)),
+                ("effect", Schema.string("Taint effect to match; empty matches all.", enum: Effect.allCases.map(\.rawValue))),
+                ("tolerationSeconds", Schema.integer(
+                    "How long a NoExecute taint is tolerated.", range: Limits.tolerationSeconds, format: "int64")),
+            ],
+            rules: [
+                ValidationRule(
+                    "!has(self.operator) || self.operator != 'Exists' || !has(self.value)",
+                    message: "value must be empty when operator is Exists", fieldPath: ".value", reason: "FieldValueInvalid"),
+                ValidationRule(
+                    "has(self.key) || (has(self.operator) && self.operator == 'Exists')",
+                    message: "operator must be Exists when key is empty", fieldPath: ".operator", reason: "FieldValueInvalid"),
+            ])
+    }
+}
+
+extension EnvVar {
+    static var schema: JSON {
+        Schema.object(
+            "An environment variable with a literal value.",
+            [
+                ("name", Schema.string("Variable name.", pattern: EnvVarName.pattern, minLength: 1, maxLength: 256)),
+                ("value", Schema.string("Variable value.", maxLength: 32768)),
+            ],
+            required: ["name", "value"])
+    }
+}
+
+extension BatchingSpec {
+    static var schema: JSON {
+        Schema.object(
+            "The server's dynamic batcher.",
+            [
+                ("maxBatchSize", Schema.integer("Largest batch the server forms.", default: Defaults.maxBatchSize, range: Limits.maxBatchSize)),
+                ("maxQueueDelayMs", Schema.integer(
+                    "Longest a request waits for a batch to fill, in milliseconds.", default: Defaults.maxQueueDelayMs,
+                    range: Limits.maxQueueDelayMs)),
+                ("maxQueueSize", Schema.integer(
+                    "Requests that may wait; beyond it the server answers 429.", default: Defaults.maxQueueSize,
+                    range: Limits.maxQueueSize)),
+            ],
+            defaultEmpty: true)
+    }
+}
+
+extension ReplicasSpec {
+    static var schema: JSON {
+        Schema.object(
+            "Replica bounds.",
+            [
+                ("min", Schema.integer("Fewest replicas (also where the idle rule scales to).", default: Defaults.minReplicas, range: Limits.replicas)),
+                ("max", Schema.integer("Most replicas.", default: Defaults.maxReplicas, range: Limits.replicas)),
+                ("manual", Schema.integer(
+                    "Replicas while autoscaling is Disabled, clamped into [min, max]; the scale subresource's spec.replicas (kubectl scale writes it). Ignored while autoscaling is Active or DryRun.",
+                    default: Defaults.manualReplicas, range: Limits.replicas)),
+            ],
+            defaultEmpty: true,
+            rules: [
+                ValidationRule("self.min <= self.max", message: "min must not exceed max", fieldPath: ".min", reason: "FieldValueInvalid")
+            ])
+    }
+}
+
+extension WarmupSpec {
+    static var schema: JSON {
+        Schema.object(
+            "Warm-up of new pods when the image or GPU model changed.",
+            [
+                ("enabled", Schema.boolean("Run the model at each batch size before serving.", default: Defaults.warmupEnabled)),
+                ("sampleInput", Schema.object(
+                    "An inference request body ({\"inputs\": [...]}) to warm up with; default: zeros of the model's input shapes.",
+                    [("inputs", Schema.array(
+                        "Input tensors.", items: Schema.object("An input tensor.", [], preserveUnknownFields: true), maxItems: 64))],
+                    required: ["inputs"], preserveUnknownFields: true)),
+            ],
+            defaultEmpty: true)
+    }
+}

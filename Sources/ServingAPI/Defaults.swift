@@ -1,0 +1,105 @@
+/// Every default of the InferenceService API, with where it comes from.
+///
+/// The Swift decoders and the generated CRD schema both read these constants,
+/// so an object defaulted by the API server and one defaulted in Swift agree
+/// (`ServingAPITests` checks that they do).
+///
+/// Durations are integer seconds in fields named `...Seconds` (or `...Ms`),
+/// following the Kubernetes API conventions' "fooSeconds" rule for units, as
+/// HPA's `stabilizationWindowSeconds` and KEDA's `pollingInterval` do.
+public enum Defaults {
+    // MARK: API identity
+
+    public static let group = "serving.swiftinfer.io"
+    public static let version = "v1alpha1"
+    public static let kind = "InferenceService"
+    public static let plural = "inferenceservices"
+    public static let singular = "inferenceservice"
+    public static let shortName = "infsvc"
+    public static var apiVersion: String { "\(group)/\(version)" }
+
+    // MARK: Model and server
+
+    /// The only model format the server runs (ONNX Runtime).
+    public static let modelFormat = ModelFormat.onnx
+    /// The server image built by this package (`make image`), tagged with the release version.
+    public static let image = "ghcr.io/swiftinfer/inference-server:0.1.0"
+    /// GPUs per replica: none, so a minimal object runs on any node.
+    public static let gpu = 0
+
+    // MARK: Batching (the server's dynamic batcher)
+
+    /// 8: Triton's dynamic batcher examples start at a preferred size of 4-8;
+    /// large enough to amortise a GPU kernel launch, small enough for CPU latency.
+    public static let maxBatchSize = 8
+    /// 50 ms: a quarter of the 200 ms p95 SLO, so batching never spends most of the budget.
+    public static let maxQueueDelayMs = 50
+    /// 128 waiting requests (16 full default batches); beyond it the server answers 429
+    /// so overload shows up as rejections, not unbounded latency.
+    public static let maxQueueSize = 128
+
+    // MARK: Replicas
+
+    /// 2: the matrix's "idle -> min (2)"; two replicas survive one node loss.
+    public static let minReplicas = 2
+    /// 16: the latency rule's cap in the decision matrix is the overall ceiling.
+    public static let maxReplicas = 16
+    /// `replicas.manual` starts at the default minimum. It must always have a
+    /// value: the scale subresource's GET fails when `specReplicasPath` is empty.
+    public static let manualReplicas = minReplicas
+
+    // MARK: Autoscaling
+
+    public static let autoscalingMode = AutoscalingMode.active
+    /// 15 s: HPA's sync period (`--horizontal-pod-autoscaler-sync-period`) and
+    /// Prometheus' common scrape interval.
+    public static let intervalSeconds = 15
+    /// GPU rule: utilisation above 85% adds 1 replica, not while added replicas
+    /// still start, capped at 12 (the decision matrix in the product brief).
+    public static let gpuThresholdPercent = 85.0
+    public static let gpuStep = 1
+    public static let gpuCap = 12
+    public static let gpuColdStartTolerant = false
+    /// Latency rule: p95 above 200 ms (the SLO) for 3 consecutive intervals adds
+    /// 2 replicas, allowed while new replicas start, capped at 16 (decision matrix).
+    public static let latencyThresholdMs = 200.0
+    public static let latencyConsecutiveIntervals = 3
+    public static let latencyStep = 2
+    public static let latencyCap = 16
+    public static let latencyColdStartTolerant = true
+    /// Idle rule: no requests for more than 300 s scales to `replicas.min`
+    /// (decision matrix; also KEDA's default `cooldownPeriod`).
+    public static let idleAfterSeconds = 300
+    /// 300 s: HPA's default scale-down stabilisation window.
+    public static let scaleDownStabilizationWindowSeconds = 300
+    /// 1 replica per interval: a misread dip costs at most one replica per
+    /// interval (HPA allows 100% per 15 s; we prefer latency over cost here).
+    public static let scaleDownMaxStep = 1
+    /// Hold: never scale down on missing data (KEDA users' most common complaint).
+    public static let onMetricsUnavailable = MetricsUnavailablePolicy.hold
+
+    // MARK: Warmup
+
+    /// Warm up by default: the first request after a rollout should not pay
+    /// ONNX Runtime's graph optimisation and CUDA autotuning.
+    public static let warmupEnabled = true
+
+    // MARK: Status
+
+    /// Recent scaling decisions kept in status: enough for `kubectl describe`
+    /// to explain the last few minutes, small enough to keep status writes cheap.
+    public static let maxRecentDecisions = 10
+
+    // MARK: PromQL templates ({{namespace}} and {{name}} are substituted)
+
+    /// p95 from the server's request histogram over a 1 m rate window,
+    /// selected by the Service's name as Prometheus' endpoint discovery labels it.
+    public static let p95LatencyQuery =
+        #"histogram_quantile(0.95, sum by (le) (rate(inference_request_duration_seconds_bucket{namespace="{{namespace}}",service="{{name}}-predictor"}[1m])))"#
+    /// Mean GPU utilisation (percent) of the predictor pods from NVIDIA's DCGM exporter.
+    public static let gpuUtilizationQuery =
+        #"avg(DCGM_FI_DEV_GPU_UTIL{exported_namespace="{{namespace}}",exported_pod=~"{{name}}-predictor-.*"})"#
+    /// Requests per second over a 1 m window.
+    public static let requestRateQuery =
+        #"sum(rate(inference_requests_total{namespace="{{namespace}}",service="{{name}}-predictor"}[1m]))"#
+}

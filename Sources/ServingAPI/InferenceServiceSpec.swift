@@ -1,0 +1,230 @@
+import JSONValue
+
+/// The desired state of an InferenceService. Decoding fills absent fields
+/// with the values in `Defaults`, exactly as the CRD schema's defaults do.
+public struct InferenceServiceSpec: Codable, Sendable, Hashable {
+    public var model: ModelSpec
+    public var image: String
+    public var resources: ResourceSpec
+    public var nodeSelector: [String: String]
+    public var tolerations: [Toleration]
+    public var env: [EnvVar]
+    public var batching: BatchingSpec
+    public var replicas: ReplicasSpec
+    public var autoscaling: AutoscalingSpec
+    public var warmup: WarmupSpec
+
+    public init(
+        model: ModelSpec, image: String = Defaults.image, resources: ResourceSpec = ResourceSpec(),
+        nodeSelector: [String: String] = [:], tolerations: [Toleration] = [], env: [EnvVar] = [],
+        batching: BatchingSpec = BatchingSpec(), replicas: ReplicasSpec = ReplicasSpec(),
+        autoscaling: AutoscalingSpec = AutoscalingSpec(), warmup: WarmupSpec = WarmupSpec()
+    ) {
+        self.model = model
+        self.image = image
+        self.resources = resources
+        self.nodeSelector = nodeSelector
+        self.tolerations = tolerations
+        self.env = env
+        self.batching = batching
+        self.replicas = replicas
+        self.autoscaling = autoscaling
+        self.warmup = warmup
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, image, resources, nodeSelector, tolerations, env, batching, replicas, autoscaling, warmup
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(ModelSpec.self, forKey: .model)
+        image = try c.decodeIfPresent(String.self, forKey: .image) ?? Defaults.image
+        resources = try c.decodeIfPresent(ResourceSpec.self, forKey: .resources) ?? ResourceSpec()
+        nodeSelector = try c.decodeIfPresent([String: String].self, forKey: .nodeSelector) ?? [:]
+        tolerations = try c.decodeIfPresent([Toleration].self, forKey: .tolerations) ?? []
+        env = try c.decodeIfPresent([EnvVar].self, forKey: .env) ?? []
+        batching = try c.decodeIfPresent(BatchingSpec.self, forKey: .batching) ?? BatchingSpec()
+        replicas = try c.decodeIfPresent(ReplicasSpec.self, forKey: .replicas) ?? ReplicasSpec()
+        autoscaling = try c.decodeIfPresent(AutoscalingSpec.self, forKey: .autoscaling) ?? AutoscalingSpec()
+        warmup = try c.decodeIfPresent(WarmupSpec.self, forKey: .warmup) ?? WarmupSpec()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(image, forKey: .image)
+        try c.encode(resources, forKey: .resources)
+        if !nodeSelector.isEmpty { try c.encode(nodeSelector, forKey: .nodeSelector) }
+        if !tolerations.isEmpty { try c.encode(tolerations, forKey: .tolerations) }
+        if !env.isEmpty { try c.encode(env, forKey: .env) }
+        try c.encode(batching, forKey: .batching)
+        try c.encode(replicas, forKey: .replicas)
+        try c.encode(autoscaling, forKey: .autoscaling)
+        try c.encode(warmup, forKey: .warmup)
+    }
+}
+
+public enum ModelFormat: String, Codable, Sendable, Hashable, CaseIterable {
+    case onnx
+}
+
+/// Which model to serve and where to fetch it from.
+public struct ModelSpec: Codable, Sendable, Hashable {
+    /// The name clients use in `/v2/models/{name}/infer`.
+    public var name: String
+    /// `pvc://claim/path`, `http(s)://...` or `file:///path` (a model baked into the image).
+    public var uri: String
+    public var format: ModelFormat
+    /// How long the server may take to load the model before the startup
+    /// probe gives up; absent means the renderer's CPU/GPU default.
+    public var loadTimeoutSeconds: Int?
+
+    public init(name: String, uri: String, format: ModelFormat = Defaults.modelFormat, loadTimeoutSeconds: Int? = nil) {
+        self.name = name
+        self.uri = uri
+        self.format = format
+        self.loadTimeoutSeconds = loadTimeoutSeconds
+    }
+
+    enum CodingKeys: String, CodingKey { case name, uri, format, loadTimeoutSeconds }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        uri = try c.decode(String.self, forKey: .uri)
+        format = try c.decodeIfPresent(ModelFormat.self, forKey: .format) ?? Defaults.modelFormat
+        loadTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .loadTimeoutSeconds)
+    }
+}
+
+/// Per-replica resources. `cpu` and `memory` are Kubernetes quantities
+/// ("500m", "4Gi"); `gpu` becomes the `nvidia.com/gpu` limit.
+public struct ResourceSpec: Codable, Sendable, Hashable {
+    public var cpu: String?
+    public var memory: String?
+    public var gpu: Int
+
+    public init(cpu: String? = nil, memory: String? = nil, gpu: Int = Defaults.gpu) {
+        self.cpu = cpu
+        self.memory = memory
+        self.gpu = gpu
+    }
+
+    enum CodingKeys: String, CodingKey { case cpu, memory, gpu }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cpu = try c.decodeIfPresent(String.self, forKey: .cpu)
+        memory = try c.decodeIfPresent(String.self, forKey: .memory)
+        gpu = try c.decodeIfPresent(Int.self, forKey: .gpu) ?? Defaults.gpu
+    }
+}
+
+/// A pod toleration, as in `core/v1` (kept local until KubeAPI lands).
+public struct Toleration: Codable, Sendable, Hashable {
+    public enum Operator: String, Codable, Sendable, Hashable, CaseIterable { case exists = "Exists", equal = "Equal" }
+    public enum Effect: String, Codable, Sendable, Hashable, CaseIterable {
+        case noSchedule = "NoSchedule", preferNoSchedule = "PreferNoSchedule", noExecute = "NoExecute"
+    }
+    public var key: String?
+    public var `operator`: Operator?
+    public var value: String?
+    public var effect: Effect?
+    public var tolerationSeconds: Int?
+
+    public init(key: String? = nil, operator: Operator? = nil, value: String? = nil, effect: Effect? = nil, tolerationSeconds: Int? = nil) {
+        self.key = key
+        self.operator = `operator`
+        self.value = value
+        self.effect = effect
+        self.tolerationSeconds = tolerationSeconds
+    }
+}
+
+/// A literal environment variable for the server container.
+public struct EnvVar: Codable, Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// The server's dynamic batcher.
+public struct BatchingSpec: Codable, Sendable, Hashable {
+    public var maxBatchSize: Int
+    public var maxQueueDelayMs: Int
+    public var maxQueueSize: Int
+
+    public init(
+        maxBatchSize: Int = Defaults.maxBatchSize, maxQueueDelayMs: Int = Defaults.maxQueueDelayMs,
+        maxQueueSize: Int = Defaults.maxQueueSize
+    ) {
+        self.maxBatchSize = maxBatchSize
+        self.maxQueueDelayMs = maxQueueDelayMs
+        self.maxQueueSize = maxQueueSize
+    }
+
+    enum CodingKeys: String, CodingKey { case maxBatchSize, maxQueueDelayMs, maxQueueSize }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxBatchSize = try c.decodeIfPresent(Int.self, forKey: .maxBatchSize) ?? Defaults.maxBatchSize
+        maxQueueDelayMs = try c.decodeIfPresent(Int.self, forKey: .maxQueueDelayMs) ?? Defaults.maxQueueDelayMs
+        maxQueueSize = try c.decodeIfPresent(Int.self, forKey: .maxQueueSize) ?? Defaults.maxQueueSize
+    }
+}
+
+/// Replica bounds. `manual` is the scale subresource's `spec.replicas`
+/// (`kubectl scale` writes it); it sets the replica count, clamped into
+/// [min, max], while autoscaling is `Disabled`, and is ignored otherwise.
+/// Out-of-bounds values are clamped rather than rejected, so that lowering
+/// `max` never invalidates an object whose `manual` was defaulted.
+public struct ReplicasSpec: Codable, Sendable, Hashable {
+    public var min: Int
+    public var max: Int
+    public var manual: Int
+
+    public init(min: Int = Defaults.minReplicas, max: Int = Defaults.maxReplicas, manual: Int = Defaults.manualReplicas) {
+        self.min = min
+        self.max = max
+        self.manual = manual
+    }
+
+    enum CodingKeys: String, CodingKey { case min, max, manual }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        min = try c.decodeIfPresent(Int.self, forKey: .min) ?? Defaults.minReplicas
+        max = try c.decodeIfPresent(Int.self, forKey: .max) ?? Defaults.maxReplicas
+        manual = try c.decodeIfPresent(Int.self, forKey: .manual) ?? Defaults.manualReplicas
+    }
+
+    /// The replica count to run when autoscaling is disabled: `manual` within bounds.
+    public var disabledModeReplicas: Int { Swift.min(Swift.max(manual, min), max) }
+}
+
+/// Warmup of new pods (see `Rendering.WarmupPlan`).
+public struct WarmupSpec: Codable, Sendable, Hashable {
+    public var enabled: Bool
+    /// An Open Inference Protocol request body (`{"inputs": [...]}`) to run
+    /// at each batch size; absent means the server synthesises zeros of the
+    /// model's input shapes.
+    public var sampleInput: JSON?
+
+    public init(enabled: Bool = Defaults.warmupEnabled, sampleInput: JSON? = nil) {
+        self.enabled = enabled
+        self.sampleInput = sampleInput
+    }
+
+    enum CodingKeys: String, CodingKey { case enabled, sampleInput }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? Defaults.warmupEnabled
+        sampleInput = try c.decodeIfPresent(JSON.self, forKey: .sampleInput)
+    }
+}

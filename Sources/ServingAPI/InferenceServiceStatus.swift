@@ -1,0 +1,142 @@
+/// What the operator observed and decided. Timestamps are RFC 3339 strings
+/// (`2026-01-01T00:00:00Z`) as the API server stores them; this module reads
+/// no clock, so callers pass the time in.
+public struct InferenceServiceStatus: Codable, Sendable, Hashable {
+    public var observedGeneration: Int64?
+    /// Pods of the predictor Deployment (the scale subresource's status replicas).
+    public var replicas: Int?
+    public var readyReplicas: Int?
+    /// What the autoscaler wants now (in DryRun: what it would set).
+    public var desiredReplicas: Int?
+    /// Label selector of the predictor pods, as a string (the scale subresource's selector).
+    public var selector: String?
+    public var conditions: [Condition]?
+    public var observed: ObservedSignals?
+    public var breaches: BreachCounters?
+    /// When the request rate was last seen dropping to zero; absent while there is traffic.
+    public var idleSince: String?
+    public var lastScaleTime: String?
+    /// Newest last, at most `Defaults.maxRecentDecisions`.
+    public var recentDecisions: [ScalingDecisionRecord]?
+    /// The fingerprint (image, GPU model) pods were last warmed for.
+    public var warmedFingerprint: String?
+
+    public init(
+        observedGeneration: Int64? = nil, replicas: Int? = nil, readyReplicas: Int? = nil, desiredReplicas: Int? = nil,
+        selector: String? = nil, conditions: [Condition]? = nil, observed: ObservedSignals? = nil,
+        breaches: BreachCounters? = nil, idleSince: String? = nil, lastScaleTime: String? = nil,
+        recentDecisions: [ScalingDecisionRecord]? = nil, warmedFingerprint: String? = nil
+    ) {
+        self.observedGeneration = observedGeneration
+        self.replicas = replicas
+        self.readyReplicas = readyReplicas
+        self.desiredReplicas = desiredReplicas
+        self.selector = selector
+        self.conditions = conditions
+        self.observed = observed
+        self.breaches = breaches
+        self.idleSince = idleSince
+        self.lastScaleTime = lastScaleTime
+        self.recentDecisions = recentDecisions
+        self.warmedFingerprint = warmedFingerprint
+    }
+
+    /// Appends a decision and drops the oldest beyond `Defaults.maxRecentDecisions`.
+    public mutating func record(_ decision: ScalingDecisionRecord) {
+        var list = recentDecisions ?? []
+        list.append(decision)
+        if list.count > Defaults.maxRecentDecisions { list.removeFirst(list.count - Defaults.maxRecentDecisions) }
+        recentDecisions = list
+    }
+
+    /// Sets a condition by type, keeping `lastTransitionTime` when the status did not change
+    /// (the `metav1.Condition` contract).
+    public mutating func setCondition(_ condition: Condition) {
+        var list = conditions ?? []
+        if let i = list.firstIndex(where: { $0.type == condition.type }) {
+            var updated = condition
+            if list[i].status == condition.status { updated.lastTransitionTime = list[i].lastTransitionTime }
+            list[i] = updated
+        } else {
+            list.append(condition)
+        }
+        conditions = list
+    }
+
+    public func condition(_ type: ConditionType) -> Condition? {
+        conditions?.first { $0.type == type.rawValue }
+    }
+}
+
+/// The latest value of each signal; absent values mean no data.
+public struct ObservedSignals: Codable, Sendable, Hashable {
+    public var p95LatencyMs: Double?
+    public var gpuUtilizationPercent: Double?
+    public var requestsPerSecond: Double?
+    public var time: String?
+
+    public init(p95LatencyMs: Double? = nil, gpuUtilizationPercent: Double? = nil, requestsPerSecond: Double? = nil, time: String? = nil) {
+        self.p95LatencyMs = p95LatencyMs
+        self.gpuUtilizationPercent = gpuUtilizationPercent
+        self.requestsPerSecond = requestsPerSecond
+        self.time = time
+    }
+}
+
+/// Consecutive intervals each threshold has been exceeded.
+public struct BreachCounters: Codable, Sendable, Hashable {
+    public var latency: Int
+    public var gpu: Int
+
+    public init(latency: Int = 0, gpu: Int = 0) {
+        self.latency = latency
+        self.gpu = gpu
+    }
+}
+
+public struct ScalingDecisionRecord: Codable, Sendable, Hashable {
+    public var time: String
+    public var from: Int
+    public var to: Int
+    /// The rule that fired (`gpu`, `latency`, `idle`, `scaleDown`, `bounds`, `hold`, ...).
+    public var rule: String
+    public var reason: String
+
+    public init(time: String, from: Int, to: Int, rule: String, reason: String) {
+        self.time = time
+        self.from = from
+        self.to = to
+        self.rule = rule
+        self.reason = reason
+    }
+}
+
+public enum ConditionType: String, Sendable, CaseIterable {
+    case ready = "Ready"
+    case scalingActive = "ScalingActive"
+    case metricsAvailable = "MetricsAvailable"
+    case warmupComplete = "WarmupComplete"
+}
+
+/// `metav1.Condition`, kept local until the shared KubeAPI models land.
+public struct Condition: Codable, Sendable, Hashable {
+    public enum Status: String, Codable, Sendable, Hashable, CaseIterable {
+        case `true` = "True", `false` = "False", unknown = "Unknown"
+    }
+    public var type: String
+    public var status: Status
+    public var observedGeneration: Int64?
+    public var lastTransitionTime: String
+    /// CamelCase, machine-readable.
+    public var reason: String
+    public var message: String
+
+    public init(type: String, status: Status, observedGeneration: Int64? = nil, lastTransitionTime: String, reason: String, message: String) {
+        self.type = type
+        self.status = status
+        self.observedGeneration = observedGeneration
+        self.lastTransitionTime = lastTransitionTime
+        self.reason = reason
+        self.message = message
+    }
+}

@@ -1,0 +1,165 @@
+import JSONValue
+
+/// Checks what the CRD schema cannot (model URI schemes, PromQL templates)
+/// and repeats the schema's ranges and CEL rules, so objects that reach the
+/// operator without the API server's validation (tests, the simulator, an
+/// older CRD) are judged the same way.
+public enum InferenceServiceValidator {
+    public static func validate(_ service: InferenceService) -> [FieldError] {
+        var errors: [FieldError] = []
+        let name = service.metadata.name
+        if name.count > Limits.maxNameLength || !KubernetesName.isDNSLabel(name) || !(name.first?.isLetter ?? false) {
+            errors.append(
+                FieldError(
+                    field: "metadata.name", reason: .invalidName,
+                    message: "'\(name)' must start with a letter and be a DNS label of at most \(Limits.maxNameLength) "
+                        + "characters, so that the Service '\(name)-predictor' is a valid DNS-1035 name"))
+        }
+        errors += validate(service.spec)
+        return errors
+    }
+
+    public static func validate(_ spec: InferenceServiceSpec) -> [FieldError] {
+        var v = Collector()
+        // Model
+        if spec.model.name.isEmpty || spec.model.name.count > 64
+            || !spec.model.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) })
+        {
+            v.add("spec.model.name", .invalidValue, "'\(spec.model.name)' must be 1-64 letters, digits, '_', '.' or '-'")
+        }
+        switch ModelURI.parse(spec.model.uri) {
+        case .success: break
+        case .failure(let error):
+            v.add("spec.model.uri", error.unsupportedScheme ? .unsupportedModelURI : .invalidModelURI, error.description)
+        }
+        if let timeout = spec.model.loadTimeoutSeconds { v.range("spec.model.loadTimeoutSeconds", timeout, Limits.loadTimeoutSeconds) }
+        // Image and resources
+        if spec.image.isEmpty || spec.image.contains(where: { $0.isWhitespace }) {
+            v.add("spec.image", .invalidValue, "'\(spec.image)' is not an image reference")
+        }
+        if let cpu = spec.resources.cpu, !Quantity.isValid(cpu) {
+            v.add("spec.resources.cpu", .invalidValue, "'\(cpu)' is not a Kubernetes quantity (e.g. 500m, 2)")
+        }
+        if let memory = spec.resources.memory, !Quantity.isValid(memory) {
+            v.add("spec.resources.memory", .invalidValue, "'\(memory)' is not a Kubernetes quantity (e.g. 4Gi)")
+        }
+        v.range("spec.resources.gpu", spec.resources.gpu, Limits.gpu)
+        for (i, toleration) in spec.tolerations.enumerated() {
+            if toleration.operator == .exists, toleration.value != nil {
+                v.add("spec.tolerations[\(i)].value", .inconsistent, "must be empty when operator is Exists")
+            }
+            if toleration.key == nil, toleration.operator != .exists {
+                v.add("spec.tolerations[\(i)].operator", .inconsistent, "must be Exists when key is empty")
+            }
+            if let seconds = toleration.tolerationSeconds {
+                v.range("spec.tolerations[\(i)].tolerationSeconds", seconds, Limits.tolerationSeconds)
+            }
+        }
+        var seenEnv: Set<String> = []
+        for (i, variable) in spec.env.enumerated() {
+            if !EnvVarName.isValid(variable.name) {
+                v.add("spec.env[\(i)].name", .invalidValue, "'\(variable.name)' is not a valid environment variable name")
+            } else if !seenEnv.insert(variable.name).inserted {
+                v.add("spec.env[\(i)].name", .inconsistent, "'\(variable.name)' is set twice")
+            }
+        }
+        // Batching
+        v.range("spec.batching.maxBatchSize", spec.batching.maxBatchSize, Limits.maxBatchSize)
+        v.range("spec.batching.maxQueueDelayMs", spec.batching.maxQueueDelayMs, Limits.maxQueueDelayMs)
+        v.range("spec.batching.maxQueueSize", spec.batching.maxQueueSize, Limits.maxQueueSize)
+        // Replicas
+        let replicas = spec.replicas
+        v.range("spec.replicas.min", replicas.min, Limits.replicas)
+        v.range("spec.replicas.max", replicas.max, Limits.replicas)
+        if replicas.min > replicas.max {
+            v.add("spec.replicas.min", .inconsistent, "min (\(replicas.min)) must not exceed max (\(replicas.max))")
+        }
+        v.range("spec.replicas.manual", replicas.manual, Limits.replicas)
+        errorsForAutoscaling(spec.autoscaling, maxReplicas: replicas.max, into: &v)
+        // Warmup
+        if let sample = spec.warmup.sampleInput, sample["inputs"]?.arrayValue == nil {
+            v.add("spec.warmup.sampleInput", .invalidValue, "must be an inference request body with an 'inputs' array")
+        }
+        return v.errors
+    }
+
+    private static func errorsForAutoscaling(_ a: AutoscalingSpec, maxReplicas: Int, into v: inout Collector) {
+        v.range("spec.autoscaling.intervalSeconds", a.intervalSeconds, Limits.intervalSeconds)
+        if let prometheus = a.prometheus {
+            if !(prometheus.url.hasPrefix("http://") || prometheus.url.hasPrefix("https://")) || prometheus.url.count < 9 {
+                v.add("spec.autoscaling.prometheus.url", .invalidValue, "'\(prometheus.url)' must be an http:// or https:// URL")
+            }
+            if let secret = prometheus.authSecretRef, !KubernetesName.isDNSSubdomain(secret.name) {
+                v.add("spec.autoscaling.prometheus.authSecretRef.name", .invalidValue, "'\(secret.name)' is not a Secret name")
+            }
+        }
+        for (field, text) in [
+            ("p95Latency", a.queries.p95Latency), ("gpuUtilization", a.queries.gpuUtilization),
+            ("requestRate", a.queries.requestRate),
+        ] {
+            let path = "spec.autoscaling.queries.\(field)"
+            if text.count > Limits.queryLength.upperBound {
+                v.add(path, .outOfRange, "is longer than \(Limits.queryLength.upperBound) characters")
+            } else if let problem = PromQLTemplate(text).check() {
+                v.add(path, .invalidPromQLTemplate, "PromQL template \(problem)")
+            }
+        }
+        let gpu = a.rules.gpu
+        v.range("spec.autoscaling.rules.gpu.thresholdPercent", gpu.thresholdPercent, Limits.gpuThresholdPercent)
+        v.range("spec.autoscaling.rules.gpu.step", gpu.step, Limits.step)
+        if let cap = gpu.cap {
+            v.range("spec.autoscaling.rules.gpu.cap", cap, Limits.replicas)
+            if cap > maxReplicas {
+                v.add("spec.autoscaling.rules.gpu.cap", .inconsistent, "cap (\(cap)) must not exceed replicas.max (\(maxReplicas))")
+            }
+        }
+        let latency = a.rules.latency
+        v.range("spec.autoscaling.rules.latency.thresholdMs", latency.thresholdMs, Limits.latencyThresholdMs)
+        v.range("spec.autoscaling.rules.latency.consecutiveIntervals", latency.consecutiveIntervals, Limits.consecutiveIntervals)
+        v.range("spec.autoscaling.rules.latency.step", latency.step, Limits.step)
+        if let cap = latency.cap {
+            v.range("spec.autoscaling.rules.latency.cap", cap, Limits.replicas)
+            if cap > maxReplicas {
+                v.add("spec.autoscaling.rules.latency.cap", .inconsistent, "cap (\(cap)) must not exceed replicas.max (\(maxReplicas))")
+            }
+        }
+        v.range("spec.autoscaling.rules.idle.afterSeconds", a.rules.idle.afterSeconds, Limits.idleAfterSeconds)
+        if a.rules.idle.afterSeconds < a.intervalSeconds {
+            v.add(
+                "spec.autoscaling.rules.idle.afterSeconds", .inconsistent,
+                "\(a.rules.idle.afterSeconds) must be at least intervalSeconds (\(a.intervalSeconds))")
+        }
+        v.range(
+            "spec.autoscaling.scaleDown.stabilizationWindowSeconds", a.scaleDown.stabilizationWindowSeconds,
+            Limits.stabilizationWindowSeconds)
+        v.range("spec.autoscaling.scaleDown.maxStep", a.scaleDown.maxStep, Limits.scaleDownMaxStep)
+        let unavailable = a.onMetricsUnavailable
+        switch (unavailable.policy, unavailable.fallbackReplicas) {
+        case (.fallback, nil):
+            v.add("spec.autoscaling.onMetricsUnavailable.fallbackReplicas", .required, "is required when policy is Fallback")
+        case (.fallback, let replicas?):
+            if replicas < Limits.replicas.lowerBound || replicas > maxReplicas {
+                v.add(
+                    "spec.autoscaling.onMetricsUnavailable.fallbackReplicas", .outOfRange,
+                    "\(replicas) must be between \(Limits.replicas.lowerBound) and replicas.max (\(maxReplicas))")
+            }
+        case (.hold, _?):
+            v.add("spec.autoscaling.onMetricsUnavailable.fallbackReplicas", .inconsistent, "is only allowed when policy is Fallback")
+        case (.hold, nil): break
+        }
+    }
+
+    private struct Collector {
+        var errors: [FieldError] = []
+
+        mutating func add(_ field: String, _ reason: FieldError.Reason, _ message: String) {
+            errors.append(FieldError(field: field, reason: reason, message: message))
+        }
+
+        mutating func range<T: Comparable>(_ field: String, _ value: T, _ limits: ClosedRange<T>) {
+            if !limits.contains(value) {
+                add(field, .outOfRange, "\(value) is outside \(limits.lowerBound)...\(limits.upperBound)")
+            }
+        }
+    }
+}
