@@ -2,12 +2,27 @@ import JSONValue
 import YAML
 
 /// One fuzz input: any bytes as YAML text. Parsing may fail but must not
-/// crash; what parses must survive emit -> parse unchanged.
+/// crash; what parses must survive emit -> parse unchanged. The same bytes
+/// as a string value and key must also survive emit -> parse.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func yamlFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = data.map { String(decoding: UnsafeBufferPointer(start: $0, count: size), as: UTF8.self) } ?? ""
     // A small alias budget keeps each run fast; the limit itself is tested.
     let limits = YAMLLimits(maxAliasedNodes: 20_000)
+
+    // The input as string content: as a value, a key and a root document it
+    // must be written (quoted, block or plain) so that it reads back exactly.
+    let asString: JSON = ["value": .string(text), text: [.string(text)]]
+    for value in [asString, JSON.string(text)] {
+        let written = YAML.emit(value)
+        do {
+            let back = try YAML.parse(written)
+            if back != value { fail("a string reads back differently", input: text, emitted: written) }
+        } catch {
+            fail("an emitted string does not parse: \(error)", input: text, emitted: written)
+        }
+    }
+
     _ = try? YAML.parse(text, limits: limits)
     guard let documents = try? YAML.parseAll(text, limits: limits) else { return 0 }
 
