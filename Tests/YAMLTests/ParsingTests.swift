@@ -44,6 +44,13 @@ import YAML
         #expect(try YAML.parseAll(text) == expected)
     }
 
+    @Test(arguments: [
+        ("a: b\tc", "b\tc"), ("a: b\t# comment", "b"), ("a:\t1", "1"), ("a: |\n  x\n  \ty\n", "x\n\ty\n"),
+    ])
+    func tabsOutsideIndentationAreFine(text: String, expected: String) throws {
+        #expect(try YAML.parse(text)["a"] == (expected == "1" ? 1 : .string(expected)))
+    }
+
     // MARK: Block scalars
 
     @Test(arguments: [
