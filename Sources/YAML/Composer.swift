@@ -1,5 +1,28 @@
 import JSONValue
 
+/// A step from a document's root: a mapping key or a sequence index.
+enum PathComponent: Hashable {
+    case key(String)
+    case index(Int)
+}
+
+/// Where the values of one document start, by path; for error messages
+/// about values that parsed but do not fit a type.
+struct SourcePositions {
+    var marks: [[PathComponent]: YAMLMark] = [:]
+
+    /// The mark of the value at `path`, else of its nearest recorded
+    /// ancestor (values repeated by aliases or merges have none of their own).
+    func mark(for path: [PathComponent]) -> YAMLMark? {
+        var path = path
+        while true {
+            if let mark = marks[path] { return mark }
+            if path.isEmpty { return nil }
+            path.removeLast()
+        }
+    }
+}
+
 /// Limits that keep hostile YAML from exhausting the stack or memory.
 public struct YAMLLimits: Sendable, Equatable {
     /// Deepest nesting of sequences and mappings, counting values reached
@@ -46,6 +69,10 @@ struct Composer {
     private let limits: YAMLLimits
     private var anchors: [String: Composed] = [:]
     private var aliasedNodes = 0
+    private let recordsPositions: Bool
+    private var path: [PathComponent] = []
+    /// With `recordsPositions`, where each value of each document starts.
+    private(set) var positions: [SourcePositions] = []
 
     /// A composed value with what the limits need to know about it.
     private struct Composed {
@@ -54,8 +81,9 @@ struct Composer {
         var height: Int
     }
 
-    init(parser: LibYAML.Parser, limits: YAMLLimits) {
+    init(parser: LibYAML.Parser, limits: YAMLLimits, recordsPositions: Bool = false) {
         self.parser = parser
+        self.recordsPositions = recordsPositions
         self.limits = limits
     }
 
@@ -74,6 +102,7 @@ struct Composer {
                     throw YAMLError("expected a single YAML document, found a second one", at: current.mark)
                 }
                 anchors.removeAll()  // anchors are local to a document
+                if recordsPositions { positions.append(SourcePositions()) }
                 documents.append(try node(depth: 1).value)
                 guard case .documentEnd = try next().event else { throw unexpected() }
             default:
@@ -86,6 +115,7 @@ struct Composer {
 
     private mutating func node(depth: Int) throws(YAMLError) -> Composed {
         let current = try next()
+        if recordsPositions, !positions.isEmpty { positions[positions.count - 1].marks[path] = current.mark }
         switch current.event {
         case .scalar(let scalar):
             let composed = Composed(value: try scalarValue(scalar, at: current.mark), nodes: 1, height: 0)
@@ -119,7 +149,9 @@ struct Composer {
                 lookahead = nil
                 return Composed(value: .array(items), nodes: nodes, height: height)
             }
+            path.append(.index(items.count))
             let item = try node(depth: depth + 1)
+            path.removeLast()
             items.append(item.value)
             nodes += item.nodes
             height = max(height, item.height + 1)
@@ -143,7 +175,12 @@ struct Composer {
                 return merged(entries, nodes: nodes, height: height)
             }
             let key = try self.key()
+            switch key {
+            case .string(let name): path.append(.key(name))
+            case .merge: path.append(.index(-1))  // merge sources have no path of their own
+            }
             let value = try node(depth: depth + 1)
+            path.removeLast()
             height = max(height, value.height + 1)
             switch key {
             case .merge:

@@ -22,6 +22,16 @@ public enum YAML {
         return try composer.documents()
     }
 
+    /// Documents with the positions of their values (for `YAMLDecoder`);
+    /// with `single`, a second document is an error.
+    static func parseWithPositions(
+        _ text: String, limits: YAMLLimits, single: Bool
+    ) throws(YAMLError) -> [(value: JSON, positions: SourcePositions)] {
+        var composer = Composer(parser: try LibYAML.Parser(text), limits: limits, recordsPositions: true)
+        let documents = try composer.documents(single: single)
+        return Array(zip(documents, composer.positions)).map { (value: $0.0, positions: $0.1) }
+    }
+
     /// One document in block style, two-space indent, keys in stored order.
     public static func emit(_ value: JSON) -> String {
         emitAll([value])

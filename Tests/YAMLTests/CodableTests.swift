@@ -66,13 +66,32 @@ import YAML
     }
 
     @Test(arguments: [
-        ("name: web\n", "cannot decode Container: missing field image"),
-        ("name: web\nimage: 3\n", "cannot decode Container: field image: expected String"),
-        ("name: web\nimage: x\nports: [{containerPort: yes}]\n", "cannot decode Container: field ports[0].containerPort: expected Int"),
+        ("name: web\n", "cannot decode Container: missing field image", 1, 1),
+        ("name: web\nimage: 3\n", "cannot decode Container: field image: expected String", 2, 8),
+        ("name: web\nimage: x\nports:\n  - containerPort: 1\n  - containerPort: yes\n",
+         "cannot decode Container: field ports[1].containerPort: expected Int", 5, 20),
+        ("name: web\nimage: x\nports:\n  - {containerPort: 1}\n  - protocol: TCP\n",
+         "cannot decode Container: missing field ports[1].containerPort", 5, 5),
+        ("d: &d {containerPort: x}\nname: web\nimage: x\nports: [*d]\n",
+         "cannot decode Container: field ports[0].containerPort: expected Int", 4, 9),
+        ("", "cannot decode Container: field (root): expected Dictionary<String, Any>, found null", 0, 0),
     ])
-    func decodingErrorsNameTheField(text: String, message: String) {
-        #expect(throws: YAMLError(message: message, line: 0, column: 0)) {
+    func decodingErrorsNameTheFieldAndItsPosition(text: String, message: String, line: Int, column: Int) {
+        #expect(throws: YAMLError(message: message, line: line, column: column)) {
             try YAMLDecoder().decode(Container.self, from: text)
+        }
+    }
+
+    @Test func decodeAllReportsPositionsInLaterDocuments() {
+        let text = "containerPort: 1\n---\ncontainerPort: x\n"
+        #expect(throws: YAMLError(message: "cannot decode Port: field containerPort: expected Int", line: 3, column: 16)) {
+            try YAMLDecoder().decodeAll(Port.self, from: text)
+        }
+    }
+
+    @Test func decodeRejectsSeveralDocuments() {
+        #expect(throws: YAMLError(message: "expected a single YAML document, found a second one", line: 2, column: 1)) {
+            try YAMLDecoder().decode(Port.self, from: "containerPort: 1\n---\ncontainerPort: 2\n")
         }
     }
 
