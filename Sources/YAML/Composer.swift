@@ -1,47 +1,5 @@
 import JSONValue
 
-/// A step from a document's root: a mapping key or a sequence index.
-enum PathComponent: Hashable {
-    case key(String)
-    case index(Int)
-}
-
-/// Where the values of one document start, by path; for error messages
-/// about values that parsed but do not fit a type.
-struct SourcePositions {
-    var marks: [[PathComponent]: YAMLMark] = [:]
-
-    /// The mark of the value at `path`, else of its nearest recorded
-    /// ancestor (values repeated by aliases or merges have none of their own).
-    func mark(for path: [PathComponent]) -> YAMLMark? {
-        var path = path
-        while true {
-            if let mark = marks[path] { return mark }
-            if path.isEmpty { return nil }
-            path.removeLast()
-        }
-    }
-}
-
-/// Limits that keep hostile YAML from exhausting the stack or memory.
-public struct YAMLLimits: Sendable, Equatable {
-    /// Deepest nesting of sequences and mappings, counting values reached
-    /// through aliases. 512, as `JSON.parse` in JSONValue, so every value we
-    /// return can be serialized and decoded again.
-    public var maxDepth: Int
-    /// Most nodes that aliases may add to one parse call in total (each
-    /// `*alias` adds the size of the value it repeats). Caps "billion laughs"
-    /// style alias bombs; a million is far above any real manifest.
-    public var maxAliasedNodes: Int
-
-    public init(maxDepth: Int = 512, maxAliasedNodes: Int = 1_000_000) {
-        self.maxDepth = maxDepth
-        self.maxAliasedNodes = maxAliasedNodes
-    }
-
-    public static let `default` = YAMLLimits()
-}
-
 /// Turns parser events into `JSON` documents: resolves scalars and tags,
 /// expands aliases and merge keys, turns scalar keys into strings, and
 /// rejects what JSON cannot hold.
