@@ -14,7 +14,7 @@ import JSONValue
 /// | `false`, `False`, `FALSE`, `no`, `No`, `NO`,   | false                    |
 /// | `off`, `Off`, `OFF`, `n`, `N`                  |                          |
 /// | other case mixes (`tRUE`, `nO`)                | string                   |
-/// | `12`, `+12`, `-12`, `1_000`                    | int (`_` is ignored)     |
+/// | `12`, `+12`, `-12`, `1_000`, `1_`              | int (`_` is ignored)     |
 /// | `0x1F`, `0X1f`, `-0x10`                        | int, hexadecimal         |
 /// | `0o17`, `0777`, `-0777`                        | int, octal (leading `0`!)|
 /// | `0b101`                                        | int, binary              |
@@ -24,7 +24,7 @@ import JSONValue
 /// | `.inf`, `.Inf`, `.INF`, `+.inf`.., `-.inf`..   | double ±infinity         |
 /// | `.nan`, `.NaN`, `.NAN`                         | double NaN               |
 /// | `1e999` (overflows a double)                   | string (as go-yaml)      |
-/// | `2024-01-02`, `12:30:00`, `0x`, `1_`, `-`, `.` | string                   |
+/// | `2024-01-02`, `12:30:00`, `0x`, `_1`, `-`, `.` | string                   |
 /// | `<<` as a mapping key                          | merge key (see Composer) |
 ///
 /// Explicit tags win over this table: `!!str 12` is a string, `!!int "12"`

@@ -56,7 +56,8 @@ import Testing
 
     @Test func foundationTypesUseJSONEncoderSpelling() throws {
         struct Stamp: Codable { var date: Date; var data: Data; var url: URL }
-        let stamp = Stamp(date: Date(timeIntervalSinceReferenceDate: 10), data: Data([1, 2, 3]), url: URL(string: "https://x/y")!)
+        let url = try #require(URL(string: "https://x/y"))
+        let stamp = Stamp(date: Date(timeIntervalSinceReferenceDate: 10), data: Data([1, 2, 3]), url: url)
         let json = try JSON(encoding: stamp)
         #expect(json == ["date": 10, "data": "AQID", "url": "https://x/y"])
     }
