@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .executable(name: "inference-operator", targets: ["inference-operator"]),
         .executable(name: "inference-server", targets: ["inference-server"]),
+        // For the fuzz package under Fuzz/ (and any tool that reads YAML).
+        .library(name: "YAML", targets: ["YAML", "JSONValue"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -68,11 +68,8 @@ extension JSON {
     /// Converts an `Encodable` value to a `JSON` value, keeping the order in
     /// which the type encodes its keys. Absent optionals are omitted.
     public init<T: Encodable>(encoding value: T) throws(JSONCodingError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
         do {
-            let data = try encoder.encode(value)
-            self = try JSON.parse(data)
+            self = try JSONValueEncoder.encode(value)
         } catch {
             throw JSONCodingError("cannot encode \(T.self): \(JSONCodingError.describe(error))")
         }
