@@ -72,8 +72,8 @@ let package = Package(
                 "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]),
-        .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "JSONValue", "TestSupport"]),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "JSONValue", "TestSupport", "YAML"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

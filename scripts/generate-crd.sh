@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the checked-in CRD from the Swift types.
-# Usage: scripts/generate-crd.sh [json|yaml]   (json until the YAML module lands; JSON is valid YAML)
+# Usage: scripts/generate-crd.sh [yaml|json]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-format=${1:-json}
+format=${1:-yaml}
 swift build --product inference-operator
 "$(swift build --show-bin-path)/inference-operator" crd --format "$format" > CRDs/serving.swiftinfer.io_inferenceservices.yaml
 echo "wrote CRDs/serving.swiftinfer.io_inferenceservices.yaml ($format)"

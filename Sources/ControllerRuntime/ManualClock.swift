@@ -73,7 +73,7 @@ public final class ManualClock: Clock, Sendable {
     }
 
     /// Waits (in real time, briefly yielding) until at least `count` tasks sleep on the clock.
-    public func waitForSleepers(_ count: Int = 1, timeout: Duration = .seconds(5)) async -> Bool {
+    public func waitForSleepers(_ count: Int = 1, timeout: Duration = .seconds(60)) async -> Bool {
         let start = ContinuousClock.now
         while sleeperCount < count {
             if ContinuousClock.now - start > timeout { return false }

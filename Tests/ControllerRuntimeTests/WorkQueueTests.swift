@@ -137,11 +137,12 @@ import Testing
     }
 }
 
-/// Polls a condition (real time) for up to two seconds.
+/// Polls a condition (real time) for up to a minute: generous, because
+/// CPU-heavy suites running in parallel can starve the thread pool.
 func waitUntil(_ condition: @Sendable () async -> Bool) async throws {
     let start = ContinuousClock.now
     while !(await condition()) {
-        if ContinuousClock.now - start > .seconds(2) {
+        if ContinuousClock.now - start > .seconds(60) {
             Issue.record("condition not met in time")
             return
         }

@@ -3,6 +3,7 @@ import JSONValue
 import Rendering
 import ServingAPI
 import Testing
+import YAML
 
 /// Rendered objects compared byte for byte with `Fixtures/*.json`.
 /// Regenerate after an intended change with `UPDATE_GOLDEN=1 swift test --filter RenderingTests`
@@ -68,12 +69,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         var files: [String] = []
         for name in names {
-            // PyPI's YAML reader until the YAML module lands.
-            let converted = try await run(
-                venvPython,
-                ["-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", samples.appendingPathComponent(name).path])
-            try #require(converted.status == 0, "\(converted.output)")
-            var object = try JSON.parse(converted.output)
+            var object = try YAML.parse(String(contentsOf: samples.appendingPathComponent(name), encoding: .utf8))
             var metadata = object["metadata"] ?? [:]
             metadata["uid"] = "00000000-0000-0000-0000-000000000001"
             object["metadata"] = metadata

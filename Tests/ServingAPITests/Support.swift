@@ -3,6 +3,7 @@ import TestSupport
 import JSONValue
 import ServingAPI
 import Testing
+import YAML
 
 /// The package root, found from this file's path.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -69,11 +70,7 @@ struct TestSupportError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Reads a sample manifest. The YAML module is still being written, so the
-/// venv's PyYAML converts it to JSON; switch to `YAML.parse` once it lands.
+/// Reads a sample manifest through our YAML module.
 func sampleObject(_ file: String) async throws -> JSON {
-    let path = samplesDirectory.appendingPathComponent(file).path
-    let result = try await run(venvPython, ["-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", path])
-    guard result.status == 0 else { throw TestSupportError(description: "cannot read \(file): \(result.output)") }
-    return try JSON.parse(result.output)
+    try YAML.parse(String(contentsOf: samplesDirectory.appendingPathComponent(file), encoding: .utf8))
 }
