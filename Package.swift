@@ -24,12 +24,15 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CCurl"]),
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
         .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue"]),
+        .target(name: "Autoscaling", dependencies: ["HTTP", "JSONValue"]),
+        .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue"]),
 
         // Executables: argument parsing and wiring only
         .executableTarget(
             name: "inference-operator",
             dependencies: [
                 "KubeClient",
+                "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -43,6 +46,8 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML"]),
+        .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling"]),
     ],
     swiftLanguageModes: [.v6]
 )
