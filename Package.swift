@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CCurl"]),
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
         .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue"]),
+        .target(name: "Autoscaling", dependencies: ["HTTP", "JSONValue"]),
+        .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue"]),
 
         // Controller runtime
         .target(
@@ -53,6 +55,7 @@ let package = Package(
                 "ServingAPI",
                 "YAML",
                 "JSONValue",
+                "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -74,6 +77,7 @@ let package = Package(
             ]),
         .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "JSONValue", "TestSupport", "YAML"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
+        .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

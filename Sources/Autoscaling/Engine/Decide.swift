@@ -1,0 +1,288 @@
+/// The scaling decision: a pure function of policy, remembered state,
+/// observation and time. No IO, no clock reads; the operator's loop and the
+/// simulator call exactly this.
+///
+/// Order of evaluation (documented contract, tested):
+/// 1. Book-keeping: p95 breach counter, idle timer, signal-failure counter,
+///    rate recommendations, reversals older than an hour dropped.
+/// 2. KEDA-style fallback, when configured and every signal failed
+///    `failureThreshold` times in a row: target = fallback replicas.
+/// 3. Scale-up candidates, each a target above the current replicas:
+///    below `minReplicas`; latency (+step after N breaches, also while
+///    replicas start); GPU (+step, only when no replica is not ready);
+///    request rate (to what the rate needs). A rule whose cap is at or
+///    below the current replicas does not fire (a cap never scales down).
+///    The highest target wins; on a tie the earlier rule in that list is
+///    named. Scale-ups are never held for missing data or reversals.
+/// 4. Only when no scale-up fired: above `maxReplicas` → max; otherwise a
+///    scale-down (idle → min, then stabilised rate scale-down) only if none
+///    of the policy's signals is missing/unavailable, no up-rule signal is
+///    breaching, and the reversal limit allows it.
+/// 5. The result is clamped to [minReplicas, maxReplicas].
+public func decide(policy: ScalingPolicy, state previous: ScalerState, observation: Observation, now: Double) -> Decision {
+    var engine = DecisionEngine(policy: policy, state: previous, observation: observation, now: now)
+    return engine.run()
+}
+
+private struct Candidate {
+    var rule: ScalingRule
+    var target: Int
+    var reason: String
+}
+
+private struct DecisionEngine {
+    let policy: ScalingPolicy
+    var state: ScalerState
+    let obs: Observation
+    let now: Double
+    var notes: [String] = []
+
+    let lower: Int
+    let upper: Int
+    let current: Int
+
+    init(policy: ScalingPolicy, state: ScalerState, observation: Observation, now: Double) {
+        self.policy = policy
+        self.state = state
+        self.obs = observation
+        self.now = now
+        lower = max(0, policy.minReplicas)
+        upper = max(lower, policy.maxReplicas, 1)
+        current = max(0, observation.currentReplicas)
+    }
+
+    /// Signals the enabled rules read.
+    var usedSignals: [SignalName] {
+        var names: [SignalName] = []
+        if policy.latency != nil { names.append(.p95Latency) }
+        if policy.gpuUtilization != nil { names.append(.gpuUtilization) }
+        if policy.idle != nil || policy.requestRate != nil { names.append(.requestRate) }
+        return names
+    }
+
+    mutating func run() -> Decision {
+        let unusable = usedSignals.filter { obs.signal($0).isFailure }
+        for name in unusable {
+            notes.append("\(name.rawValue) is \(obs.signal(name).summary)")
+        }
+        updateBookkeeping(unusable: unusable)
+
+        if let fallback = policy.fallback, !usedSignals.isEmpty,
+           state.consecutiveSignalFailures >= fallback.failureThreshold {
+            let target = clamp(fallback.replicas)
+            return finish(Candidate(rule: target == current ? .hold : .fallback, target: target,
+                                    reason: "every signal failed \(state.consecutiveSignalFailures) times in a row: fallback to \(target) replicas"),
+                          unusable: unusable)
+        }
+
+        let ups = scaleUpCandidates()
+        if let best = ups.max(by: { $0.target < $1.target }) {
+            // `max(by:)` returns the last maximal element; the contract names the first.
+            let first = ups.first { $0.target == best.target } ?? best
+            if ups.contains(where: { $0.rule == .latency }) { state.latencyBreaches = 0 }
+            return finish(Candidate(rule: first.rule, target: min(first.target, upper), reason: first.reason), unusable: unusable)
+        }
+
+        if current > upper {
+            return finish(Candidate(rule: .aboveMaximum, target: upper,
+                                    reason: "\(current) replicas exceed maxReplicas \(upper)"), unusable: unusable)
+        }
+        if let down = scaleDownCandidate(unusable: unusable) {
+            return finish(down, unusable: unusable)
+        }
+        return finish(Candidate(rule: .hold, target: current, reason: holdReason(unusable: unusable)), unusable: unusable)
+    }
+
+    // MARK: book-keeping
+
+    mutating func updateBookkeeping(unusable: [SignalName]) {
+        if let rule = policy.latency {
+            switch obs.p95Latency {
+            case .value(let seconds) where seconds * 1000 > rule.thresholdMilliseconds:
+                state.latencyBreaches += 1
+            case .value, .noData:
+                state.latencyBreaches = 0
+            case .missing, .unavailable:
+                break
+            }
+        }
+        switch obs.requestRate {
+        case .value(let rps) where rps <= 0:
+            if state.idleSince == nil { state.idleSince = now }
+        case .value:
+            state.idleSince = nil
+        case .noData, .missing, .unavailable:
+            break
+        }
+        let used = usedSignals
+        if !used.isEmpty && unusable.count == used.count {
+            state.consecutiveSignalFailures += 1
+        } else {
+            state.consecutiveSignalFailures = 0
+        }
+        if let rateRule = policy.requestRate, let adaptive = rateRule.adaptive {
+            var utilization = state.rateTargetUtilization ?? rateRule.targetUtilization
+            let threshold = (policy.latency?.thresholdMilliseconds ?? 200) / 1000
+            if case .value(let p95) = obs.p95Latency {
+                if p95 > threshold * adaptive.lowerAboveFraction {
+                    utilization -= adaptive.lowerStep
+                } else if p95 < threshold * adaptive.raiseBelowFraction, case .value(let rps) = obs.requestRate,
+                          rateRule.replicas(forRate: rps, utilization: utilization) >= max(lower, 1),
+                          current <= rateRule.replicas(forRate: rps, utilization: utilization) {
+                    // Only while the rate rule sets the size (not the floor).
+                    utilization += adaptive.raiseStep
+                }
+            }
+            state.rateTargetUtilization = min(max(utilization, adaptive.minUtilization), adaptive.maxUtilization)
+        }
+        if let rateRule = policy.requestRate, let down = policy.scaleDown, case .value(let rps) = obs.requestRate {
+            state.rateRecommendations.append(TimedReplicas(time: now, replicas: rateRule.replicas(forRate: rps, utilization: state.rateTargetUtilization)))
+            if state.rateHistoryStart == nil { state.rateHistoryStart = now }
+            let horizon = now - down.stabilizationWindowSeconds
+            state.rateRecommendations.removeAll { $0.time < horizon }
+        }
+        state.reversalTimes.removeAll { $0 <= now - 3600 }
+        let notReady = obs.notReadyReplicas
+        if notReady > 0 {
+            if state.notReadySince == nil { state.notReadySince = now }
+        } else {
+            state.notReadySince = nil
+        }
+        state.notReadyReplicas = notReady
+    }
+
+    // MARK: scale-up
+
+    mutating func scaleUpCandidates() -> [Candidate] {
+        var ups: [Candidate] = []
+        if current < lower {
+            ups.append(Candidate(rule: .belowMinimum, target: lower,
+                                 reason: "\(current) replicas are below minReplicas \(lower)"))
+        }
+        var ruleUps: [Candidate] = []
+        if let rule = policy.latency, state.latencyBreaches >= rule.consecutiveIntervals {
+            let p95 = obs.p95Latency.number.map { formatNumber($0 * 1000) + " ms" } ?? obs.p95Latency.summary
+            if current >= rule.cap {
+                notes.append("latency rule: p95 above \(formatNumber(rule.thresholdMilliseconds)) ms but \(current) replicas are at its cap \(rule.cap)")
+            } else {
+                let target = min(current + rule.step, rule.cap)
+                ruleUps.append(Candidate(rule: .latency, target: target,
+                                         reason: "p95 \(p95) above \(formatNumber(rule.thresholdMilliseconds)) ms for \(state.latencyBreaches) consecutive intervals: +\(target - current) to \(target) (cap \(rule.cap))"))
+            }
+        }
+        if let rule = policy.gpuUtilization, case .value(let util) = obs.gpuUtilization, util > rule.thresholdPercent {
+            let notReady = obs.notReadyReplicas
+            if notReady > 0 {
+                notes.append("GPU rule: utilisation \(formatNumber(util))% above \(formatNumber(rule.thresholdPercent))% but \(notReady) replica(s) not ready yet")
+            } else if current >= rule.cap {
+                notes.append("GPU rule: utilisation \(formatNumber(util))% but \(current) replicas are at its cap \(rule.cap)")
+            } else {
+                let target = min(current + rule.step, rule.cap)
+                ruleUps.append(Candidate(rule: .gpuUtilization, target: target,
+                                         reason: "GPU utilisation \(formatNumber(util))% above \(formatNumber(rule.thresholdPercent))%: +\(target - current) to \(target) (cap \(rule.cap))"))
+            }
+        }
+        if let rule = policy.requestRate, case .value(let rps) = obs.requestRate {
+            let cap = rule.cap ?? upper
+            let utilization = state.rateTargetUtilization ?? rule.targetUtilization
+            let needed = min(rule.replicas(forRate: rps, utilization: utilization), cap)
+            if needed > current {
+                ruleUps.append(Candidate(rule: .requestRate, target: needed,
+                                         reason: "request rate \(formatNumber(rps))/s needs \(needed) replicas at \(formatNumber(utilization * 100))% of \(formatNumber(rule.capacityPerReplicaRPS))/s each"))
+            }
+        }
+        if !ruleUps.isEmpty, policy.scaleUpCooldownSeconds > 0, let last = state.lastScaleUpAt,
+           now - last < policy.scaleUpCooldownSeconds {
+            notes.append("scale-up wanted (\(ruleUps.map(\.rule.rawValue).joined(separator: ", "))) but within the \(formatNumber(policy.scaleUpCooldownSeconds)) s scale-up cooldown")
+            ruleUps = []
+        }
+        return ups + ruleUps
+    }
+
+    // MARK: scale-down
+
+    mutating func scaleDownCandidate(unusable: [SignalName]) -> Candidate? {
+        guard current > lower else { return nil }
+        var candidate: Candidate?
+        if let rule = policy.idle, case .value(let rps) = obs.requestRate, rps <= 0,
+           let since = state.idleSince, now - since > rule.afterSeconds {
+            candidate = Candidate(rule: .idle, target: lower,
+                                  reason: "no requests for \(formatNumber(now - since)) s (> \(formatNumber(rule.afterSeconds)) s): scale to minReplicas \(lower)")
+        } else if let rule = policy.scaleDown, policy.requestRate != nil, case .value = obs.requestRate {
+            candidate = rateScaleDown(rule)
+        }
+        guard let down = candidate else { return nil }
+
+        if !unusable.isEmpty {
+            notes.append("\(down.rule.rawValue) scale-down to \(down.target) held: never scale down while \(unusable.map(\.rawValue).joined(separator: ", ")) cannot be read")
+            return Candidate(rule: .hold, target: current,
+                             reason: "holding \(current) replicas: \(unusable.map { "\($0.rawValue) \(obs.signal($0).summary)" }.joined(separator: ", "))")
+        }
+        if let breach = breachingUpSignal() {
+            notes.append("\(down.rule.rawValue) scale-down held: \(breach)")
+            return nil
+        }
+        if let limit = policy.maxReversalsPerHour, state.lastDirection == .up, state.reversalTimes.count >= limit - 1 {
+            // Keep the last reversal of the hour for a scale-up, so scale-ups are never blocked.
+            notes.append("\(down.rule.rawValue) scale-down to \(down.target) held: \(state.reversalTimes.count) direction reversals in the last hour (limit \(limit))")
+            return Candidate(rule: .hold, target: current,
+                             reason: "holding \(current) replicas: reversal limit \(limit)/h reached")
+        }
+        return down
+    }
+
+    /// A reason when some scale-up rule's signal is above its threshold.
+    func breachingUpSignal() -> String? {
+        if let rule = policy.latency, state.latencyBreaches > 0 {
+            return "p95 above \(formatNumber(rule.thresholdMilliseconds)) ms in \(state.latencyBreaches) interval(s)"
+        }
+        if let rule = policy.gpuUtilization, case .value(let util) = obs.gpuUtilization, util > rule.thresholdPercent {
+            return "GPU utilisation \(formatNumber(util))% above \(formatNumber(rule.thresholdPercent))%"
+        }
+        return nil
+    }
+
+    mutating func rateScaleDown(_ rule: ScaleDownRule) -> Candidate? {
+        guard let start = state.rateHistoryStart, now - start >= rule.stabilizationWindowSeconds else { return nil }
+        guard let highest = state.rateRecommendations.map(\.replicas).max() else { return nil }
+        let recommended = clamp(highest)
+        guard recommended < current else { return nil }
+        let lastChange = max(state.lastScaleUpAt ?? -.infinity, state.lastScaleDownAt ?? -.infinity)
+        if now - lastChange < rule.cooldownSeconds {
+            return nil
+        }
+        let step = max(rule.maxStepReplicas, Int(Double(current) * rule.maxStepFraction))
+        let target = max(recommended, current - step, lower)
+        return Candidate(rule: .scaleDown, target: target,
+                         reason: "request rate needs at most \(recommended) replicas over the last \(formatNumber(rule.stabilizationWindowSeconds)) s: -\(current - target) to \(target)")
+    }
+
+    func holdReason(unusable: [SignalName]) -> String {
+        if !unusable.isEmpty {
+            return "holding \(current) replicas: \(unusable.map { "\($0.rawValue) \(obs.signal($0).summary)" }.joined(separator: ", "))"
+        }
+        return "holding \(current) replicas: no rule fired"
+    }
+
+    // MARK: result
+
+    func clamp(_ replicas: Int) -> Int { min(max(replicas, lower), upper) }
+
+    mutating func finish(_ chosen: Candidate, unusable: [SignalName]) -> Decision {
+        let target = clamp(chosen.target)
+        var rule = chosen.rule
+        var reason = chosen.reason
+        if target == current && rule != .hold {
+            rule = .hold
+            reason = "holding \(current) replicas (\(chosen.reason))"
+        }
+        if target != current {
+            let direction: ScaleDirection = target > current ? .up : .down
+            if let last = state.lastDirection, last != direction { state.reversalTimes.append(now) }
+            state.lastDirection = direction
+            if direction == .up { state.lastScaleUpAt = now } else { state.lastScaleDownAt = now }
+        }
+        return Decision(targetReplicas: target, rule: rule, reason: reason, unusableSignals: unusable,
+                        notes: notes, state: state)
+    }
+}

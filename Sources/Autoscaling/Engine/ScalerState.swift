@@ -1,0 +1,55 @@
+/// What `decide` remembers between evaluations of one InferenceService.
+/// The caller stores the `Decision.state` it got and passes it back next
+/// time; a fresh `ScalerState()` is correct after an operator restart (it is
+/// conservative: no scale-down until the stabilisation window has filled).
+///
+/// Times are seconds on the caller's clock (any epoch, monotonic).
+public struct ScalerState: Sendable, Hashable, Codable {
+    /// Consecutive evaluations with p95 above the latency threshold.
+    /// +1 on a breach; reset to 0 by a p95 at or below the threshold, by
+    /// "no data" (no traffic, so no slow requests), and when the latency
+    /// rule's scale-up is applied. Missing/unavailable p95 leaves it as is.
+    public var latencyBreaches: Int = 0
+    /// Since when the request rate has read exactly 0. Cleared by a
+    /// positive rate; unchanged by no data / missing / unavailable readings
+    /// (but the idle rule only fires on a reading of 0 now).
+    public var idleSince: Double?
+    public var lastScaleUpAt: Double?
+    public var lastScaleDownAt: Double?
+    /// Direction of the last change this engine made.
+    public var lastDirection: ScaleDirection?
+    /// When the reversals of the last hour happened (pruned each call).
+    public var reversalTimes: [Double] = []
+    /// Consecutive evaluations in which every signal the policy reads was
+    /// missing or unavailable (drives the KEDA-style fallback).
+    public var consecutiveSignalFailures: Int = 0
+    /// Rate-based replica recommendations inside the scale-down
+    /// stabilisation window, oldest first.
+    public var rateRecommendations: [TimedReplicas] = []
+    /// When the first rate-based recommendation was recorded; scale-down
+    /// waits until a full window of them exists.
+    public var rateHistoryStart: Double?
+    /// The utilisation the rate rule currently sizes for, when its headroom
+    /// is adaptive (nil until the first evaluation: starts at the rule's
+    /// `targetUtilization`).
+    public var rateTargetUtilization: Double?
+    /// Not-ready replicas seen at the last evaluation, and since when some
+    /// have been not ready (for reasons and events).
+    public var notReadyReplicas: Int = 0
+    public var notReadySince: Double?
+
+    public init() {}
+}
+
+public struct TimedReplicas: Sendable, Hashable, Codable {
+    public var time: Double
+    public var replicas: Int
+    public init(time: Double, replicas: Int) {
+        self.time = time
+        self.replicas = replicas
+    }
+}
+
+public enum ScaleDirection: String, Sendable, Hashable, Codable {
+    case up, down
+}

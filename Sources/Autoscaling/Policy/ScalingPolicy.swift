@@ -1,0 +1,304 @@
+/// Everything that shapes scaling decisions for one InferenceService.
+///
+/// A plain value: the API module maps the CRD spec onto it, the simulator
+/// builds it from flags. Every rule is optional (`nil` = off) so a spec can
+/// switch any of them off. Two presets:
+/// - ``matrix``: the product's decision matrix exactly as specified
+///   (GPU +1 / p95 +2 / idle to min), nothing else.
+/// - ``recommended(capacityPerReplicaRPS:)``: the matrix plus the
+///   improvements the simulator showed to pay off (rate-based scale-up with
+///   headroom, gradual stabilised scale-down). Shipped as `default`.
+///
+/// Units are in the field names. Time is in seconds of the caller's clock.
+public struct ScalingPolicy: Sendable, Hashable, Codable {
+    /// Lower bound of the target. Default 2: the matrix's idle floor.
+    public var minReplicas: Int
+    /// Upper bound of the target. Default 16: the p95 rule's cap, the
+    /// largest the matrix ever asks for.
+    public var maxReplicas: Int
+    /// How often the loop calls `decide`; the p95 rule counts these
+    /// intervals. Default 15 s, as the HPA sync period and a common
+    /// Prometheus scrape interval.
+    public var evaluationIntervalSeconds: Double
+
+    /// Matrix rule: GPU utilisation above a threshold adds replicas.
+    public var gpuUtilization: GPUUtilizationRule?
+    /// Matrix rule: p95 above a threshold for N consecutive intervals.
+    public var latency: LatencyRule?
+    /// Matrix rule: no requests for a while scales to `minReplicas`.
+    public var idle: IdleRule?
+
+    /// Improvement: scale up to the replicas the observed request rate
+    /// needs, before latency degrades. Off in the plain matrix.
+    public var requestRate: RequestRateRule?
+    /// Improvement: gradual, stabilised scale-down while traffic continues.
+    /// Needs `requestRate` (it scales down to what the rate needs).
+    public var scaleDown: ScaleDownRule?
+
+    /// Minimum time between two scale-ups. Default 0: the matrix rules pace
+    /// themselves (GPU waits for readiness, p95 restarts its count).
+    public var scaleUpCooldownSeconds: Double
+    /// Anti-flapping: at most this many direction reversals (up after down
+    /// or down after up) in any rolling hour; nil = no limit. Scale-downs
+    /// that would break the limit are held, scale-ups never are (see
+    /// `decide`). Default 12, the product's stated goal.
+    public var maxReversalsPerHour: Int?
+    /// KEDA-style fallback: after this many consecutive evaluations in which
+    /// every signal is missing or unavailable, go to a fixed replica count.
+    /// Off by default; the operator only sets it when its operator-wide
+    /// "follow fallback replicas" flag is on, as KEDA's `fallback` section.
+    public var fallback: FallbackRule?
+
+    public init(minReplicas: Int = 2, maxReplicas: Int = 16, evaluationIntervalSeconds: Double = 15,
+                gpuUtilization: GPUUtilizationRule? = GPUUtilizationRule(),
+                latency: LatencyRule? = LatencyRule(),
+                idle: IdleRule? = IdleRule(),
+                requestRate: RequestRateRule? = nil,
+                scaleDown: ScaleDownRule? = nil,
+                scaleUpCooldownSeconds: Double = 0,
+                maxReversalsPerHour: Int? = 12,
+                fallback: FallbackRule? = nil) {
+        self.minReplicas = minReplicas
+        self.maxReplicas = maxReplicas
+        self.evaluationIntervalSeconds = evaluationIntervalSeconds
+        self.gpuUtilization = gpuUtilization
+        self.latency = latency
+        self.idle = idle
+        self.requestRate = requestRate
+        self.scaleDown = scaleDown
+        self.scaleUpCooldownSeconds = scaleUpCooldownSeconds
+        self.maxReversalsPerHour = maxReversalsPerHour
+        self.fallback = fallback
+    }
+
+    /// The decision matrix as specified, and nothing more.
+    public static let matrix = ScalingPolicy()
+
+    /// The shipped `default`: the matrix plus rate-based scale-up and
+    /// stabilised gradual scale-down. `capacityPerReplicaRPS` is what one
+    /// replica serves at 100% utilisation (in the operator: from the
+    /// InferenceService spec; in the simulator: the model's capacity).
+    /// Without it there is no rate rule and this equals the matrix.
+    public static func recommended(capacityPerReplicaRPS: Double?) -> ScalingPolicy {
+        var policy = ScalingPolicy.matrix
+        if let capacity = capacityPerReplicaRPS {
+            policy.requestRate = RequestRateRule(capacityPerReplicaRPS: capacity, adaptive: AdaptiveHeadroom())
+            policy.scaleDown = ScaleDownRule()
+        }
+        return policy
+    }
+}
+
+/// GPU utilisation > `thresholdPercent` adds `step` replicas, not while any
+/// replica is not ready (the GPUs of starting pods are idle, so the average
+/// would keep asking), never beyond `cap`.
+public struct GPUUtilizationRule: Sendable, Hashable, Codable {
+    /// Default 85% (the matrix).
+    public var thresholdPercent: Double
+    /// Default +1 (the matrix).
+    public var step: Int
+    /// This rule never raises the target above this. Default 12 (the matrix).
+    public var cap: Int
+
+    public init(thresholdPercent: Double = 85, step: Int = 1, cap: Int = 12) {
+        self.thresholdPercent = thresholdPercent
+        self.step = step
+        self.cap = cap
+    }
+}
+
+/// p95 > `thresholdMilliseconds` in `consecutiveIntervals` evaluations in a
+/// row adds `step` replicas, also while replicas are starting, never beyond
+/// `cap`. The count restarts after the rule fires.
+public struct LatencyRule: Sendable, Hashable, Codable {
+    /// Default 200 ms (the matrix; also the product's SLO).
+    public var thresholdMilliseconds: Double
+    /// Default 3 (the matrix).
+    public var consecutiveIntervals: Int
+    /// Default +2 (the matrix).
+    public var step: Int
+    /// Default 16 (the matrix).
+    public var cap: Int
+
+    public init(thresholdMilliseconds: Double = 200, consecutiveIntervals: Int = 3, step: Int = 2, cap: Int = 16) {
+        self.thresholdMilliseconds = thresholdMilliseconds
+        self.consecutiveIntervals = consecutiveIntervals
+        self.step = step
+        self.cap = cap
+    }
+}
+
+/// A request rate of exactly 0 for more than `afterSeconds` scales to
+/// `minReplicas`.
+public struct IdleRule: Sendable, Hashable, Codable {
+    /// Default 300 s (the matrix; also KEDA's `cooldownPeriod`).
+    public var afterSeconds: Double
+
+    public init(afterSeconds: Double = 300) { self.afterSeconds = afterSeconds }
+}
+
+/// Improvement: target = ceil(rate / (capacityPerReplicaRPS ×
+/// targetUtilization)). Fires as soon as that exceeds the current replicas
+/// (no consecutive count), so replicas are ordered while latency is still
+/// fine; it reads the rate, which does not saturate the way latency and
+/// GPU utilisation do, so one step reaches the needed size.
+public struct RequestRateRule: Sendable, Hashable, Codable {
+    /// Requests per second one replica serves at 100% utilisation. No
+    /// default in the API: it is a property of the model and the hardware
+    /// (the operator reads it from the spec, the simulator from its model).
+    public var capacityPerReplicaRPS: Double
+    /// Utilisation to size for. Default 0.7: with an M/M/1-like latency
+    /// (p95 = idle p95 / (1 - utilisation)) the SLO is reached at 0.8, and
+    /// 0.7 leaves room for the rate to grow by ~14% during one evaluation
+    /// plus a cold start. Same figure as Knative's default target
+    /// utilisation (70%).
+    public var targetUtilization: Double
+    /// This rule never raises the target above this; nil = `maxReplicas`.
+    public var cap: Int?
+    /// Learn the headroom from observed p95 (see `AdaptiveHeadroom`);
+    /// nil = always size for `targetUtilization`.
+    public var adaptive: AdaptiveHeadroom?
+
+    public init(capacityPerReplicaRPS: Double, targetUtilization: Double = 0.7, cap: Int? = nil,
+                adaptive: AdaptiveHeadroom? = nil) {
+        self.capacityPerReplicaRPS = capacityPerReplicaRPS
+        self.targetUtilization = targetUtilization
+        self.cap = cap
+        self.adaptive = adaptive
+    }
+
+    /// Replicas needed at a given rate when sizing for `utilization` (at least 1).
+    public func replicas(forRate rps: Double, utilization: Double? = nil) -> Int {
+        let perReplica = capacityPerReplicaRPS * (utilization ?? targetUtilization)
+        guard perReplica > 0, rps.isFinite, rps > 0 else { return 1 }
+        return max(1, Int((rps / perReplica - 1e-9).rounded(.up)))
+    }
+}
+
+/// Improvement: the utilisation the rate rule sizes for follows the
+/// observed p95. A minute's p95 depends on how much the rate varies inside
+/// it, which the 1-minute mean rate cannot show; the p95 can. When p95 is
+/// above `lowerAboveFraction` of the latency threshold, the target
+/// utilisation drops by `lowerStep` (fast: protects the SLO); when it is
+/// below `raiseBelowFraction` while the rate rule sets the size, it rises by
+/// `raiseStep` (slow: recovers cost). Always within [min, max].
+public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
+    /// Default 0.4: never hold more than 2.5× the mean rate's capacity.
+    public var minUtilization: Double
+    /// Default 0.8: the utilisation at which the latency threshold is reached
+    /// in the M/M/1-like curve (40 ms idle, 200 ms at 0.8); holding more load
+    /// per replica than that cannot meet the threshold on average.
+    public var maxUtilization: Double
+    /// Default 0.9 × threshold (180 ms of 200).
+    public var lowerAboveFraction: Double
+    /// Default 0.6 × threshold (120 ms of 200).
+    public var raiseBelowFraction: Double
+    /// Default 0.05 per evaluation.
+    public var lowerStep: Double
+    /// Default 0.005 per evaluation (0.02 per minute at 15 s).
+    public var raiseStep: Double
+
+    public init(minUtilization: Double = 0.4, maxUtilization: Double = 0.8, lowerAboveFraction: Double = 0.9,
+                raiseBelowFraction: Double = 0.6, lowerStep: Double = 0.05, raiseStep: Double = 0.005) {
+        self.minUtilization = minUtilization
+        self.maxUtilization = maxUtilization
+        self.lowerAboveFraction = lowerAboveFraction
+        self.raiseBelowFraction = raiseBelowFraction
+        self.lowerStep = lowerStep
+        self.raiseStep = raiseStep
+    }
+}
+
+/// Improvement: scale down towards what the rate needs, gradually.
+/// The recommendation is the *highest* rate-based target seen over the
+/// stabilisation window (as HPA's scale-down stabilisation), and each step
+/// removes at most `maxStepReplicas` or `maxStepFraction` of the current
+/// replicas, whichever is more, once per `cooldownSeconds`.
+public struct ScaleDownRule: Sendable, Hashable, Codable {
+    /// Default 180 s: long enough to ride out the 1-minute rate window's
+    /// noise and short bursts, shorter than HPA's 300 s because the rate
+    /// rule scales back up within one interval.
+    public var stabilizationWindowSeconds: Double
+    /// Default 1 replica per step.
+    public var maxStepReplicas: Int
+    /// Default 0.25 of current replicas per step (so a large fleet shrinks
+    /// in a few steps, like Knative's max scale-down rate bounds it).
+    public var maxStepFraction: Double
+    /// Minimum time between two scale-downs, and between a scale-up and the
+    /// next scale-down. Default 60 s: four evaluation intervals.
+    public var cooldownSeconds: Double
+
+    public init(stabilizationWindowSeconds: Double = 180, maxStepReplicas: Int = 1,
+                maxStepFraction: Double = 0.25, cooldownSeconds: Double = 60) {
+        self.stabilizationWindowSeconds = stabilizationWindowSeconds
+        self.maxStepReplicas = maxStepReplicas
+        self.maxStepFraction = maxStepFraction
+        self.cooldownSeconds = cooldownSeconds
+    }
+}
+
+/// KEDA-style fallback (`fallback.failureThreshold`, `fallback.replicas`).
+public struct FallbackRule: Sendable, Hashable, Codable {
+    /// Consecutive evaluations with every signal missing or unavailable.
+    /// Default 3, as KEDA's documentation example.
+    public var failureThreshold: Int
+    public var replicas: Int
+
+    public init(failureThreshold: Int = 3, replicas: Int) {
+        self.failureThreshold = failureThreshold
+        self.replicas = replicas
+    }
+}
+
+extension ScalingPolicy {
+    /// Problems that make this policy unusable, one sentence each, naming
+    /// the field. Empty when the policy is valid.
+    public func validationErrors() -> [String] {
+        var errors: [String] = []
+        if minReplicas < 0 { errors.append("minReplicas must be >= 0, got \(minReplicas)") }
+        if maxReplicas < max(1, minReplicas) {
+            errors.append("maxReplicas must be >= max(1, minReplicas), got \(maxReplicas) with minReplicas \(minReplicas)")
+        }
+        if !(evaluationIntervalSeconds > 0) { errors.append("evaluationIntervalSeconds must be > 0") }
+        if let rule = gpuUtilization {
+            if !(rule.thresholdPercent > 0 && rule.thresholdPercent <= 100) { errors.append("gpuUtilization.thresholdPercent must be in (0, 100]") }
+            if rule.step < 1 { errors.append("gpuUtilization.step must be >= 1") }
+            if rule.cap < 1 { errors.append("gpuUtilization.cap must be >= 1") }
+        }
+        if let rule = latency {
+            if !(rule.thresholdMilliseconds > 0) { errors.append("latency.thresholdMilliseconds must be > 0") }
+            if rule.consecutiveIntervals < 1 { errors.append("latency.consecutiveIntervals must be >= 1") }
+            if rule.step < 1 { errors.append("latency.step must be >= 1") }
+            if rule.cap < 1 { errors.append("latency.cap must be >= 1") }
+        }
+        if let rule = idle, !(rule.afterSeconds >= 0) { errors.append("idle.afterSeconds must be >= 0") }
+        if let rule = requestRate {
+            if !(rule.capacityPerReplicaRPS > 0) { errors.append("requestRate.capacityPerReplicaRPS must be > 0") }
+            if !(rule.targetUtilization > 0 && rule.targetUtilization <= 1) { errors.append("requestRate.targetUtilization must be in (0, 1]") }
+            if let cap = rule.cap, cap < 1 { errors.append("requestRate.cap must be >= 1") }
+            if let adaptive = rule.adaptive {
+                if !(adaptive.minUtilization > 0 && adaptive.minUtilization <= adaptive.maxUtilization && adaptive.maxUtilization <= 1) {
+                    errors.append("requestRate.adaptive needs 0 < minUtilization <= maxUtilization <= 1")
+                }
+                if !(adaptive.lowerStep >= 0 && adaptive.raiseStep >= 0) { errors.append("requestRate.adaptive steps must be >= 0") }
+                if !(adaptive.raiseBelowFraction <= adaptive.lowerAboveFraction) {
+                    errors.append("requestRate.adaptive.raiseBelowFraction must be <= lowerAboveFraction")
+                }
+            }
+        }
+        if let rule = scaleDown {
+            if requestRate == nil { errors.append("scaleDown needs requestRate (it scales down to what the rate needs)") }
+            if !(rule.stabilizationWindowSeconds >= 0) { errors.append("scaleDown.stabilizationWindowSeconds must be >= 0") }
+            if rule.maxStepReplicas < 1 { errors.append("scaleDown.maxStepReplicas must be >= 1") }
+            if !(rule.maxStepFraction >= 0 && rule.maxStepFraction <= 1) { errors.append("scaleDown.maxStepFraction must be in [0, 1]") }
+            if !(rule.cooldownSeconds >= 0) { errors.append("scaleDown.cooldownSeconds must be >= 0") }
+        }
+        if !(scaleUpCooldownSeconds >= 0) { errors.append("scaleUpCooldownSeconds must be >= 0") }
+        if let limit = maxReversalsPerHour, limit < 1 { errors.append("maxReversalsPerHour must be >= 1 (or absent for no limit)") }
+        if let rule = fallback {
+            if rule.failureThreshold < 1 { errors.append("fallback.failureThreshold must be >= 1") }
+            if rule.replicas < 0 { errors.append("fallback.replicas must be >= 0") }
+        }
+        return errors
+    }
+}

@@ -1,0 +1,88 @@
+import Autoscaling
+
+/// The policies the simulator compares, by the names the report uses.
+public enum PolicyName: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The shipped default: matrix + rate-based scale-up + stabilised scale-down.
+    case `default` = "default"
+    /// The plain decision matrix.
+    case matrix
+    /// Kubernetes HPA on p95 latency, target 150 ms (the seed's reference setup).
+    case hpa
+    /// Kubernetes HPA on GPU utilisation, target 60%.
+    case hpaUtil = "hpa-util"
+    /// Knative KPA on requests/s, target = capacity per replica at 70%.
+    case kpa
+    /// Knows the future rate; the cost yardstick.
+    case oracle
+}
+
+/// Bounds and SLO every policy shares in one simulation.
+public struct SimulationSettings: Sendable, Hashable, Codable {
+    public var minReplicas: Int
+    public var maxReplicas: Int
+    /// The latency objective: a minute is within it when its p95 is at most this.
+    public var sloSeconds: Double
+    /// Prometheus scrape interval of the observation model.
+    public var scrapeIntervalSeconds: Int
+    /// Rate / quantile window of the observation model.
+    public var rateWindowSeconds: Int
+
+    /// min 2 / max 16 (the matrix), SLO 200 ms, 15 s scrape, 1 m window.
+    public init(minReplicas: Int = 2, maxReplicas: Int = 16, sloSeconds: Double = 0.200,
+                scrapeIntervalSeconds: Int = 15, rateWindowSeconds: Int = 60) {
+        self.minReplicas = minReplicas
+        self.maxReplicas = maxReplicas
+        self.sloSeconds = sloSeconds
+        self.scrapeIntervalSeconds = scrapeIntervalSeconds
+        self.rateWindowSeconds = rateWindowSeconds
+    }
+}
+
+/// A policy ready to step: its configuration and its remembered state.
+enum Controller {
+    case engine(ScalingPolicy, ScalerState)
+    case hpaLatency(HPAConfig, HPAState)
+    case hpaUtilization(HPAConfig, HPAState)
+    case kpa(KPAConfig, KPAState)
+    case oracle
+
+    static func make(_ name: PolicyName, model: ServiceModel, settings: SimulationSettings) -> Controller {
+        switch name {
+        case .default:
+            var policy = ScalingPolicy.recommended(capacityPerReplicaRPS: model.capacityPerReplicaRPS)
+            policy.minReplicas = settings.minReplicas
+            policy.maxReplicas = settings.maxReplicas
+            return .engine(policy, ScalerState())
+        case .matrix:
+            var policy = ScalingPolicy.matrix
+            policy.minReplicas = settings.minReplicas
+            policy.maxReplicas = settings.maxReplicas
+            return .engine(policy, ScalerState())
+        case .hpa:
+            var config = HPAConfig.p95()
+            config.minReplicas = settings.minReplicas
+            config.maxReplicas = settings.maxReplicas
+            return .hpaLatency(config, HPAState())
+        case .hpaUtil:
+            var config = HPAConfig.utilization()
+            config.minReplicas = settings.minReplicas
+            config.maxReplicas = settings.maxReplicas
+            return .hpaUtilization(config, HPAState())
+        case .kpa:
+            return .kpa(KPAConfig(targetPerReplica: model.capacityPerReplicaRPS,
+                                  minReplicas: settings.minReplicas, maxReplicas: settings.maxReplicas), KPAState())
+        case .oracle:
+            return .oracle
+        }
+    }
+
+    /// Seconds between two decisions.
+    var interval: Int {
+        switch self {
+        case .engine(let policy, _): return max(1, Int(policy.evaluationIntervalSeconds.rounded()))
+        case .hpaLatency(let config, _), .hpaUtilization(let config, _): return max(1, Int(config.syncPeriodSeconds.rounded()))
+        case .kpa(let config, _): return max(1, Int(config.tickSeconds.rounded()))
+        case .oracle: return 1
+        }
+    }
+}

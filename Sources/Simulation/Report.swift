@@ -1,0 +1,196 @@
+import JSONValue
+
+/// One policy's figures over one trace.
+public struct PolicySummary: Sendable, Hashable {
+    public var name: PolicyName
+    /// % of minutes whose p95 is within the SLO (minutes without requests count as within).
+    public var sloMinutesPct: Double
+    /// Σ replicas paid for, each second.
+    public var replicaSeconds: Double
+    public var costVsOracle: Double
+    /// Highest per-minute p95 (ms), over minutes with requests.
+    public var maxP95Ms: Double
+    public var scaleEvents: Int
+    public var reversalsPerHour: Double
+    /// Longest run of consecutive minutes outside the SLO, in seconds: how
+    /// long the worst burst took to recover from (0 when none).
+    public var longestViolationSeconds: Int
+    /// Per-minute series for the plot.
+    public var minuteReplicas: [Double]
+    public var minuteP95Ms: [Double]
+}
+
+public struct SimulationReport: Sendable {
+    public var trace: String
+    public var isBursty: Bool
+    public var durationSeconds: Int
+    public var scale: Double
+    public var peakMinuteRate: Double
+    public var peakReplicas: Double
+    public var model: ServiceModel
+    public var settings: SimulationSettings
+    public var arrivals: ArrivalMode
+    public var seed: UInt64
+    /// Per-minute mean arrival rate (requests/s) after scaling.
+    public var minuteRate: [Double]
+    public var policies: [PolicySummary]
+
+    public func policy(_ name: PolicyName) -> PolicySummary? { policies.first { $0.name == name } }
+}
+
+extension Simulator {
+    /// Runs the policies (the oracle always, as the cost yardstick) and summarises them.
+    public func report(traceName: String, isBursty: Bool, policies: [PolicyName], peakReplicas: Double,
+                       arrivals: ArrivalMode, seed: UInt64) -> SimulationReport {
+        var names = policies
+        if !names.contains(.oracle) { names.append(.oracle) }
+        let runs = names.map { run($0) }
+        let oracleCost = runs.first { $0.name == .oracle }.map { $0.replicas.reduce(0.0) { $0 + Double($1) } } ?? 0
+        let n = workload.arrivals.count
+        let minutes = (n + 59) / 60
+        var minuteRate = [Double](repeating: 0, count: minutes)
+        for m in 0..<minutes {
+            let lo = m * 60, hi = min(n, lo + 60)
+            minuteRate[m] = workload.arrivals[lo..<hi].reduce(0, +) / Double(hi - lo)
+        }
+        let summaries = runs.filter { policies.contains($0.name) }.map { summarize($0, oracleCost: oracleCost) }
+        return SimulationReport(trace: traceName, isBursty: isBursty, durationSeconds: n, scale: workload.scale,
+                                peakMinuteRate: workload.peakMinuteRate, peakReplicas: peakReplicas, model: model,
+                                settings: settings, arrivals: arrivals, seed: seed, minuteRate: minuteRate,
+                                policies: summaries)
+    }
+
+    func summarize(_ run: PolicyRun, oracleCost: Double) -> PolicySummary {
+        let n = run.p95.count
+        let minutes = (n + 59) / 60
+        var within = 0
+        var maxP95 = 0.0
+        var longest = 0, currentRun = 0
+        var minuteReplicas = [Double](repeating: 0, count: minutes)
+        var minuteP95 = [Double](repeating: 0, count: minutes)
+        var quantile = WeightedQuantile()
+        var cost = 0.0
+        for m in 0..<minutes {
+            let lo = m * 60, hi = min(n, lo + 60)
+            quantile.reset()
+            var replicaSum = 0.0
+            for s in lo..<hi {
+                replicaSum += Double(run.replicas[s])
+                if workload.arrivals[s] > 0 { quantile.add(Double(run.p95[s]), weight: workload.arrivals[s]) }
+            }
+            cost += replicaSum
+            minuteReplicas[m] = replicaSum / Double(hi - lo)
+            let p95 = quantile.quantile(0.95)
+            // p95 is stored as Float: compare with a tolerance far below 1 ms.
+            if p95.isNaN || p95 <= settings.sloSeconds + 1e-6 {
+                within += 1
+                currentRun = 0
+            } else {
+                currentRun += 1
+                longest = max(longest, currentRun)
+            }
+            if !p95.isNaN {
+                minuteP95[m] = p95 * 1000
+                maxP95 = max(maxP95, p95 * 1000)
+            }
+        }
+        let hours = Double(n) / 3600
+        return PolicySummary(name: run.name, sloMinutesPct: minutes > 0 ? Double(within) / Double(minutes) * 100 : 100,
+                             replicaSeconds: cost, costVsOracle: oracleCost > 0 ? cost / oracleCost : 0,
+                             maxP95Ms: maxP95, scaleEvents: run.scaleEvents,
+                             reversalsPerHour: hours > 0 ? Double(run.reversals) / hours : 0,
+                             longestViolationSeconds: longest * 60, minuteReplicas: minuteReplicas, minuteP95Ms: minuteP95)
+    }
+}
+
+extension SimulationReport {
+    /// The JSON object of `simulate --json`.
+    public var json: JSON {
+        var policyObject = JSONObject()
+        for p in policies {
+            policyObject[p.name.rawValue] = .object([
+                "slo_minutes_pct": .double(round3(p.sloMinutesPct)),
+                "replica_seconds": .double(p.replicaSeconds.rounded()),
+                "cost_vs_oracle": .double(round3(p.costVsOracle)),
+                "max_p95_ms": .double(round3(p.maxP95Ms)),
+                "scale_events": .int(Int64(p.scaleEvents)),
+                "reversals_per_hour": .double(round3(p.reversalsPerHour)),
+                "longest_violation_s": .int(Int64(p.longestViolationSeconds)),
+            ])
+        }
+        return .object([
+            "trace": .string(trace),
+            "bursty": .bool(isBursty),
+            "duration_s": .int(Int64(durationSeconds)),
+            "normalisation": .object([
+                "factor": .double(round6(scale)),
+                "trace_peak_1m_rps": .double(round3(peakMinuteRate)),
+                "peak_replicas": .double(peakReplicas),
+                "capacity_per_replica_rps": .double(model.capacityPerReplicaRPS),
+            ]),
+            "cold_start_s": .double(model.coldStartSeconds),
+            "arrivals": .string(arrivals.rawValue),
+            "seed": .int(Int64(bitPattern: seed)),
+            "slo_ms": .double(settings.sloSeconds * 1000),
+            "policies": .object(policyObject),
+        ])
+    }
+
+    /// Per-minute CSV: minute, rate, then replicas and p95 (ms) per policy.
+    public var minutesCSV: String {
+        var lines = ["minute,rate_rps," + policies.map { "\($0.name.rawValue)_replicas,\($0.name.rawValue)_p95_ms" }.joined(separator: ",")]
+        for m in minuteRate.indices {
+            var fields = [String(m), formatFixed(minuteRate[m], 2)]
+            for p in policies {
+                fields.append(formatFixed(p.minuteReplicas[m], 2))
+                fields.append(formatFixed(p.minuteP95Ms[m], 1))
+            }
+            lines.append(fields.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The stdout table.
+    public var table: String {
+        var lines: [String] = []
+        lines.append("trace \(trace) (\(isBursty ? "bursty" : "smooth")), \(durationSeconds) s, cold start \(formatFixed(model.coldStartSeconds, 0)) s, arrivals \(arrivals.rawValue) (seed \(seed))")
+        lines.append("normalisation: peak 1-minute rate \(formatFixed(peakMinuteRate, 3)) rps × \(formatFixed(scale, 4)) = \(formatFixed(peakReplicas, 0)) replicas × \(formatFixed(model.capacityPerReplicaRPS, 1)) rps")
+        lines.append(pad("policy", 10) + pad("SLO min %", 11, right: true) + pad("replica-s", 12, right: true)
+                     + pad("vs oracle", 11, right: true) + pad("max p95 ms", 12, right: true)
+                     + pad("scale ev", 10, right: true) + pad("rev/h", 8, right: true) + pad("worst s", 9, right: true))
+        for p in policies {
+            lines.append(pad(p.name.rawValue, 10) + pad(formatFixed(p.sloMinutesPct, 2), 11, right: true)
+                         + pad(formatFixed(p.replicaSeconds, 0), 12, right: true)
+                         + pad(formatFixed(p.costVsOracle, 3), 11, right: true)
+                         + pad(formatFixed(p.maxP95Ms, 0), 12, right: true)
+                         + pad(String(p.scaleEvents), 10, right: true)
+                         + pad(formatFixed(p.reversalsPerHour, 2), 8, right: true)
+                         + pad(String(p.longestViolationSeconds), 9, right: true))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+func round3(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
+func round6(_ v: Double) -> Double { (v * 1_000_000).rounded() / 1_000_000 }
+
+/// Fixed-point formatting without Foundation's locale-dependent `String(format:)`.
+func formatFixed(_ value: Double, _ decimals: Int) -> String {
+    guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "+Inf" : "-Inf") }
+    var factor = 1.0
+    for _ in 0..<decimals { factor *= 10 }
+    let scaled = (abs(value) * factor).rounded()
+    let whole = Int64(scaled / factor)
+    var text = String(whole)
+    if decimals > 0 {
+        let frac = Int64(scaled - Double(whole) * factor)
+        let fracText = String(frac)
+        text += "." + String(repeating: "0", count: max(0, decimals - fracText.count)) + fracText
+    }
+    return (value < 0 && scaled > 0 ? "-" : "") + text
+}
+
+func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+    let padding = String(repeating: " ", count: max(0, width - text.count))
+    return right ? padding + text : text + padding
+}

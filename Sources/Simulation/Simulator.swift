@@ -1,0 +1,245 @@
+import Autoscaling
+
+/// What one policy did over one trace, second by second, plus its totals.
+public struct PolicyRun: Sendable {
+    public var name: PolicyName
+    /// Replicas paid for each second (ordered pods, starting or ready).
+    public var replicas: [Int32]
+    /// p95 (seconds) of requests arriving in each second.
+    public var p95: [Float]
+    public var scaleEvents: Int
+    public var reversals: Int
+}
+
+/// Replays a workload through a policy in 1 s steps.
+///
+/// Each second t: (1) if a decision is due, the policy observes what it
+/// can see of seconds before t and its target is applied (new replicas are
+/// ready `coldStartSeconds` later; removals take pods that are still
+/// starting first); (2) the ready replicas serve second t: p95 from the
+/// service model, backlog carried over.
+/// Observation (Prometheus-like, for `default`, `matrix`, `hpa`,
+/// `hpa-util`): scrapes every 15 s; p95 = the 0.95 quantile of the last
+/// 60 s of requests (each second's p95 weighted by its arrivals; NaN → no
+/// data when there were none), rate = arrivals of the last 60 s / 60,
+/// GPU utilisation = mean busy fraction of the ready replicas over the last
+/// scrape interval. The KPA reads the per-second arrivals directly (as
+/// Knative's autoscaler scrapes its queue-proxies every second).
+public struct Simulator: Sendable {
+    public var workload: Workload
+    public var model: ServiceModel
+    public var settings: SimulationSettings
+
+    public init(workload: Workload, model: ServiceModel, settings: SimulationSettings) {
+        self.workload = workload
+        self.model = model
+        self.settings = settings
+    }
+
+    /// Arrival prefix sums shared by all policies: prefix[i] = Σ arrivals[0..<i].
+    private var arrivalPrefix: [Double] {
+        var prefix = [Double](repeating: 0, count: workload.arrivals.count + 1)
+        for (i, a) in workload.arrivals.enumerated() { prefix[i + 1] = prefix[i] + a }
+        return prefix
+    }
+
+    /// Replicas the oracle keeps ready each second: the fewest that keep
+    /// p95 within the SLO at the known rate, within [min, max].
+    public func oracleReady() -> [Int] {
+        workload.rate.map { rate in
+            min(max(model.replicasNeeded(rate: rate, sloSeconds: settings.sloSeconds), settings.minReplicas), settings.maxReplicas)
+        }
+    }
+
+    /// Replicas the oracle pays for: each replica is ordered one cold start
+    /// before it must be ready, so at t it pays for the highest need in
+    /// [t, t + cold start] (sliding maximum).
+    public func oracleOrdered(ready: [Int]) -> [Int] {
+        let lead = max(0, Int(model.coldStartSeconds.rounded(.up)))
+        var result = [Int](repeating: 0, count: ready.count)
+        var deque: [Int] = []  // indices with decreasing need
+        var head = 0
+        var next = 0
+        for t in ready.indices {
+            let end = min(ready.count - 1, t + lead)
+            while next <= end {
+                while deque.count > head, ready[deque[deque.count - 1]] <= ready[next] { deque.removeLast() }
+                deque.append(next)
+                next += 1
+            }
+            while deque[head] < t { head += 1 }
+            result[t] = ready[deque[head]]
+            if head > 4096 { deque.removeFirst(head); head = 0 }
+        }
+        return result
+    }
+
+    public func run(_ name: PolicyName) -> PolicyRun {
+        if name == .oracle { return runOracle() }
+        var controller = Controller.make(name, model: model, settings: settings)
+        let n = workload.rate.count
+        let prefix = arrivalPrefix
+        let scrape = max(1, settings.scrapeIntervalSeconds)
+        let window = max(1, settings.rateWindowSeconds)
+        let interval = controller.interval
+        let coldStart = max(0, Int(model.coldStartSeconds.rounded()))
+
+        // Start every policy warm: with the replicas the oracle holds for the
+        // first minute's highest rate, all ready.
+        let firstMinutePeak = workload.rate.prefix(60).max() ?? 0
+        let initial = min(max(model.replicasNeeded(rate: firstMinutePeak, sloSeconds: settings.sloSeconds), settings.minReplicas), settings.maxReplicas)
+        var ready = initial
+        var pending: [Int] = []   // ready-at seconds, ascending
+        var pendingHead = 0
+        var backlog = 0.0
+
+        var replicas = [Int32](repeating: 0, count: n)
+        var p95 = [Float](repeating: 0, count: n)
+        var busy = [Double](repeating: 0, count: n)       // busy fraction of ready replicas
+        var busyPrefix = [Double](repeating: 0, count: n + 1)
+        var lastDirection = 0
+        var scaleEvents = 0
+        var reversals = 0
+        var quantile = WeightedQuantile()
+
+        for t in 0..<n {
+            if t % interval == 0 && t > 0 {
+                let current = ready + pending.count - pendingHead
+                let lastScrape = t - t % scrape
+                let target: Int
+                switch controller {
+                case .engine(let policy, let state):
+                    let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
+                                              prefix: prefix, p95: p95, busyPrefix: busyPrefix, quantile: &quantile)
+                    let decision = decide(policy: policy, state: state, observation: observation, now: Double(t))
+                    controller = .engine(policy, decision.state)
+                    target = decision.targetReplicas
+                case .hpaLatency(let config, let state):
+                    let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
+                                              prefix: prefix, p95: p95, busyPrefix: busyPrefix, quantile: &quantile)
+                    let result = hpaDecide(config: config, state: state, metric: observation.p95Latency,
+                                           currentReplicas: current, readyReplicas: ready, now: Double(t))
+                    controller = .hpaLatency(config, result.state)
+                    target = result.replicas
+                case .hpaUtilization(let config, let state):
+                    let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
+                                              prefix: prefix, p95: p95, busyPrefix: busyPrefix, quantile: &quantile)
+                    let result = hpaDecide(config: config, state: state, metric: observation.gpuUtilization,
+                                           currentReplicas: current, readyReplicas: ready, now: Double(t))
+                    controller = .hpaUtilization(config, result.state)
+                    target = result.replicas
+                case .kpa(let config, let state):
+                    let stable = min(t, Int(config.stableWindowSeconds))
+                    let panic = max(1, min(t, Int(config.stableWindowSeconds * config.panicWindowPercentage / 100)))
+                    let stableAverage = stable > 0 ? (prefix[t] - prefix[t - stable]) / Double(stable) : 0
+                    let panicAverage = (prefix[t] - prefix[t - panic]) / Double(panic)
+                    let result = kpaDecide(config: config, state: state, stableAverage: stableAverage,
+                                           panicAverage: panicAverage, readyReplicas: ready, now: Double(t))
+                    controller = .kpa(config, result.state)
+                    target = result.replicas
+                case .oracle:
+                    target = current
+                }
+                if target != current {
+                    let direction = target > current ? 1 : -1
+                    scaleEvents += 1
+                    if lastDirection != 0 && direction != lastDirection { reversals += 1 }
+                    lastDirection = direction
+                    if target > current {
+                        for _ in 0..<(target - current) { pending.append(t + coldStart) }
+                    } else {
+                        var remove = current - target
+                        while remove > 0 && pending.count > pendingHead { pending.removeLast(); remove -= 1 }
+                        ready -= remove
+                    }
+                }
+            }
+            while pendingHead < pending.count && pending[pendingHead] <= t {
+                ready += 1
+                pendingHead += 1
+            }
+            if pendingHead > 1024 { pending.removeFirst(pendingHead); pendingHead = 0 }
+
+            step(t: t, ready: ready, backlog: &backlog, p95: &p95, busy: &busy)
+            busyPrefix[t + 1] = busyPrefix[t] + busy[t]
+            replicas[t] = Int32(ready + pending.count - pendingHead)
+        }
+        return PolicyRun(name: name, replicas: replicas, p95: p95, scaleEvents: scaleEvents, reversals: reversals)
+    }
+
+    func runOracle() -> PolicyRun {
+        let readyNeed = oracleReady()
+        let ordered = oracleOrdered(ready: readyNeed)
+        let n = workload.rate.count
+        var p95 = [Float](repeating: 0, count: n)
+        var busy = [Double](repeating: 0, count: n)
+        var backlog = 0.0
+        var scaleEvents = 0, reversals = 0, lastDirection = 0
+        for t in 0..<n {
+            if t > 0 && ordered[t] != ordered[t - 1] {
+                let direction = ordered[t] > ordered[t - 1] ? 1 : -1
+                scaleEvents += 1
+                if lastDirection != 0 && direction != lastDirection { reversals += 1 }
+                lastDirection = direction
+            }
+            step(t: t, ready: readyNeed[t], backlog: &backlog, p95: &p95, busy: &busy)
+        }
+        return PolicyRun(name: .oracle, replicas: ordered.map { Int32($0) }, p95: p95,
+                         scaleEvents: scaleEvents, reversals: reversals)
+    }
+
+    /// Serves second t with `ready` replicas. The model treats
+    /// `saturation × capacity` as the usable capacity: any rate above it
+    /// accumulates as backlog, which drains when the rate falls below.
+    @inline(__always)
+    func step(t: Int, ready: Int, backlog: inout Double, p95: inout [Float], busy: inout [Double]) {
+        let rate = workload.rate[t]
+        let capacity = Double(ready) * model.capacityPerReplicaRPS
+        backlog = max(0, backlog + rate - capacity * model.saturation)
+        p95[t] = Float(model.p95(rate: rate, ready: ready, backlog: backlog))
+        busy[t] = capacity > 0 ? min(1, (workload.arrivals[t] + backlog) / capacity) : 0
+    }
+
+    /// What a Prometheus-reading policy sees at a scrape made at `t`.
+    func observe(t: Int, window: Int, scrape: Int, current: Int, ready: Int, prefix: [Double], p95: [Float],
+                 busyPrefix: [Double], quantile: inout WeightedQuantile) -> Observation {
+        let from = max(0, t - window)
+        let requests = prefix[t] - prefix[from]
+        let seconds = Double(max(1, t - from))
+        let latency: SignalValue
+        if requests > 0 {
+            quantile.reset()
+            for s in from..<t where workload.arrivals[s] > 0 {
+                quantile.add(Double(p95[s]), weight: workload.arrivals[s])
+            }
+            latency = .value(quantile.quantile(0.95))
+        } else {
+            latency = .noData
+        }
+        let utilFrom = max(0, t - scrape)
+        let utilization = t > utilFrom ? (busyPrefix[t] - busyPrefix[utilFrom]) / Double(t - utilFrom) * 100 : 0
+        return Observation(p95Latency: latency, gpuUtilization: .value(utilization),
+                           requestRate: .value(requests / seconds), currentReplicas: current, readyReplicas: ready)
+    }
+}
+
+/// The q-quantile of weighted values (each second's p95 weighted by its
+/// requests): the smallest value whose cumulative weight reaches q.
+struct WeightedQuantile {
+    private var values: [(value: Double, weight: Double)] = []
+
+    mutating func reset() { values.removeAll(keepingCapacity: true) }
+    mutating func add(_ value: Double, weight: Double) { values.append((value, weight)) }
+
+    mutating func quantile(_ q: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        values.sort { $0.value < $1.value }
+        let total = values.reduce(0) { $0 + $1.weight }
+        var cumulative = 0.0
+        for entry in values {
+            cumulative += entry.weight
+            if cumulative >= q * total - 1e-9 { return entry.value }
+        }
+        return values[values.count - 1].value
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Simulation
+
+/// `inference-operator simulate`: replays a request-rate trace through the
+/// scaling policies (the operator's own decision engine and the baselines)
+/// and reports SLO attainment, cost and stability.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Replay a request-rate trace through the scaling policies and compare them.")
+
+    @Option(name: .long, help: "Trace CSV with header t_s,rps (one or more --trace).")
+    var trace: [String] = []
+
+    @Option(name: .long, help: "Policy to run: default, matrix, hpa, hpa-util, kpa, oracle (repeatable; default all).")
+    var policy: [String] = []
+
+    @Option(name: .long, help: "Seconds from ordering a replica to it serving (CPU class 5, GPU class 30).")
+    var coldStart: Double = 5
+
+    @Option(name: .long, help: "Scale the trace so its highest 1-minute mean rate needs this many replicas' capacity.")
+    var peakReplicas: Double = 8
+
+    @Option(name: .long, help: "Requests/s one replica serves at 100% utilisation (latency model).")
+    var capacity: Double = 10
+
+    @Option(name: .long, help: "Seed of the Poisson arrivals.")
+    var seed: UInt64 = 1
+
+    @Flag(name: .long, help: "Replay the scaled trace rate exactly instead of Poisson arrivals.")
+    var exactArrivals = false
+
+    @Flag(name: .long, help: "Print one JSON object per trace instead of the table.")
+    var json = false
+
+    @Option(name: .long, help: "Write an SVG plot (load, replicas, p95 per policy). With several traces, the trace name is inserted before .svg.")
+    var svg: String?
+
+    @Option(name: .long, help: "Write per-minute load, replicas and p95 of every policy as CSV (trace name inserted with several traces).")
+    var minutesCsv: String?
+
+    func validate() throws {
+        if trace.isEmpty { throw ValidationError("give at least one --trace FILE") }
+        for name in policy where PolicyName(rawValue: name) == nil {
+            throw ValidationError("unknown policy \"\(name)\"; use one of \(PolicyName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if !(coldStart >= 0 && coldStart <= 3600) { throw ValidationError("--cold-start must be between 0 and 3600 seconds") }
+        if !(peakReplicas > 0) { throw ValidationError("--peak-replicas must be > 0") }
+        if !(capacity > 0) { throw ValidationError("--capacity must be > 0") }
+    }
+
+    func run() throws {
+        let policies = policy.isEmpty ? PolicyName.allCases : policy.compactMap(PolicyName.init(rawValue:))
+        let model = ServiceModel(capacityPerReplicaRPS: capacity, coldStartSeconds: coldStart)
+        for path in trace {
+            let started = ContinuousClock.now
+            let loaded: Trace
+            do {
+                loaded = try Trace.load(path: path)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            let mode: ArrivalMode = exactArrivals ? .exact : .poisson
+            let workload = Workload(trace: loaded, capacityPerReplicaRPS: capacity, peakReplicas: peakReplicas,
+                                    mode: mode, seed: seed)
+            let simulator = Simulator(workload: workload, model: model, settings: SimulationSettings())
+            let report = simulator.report(traceName: loaded.name, isBursty: loaded.isBursty, policies: policies,
+                                          peakReplicas: peakReplicas, arrivals: mode, seed: seed)
+            let elapsed = ContinuousClock.now - started
+            if json {
+                print(report.json.serialized())
+            } else {
+                print(report.table)
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print("simulated \(loaded.rps.count) s of trace for \(policies.count) policies in \((seconds * 1000).rounded() / 1000) s\n")
+            }
+            if let minutesCsv {
+                let out = trace.count > 1 ? insert(loaded.name, into: minutesCsv, suffix: ".csv") : minutesCsv
+                do {
+                    try report.minutesCSV.write(toFile: out, atomically: true, encoding: .utf8)
+                } catch {
+                    throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+                }
+            }
+            if let svg {
+                let out = trace.count > 1 ? insert(loaded.name, into: svg, suffix: ".svg") : svg
+                do {
+                    try SVGPlot().render(report).write(toFile: out, atomically: true, encoding: .utf8)
+                } catch {
+                    throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+                }
+            }
+        }
+    }
+
+    /// `out.svg` + `trace` → `out-trace.svg`.
+    private func insert(_ name: String, into path: String, suffix: String) -> String {
+        path.hasSuffix(suffix) ? String(path.dropLast(suffix.count)) + "-\(name)\(suffix)" : path + "-\(name)\(suffix)"
+    }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""A tiny real /metrics endpoint for the Prometheus integration test.
+
+Serves, in the Prometheus text format, what the inference server will
+expose (names documented in Sources/Autoscaling/Prometheus/SignalQueries.swift):
+
+- inference_request_duration_seconds histogram for two InferenceServices:
+  ns-a/fast at 10 requests/s (50% <= 0.1 s, 90% <= 0.25 s, all <= 0.5 s),
+  so its p95 interpolates to 0.375 s; ns-b/idle with counts that never grow
+  (rate 0, so its p95 is NaN: "no data").
+- inference_gpu_utilization_ratio gauge: ns-a/fast 0.42 (no DCGM series,
+  so the GPU query falls back to this gauge).
+
+Counts grow with wall time, so Prometheus' rate() sees steady traffic.
+Binds 127.0.0.1 on the port given (0 = any free port) and prints the
+port on the first stdout line.
+"""
+import http.server
+import sys
+import time
+
+START = time.monotonic()
+RATE = 10.0
+BUCKETS = [(0.1, 0.5), (0.25, 0.9), (0.5, 1.0)]
+
+
+def histogram(namespace, name, total):
+    labels = f'namespace="{namespace}",name="{name}"'
+    lines = []
+    for le, fraction in BUCKETS:
+        lines.append(f'inference_request_duration_seconds_bucket{{{labels},le="{le}"}} {int(total * fraction)}')
+    lines.append(f'inference_request_duration_seconds_bucket{{{labels},le="+Inf"}} {int(total)}')
+    lines.append(f'inference_request_duration_seconds_count{{{labels}}} {int(total)}')
+    lines.append(f'inference_request_duration_seconds_sum{{{labels}}} {total * 0.15:.3f}')
+    return lines
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path != "/metrics":
+            self.send_error(404)
+            return
+        total = 1000 + (time.monotonic() - START) * RATE
+        lines = [
+            "# HELP inference_request_duration_seconds Request latency.",
+            "# TYPE inference_request_duration_seconds histogram",
+        ]
+        lines += histogram("ns-a", "fast", total)
+        lines += histogram("ns-b", "idle", 500)
+        lines += [
+            "# HELP inference_gpu_utilization_ratio GPU utilisation, 0-1.",
+            "# TYPE inference_gpu_utilization_ratio gauge",
+            'inference_gpu_utilization_ratio{namespace="ns-a",name="fast"} 0.42',
+        ]
+        body = ("\n".join(lines) + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def main():
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
