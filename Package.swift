@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C shims
@@ -46,6 +49,18 @@ let package = Package(
         // InferenceService API and what is rendered from it (pure)
         .target(name: "ServingAPI", dependencies: ["JSONValue"]),
         .target(name: "Rendering", dependencies: ["ServingAPI", "JSONValue"]),
+
+        // The operator: reconcile, scaling loop, status, events, metrics and health endpoints
+        .target(
+            name: "Operator",
+            dependencies: [
+                "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "ServingAPI", "Rendering", "Autoscaling",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
 
         // Executables: argument parsing and wiring only
         .executableTarget(

@@ -20,6 +20,11 @@ public struct Deployment: KubeResource, Hashable {
         public var replicas: Int32?
         public var selector: LabelSelector?
         public var template: PodTemplateSpec?
+        public var strategy: JSON?
+        public var revisionHistoryLimit: Int32?
+        public var minReadySeconds: Int32?
+        public var progressDeadlineSeconds: Int32?
+        public var paused: Bool?
 
         public init(replicas: Int32? = nil, selector: LabelSelector? = nil, template: PodTemplateSpec? = nil) {
             self.replicas = replicas

@@ -66,6 +66,12 @@ public struct ObjectSignals: Sendable, Hashable {
     public var gpuUtilization: SignalValue
     public var requestRate: SignalValue
 
+    public init(p95Latency: SignalValue, gpuUtilization: SignalValue, requestRate: SignalValue) {
+        self.p95Latency = p95Latency
+        self.gpuUtilization = gpuUtilization
+        self.requestRate = requestRate
+    }
+
     public func observation(currentReplicas: Int, readyReplicas: Int) -> Observation {
         Observation(p95Latency: p95Latency, gpuUtilization: gpuUtilization, requestRate: requestRate,
                     currentReplicas: currentReplicas, readyReplicas: readyReplicas)

@@ -1,0 +1,55 @@
+import Autoscaling
+import ServingAPI
+
+/// Maps an InferenceService's autoscaling spec onto the decision engine's
+/// policy (pure). The spec names follow the CRD; the engine's follow its
+/// own module, so the translation lives here, in one place.
+public enum PolicyMapping {
+    /// - Parameter followFallback: the operator-wide flag that enables
+    ///   KEDA-style fallback replicas for objects that ask for them.
+    public static func policy(for spec: InferenceServiceSpec, followFallback: Bool) -> ScalingPolicy {
+        let auto = spec.autoscaling
+        let rules = auto.rules
+        let maxReplicas = spec.replicas.max
+        var policy = ScalingPolicy(
+            minReplicas: spec.replicas.min, maxReplicas: maxReplicas,
+            evaluationIntervalSeconds: Double(auto.intervalSeconds),
+            gpuUtilization: rules.gpu.enabled
+                ? GPUUtilizationRule(thresholdPercent: rules.gpu.thresholdPercent, step: rules.gpu.step,
+                                     cap: rules.gpu.effectiveCap(maxReplicas: maxReplicas))
+                : nil,
+            latency: rules.latency.enabled
+                ? Autoscaling.LatencyRule(thresholdMilliseconds: rules.latency.thresholdMs,
+                                          consecutiveIntervals: rules.latency.consecutiveIntervals,
+                                          step: rules.latency.step, cap: rules.latency.effectiveCap(maxReplicas: maxReplicas))
+                : nil,
+            idle: rules.idle.enabled ? Autoscaling.IdleRule(afterSeconds: Double(rules.idle.afterSeconds)) : nil)
+        if followFallback, auto.onMetricsUnavailable.policy == .fallback, let replicas = auto.onMetricsUnavailable.fallbackReplicas {
+            policy.fallback = FallbackRule(replicas: replicas)
+        }
+        return policy
+    }
+
+    /// The PromQL the spec asks for, per signal: nil where the spec keeps
+    /// the default (read by the batched query), else the template with
+    /// `{{namespace}}` and `{{name}}` filled in (a query of its own).
+    public static func overrides(for spec: InferenceServiceSpec, namespace: String, name: String) -> SignalOverrides {
+        let queries = spec.autoscaling.queries
+        func custom(_ template: String, default defaultTemplate: String) -> String? {
+            guard template != defaultTemplate else { return nil }
+            return template
+                .replacingOccurrences(of: "{{namespace}}", with: namespace)
+                .replacingOccurrences(of: "{{name}}", with: name)
+        }
+        return SignalOverrides(
+            p95Latency: custom(queries.p95Latency, default: Defaults.p95LatencyQuery),
+            gpuUtilization: custom(queries.gpuUtilization, default: Defaults.gpuUtilizationQuery),
+            requestRate: custom(queries.requestRate, default: Defaults.requestRateQuery))
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,151 @@
+import ControllerRuntime
+import Foundation
+import JSONValue
+import KubeAPI
+import KubeClient
+import Logging
+import Metrics
+import Rendering
+import ServingAPI
+
+/// What one reconcile did, for logs, metrics and tests.
+public struct ReconcileOutcome: Sendable, Equatable {
+    public var appliedDeployment = false
+    public var appliedService = false
+    public var wroteStatus = false
+    public var invalidSpec: String?
+}
+
+/// Brings one InferenceService's Deployment and Service in line with its
+/// spec (server-side apply, only when the live objects differ) and keeps
+/// its status current. Scaling decisions are the scaling loop's; reconcile
+/// applies the replica count recorded in `status.desiredReplicas`.
+public struct Reconciler: Sendable {
+    public static let fieldManager = "inference-operator"
+
+    let client: KubeClient
+    let services: Store<InferenceServiceResource>
+    let deployments: Store<Deployment>
+    let serviceObjects: Store<KubeAPI.Service>
+    let records: ScalingRecords
+    let recorder: EventRecorder
+    let wallClock: @Sendable () -> Date
+    let logger: Logger
+
+    public init(client: KubeClient, services: Store<InferenceServiceResource>, deployments: Store<Deployment>,
+                serviceObjects: Store<KubeAPI.Service>, records: ScalingRecords, recorder: EventRecorder,
+                wallClock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+        self.client = client
+        self.services = services
+        self.deployments = deployments
+        self.serviceObjects = serviceObjects
+        self.records = records
+        self.recorder = recorder
+        self.wallClock = wallClock
+        self.logger = logger
+    }
+
+    public func reconcile(_ key: String) async throws -> ReconcileAction {
+        let outcome = try await reconcileReturningOutcome(key)
+        if let invalid = outcome.invalidSpec {
+            logger.info("invalid InferenceService left unchanged", metadata: ["key": "\(key)", "reason": "\(invalid)"])
+        }
+        return .done
+    }
+
+    public func reconcileReturningOutcome(_ key: String) async throws -> ReconcileOutcome {
+        var outcome = ReconcileOutcome()
+        guard let object = services.get(key), object.metadata.deletionTimestamp == nil else {
+            return outcome  // deleted: owned objects go by garbage collection (ownerReferences)
+        }
+        let namespace = object.metadata.namespace ?? "default"
+        let generation = object.metadata.generation
+        let now = Timestamps.format(wallClock())
+        let before = object.typedStatus
+        var status = before
+        status.observedGeneration = generation
+
+        let service: InferenceService
+        do {
+            service = try InferenceService.decodeValidated(object.document)
+        } catch {
+            status.setCondition(error.readyCondition(observedGeneration: generation, now: now))
+            outcome.invalidSpec = error.description
+            if status != before {
+                await recorder.record(regarding: object.objectReference, type: .warning, reason: error.conditionReason,
+                                      action: "Validate", note: error.description)
+            }
+            outcome.wroteStatus = try await writeStatus(object, before: before, after: status)
+            return outcome
+        }
+
+        let predictorName = PredictorRenderer.name(for: service)
+        let liveDeployment = deployments.get(namespace: namespace, name: predictorName)
+        let scaling = await records.entry(key)
+        if let desired = scaling?.desiredReplicas, service.spec.autoscaling.mode == .active { status.desiredReplicas = desired }
+        let replicas = Self.replicasToApply(service: service, status: status, live: liveDeployment)
+        let rendered: RenderedPredictor
+        do {
+            rendered = try PredictorRenderer.render(service, replicas: replicas, lastWarmedFingerprint: status.warmedFingerprint)
+        } catch {
+            status.setCondition(ServingAPI.Condition(type: ConditionType.ready.rawValue, status: .false, observedGeneration: generation,
+                                          lastTransitionTime: now, reason: "InvalidSpec", message: error.description))
+            outcome.invalidSpec = error.description
+            outcome.wroteStatus = try await writeStatus(object, before: before, after: status)
+            return outcome
+        }
+
+        if try await applyIfChanged(.deployments, desired: rendered.deployment, live: try liveDeployment.map { try JSON(encoding: $0) }) {
+            outcome.appliedDeployment = true
+        }
+        let liveService = serviceObjects.get(namespace: namespace, name: predictorName)
+        if try await applyIfChanged(.services, desired: rendered.service, live: try liveService.map { try JSON(encoding: $0) }) {
+            outcome.appliedService = true
+        }
+
+        StatusRules.update(&status, service: service, deployment: liveDeployment, plan: rendered.warmup,
+                           generation: generation, now: now, replicasApplied: replicas)
+        if let scaling { StatusRules.merge(scaling, into: &status) }
+        outcome.wroteStatus = try await writeStatus(object, before: before, after: status)
+        if let scaling { await records.acknowledge(key, decisions: scaling.pending.count) }
+        return outcome
+    }
+
+    /// The replica count the Deployment should carry.
+    /// - Disabled: `spec.replicas.manual` (what `kubectl scale` sets on the
+    ///   InferenceService's scale subresource), clamped into [min, max].
+    /// - Active / DryRun: the scaling loop's `status.desiredReplicas`, else
+    ///   the live Deployment's count, else `replicas.min` at creation. DryRun
+    ///   never records a new desired count, so it keeps what is there.
+    static func replicasToApply(service: InferenceService, status: InferenceServiceStatus, live: Deployment?) -> Int {
+        let bounds = service.spec.replicas
+        let raw: Int
+        switch service.spec.autoscaling.mode {
+        case .disabled:
+            raw = service.spec.replicas.manual
+        case .active, .dryRun:
+            raw = status.desiredReplicas ?? live?.spec?.replicas.map(Int.init) ?? bounds.min
+        }
+        return Swift.min(Swift.max(raw, bounds.min), bounds.max)
+    }
+
+    /// Server-side applies `desired` unless the live object already has it.
+    /// Returns whether a write was made.
+    func applyIfChanged(_ type: ResourceType, desired: JSON, live: JSON?) async throws -> Bool {
+        if let live, liveObjectSatisfies(live, desired: desired) { return false }
+        _ = try await client.apply(type, desired, fieldManager: Self.fieldManager, force: true)
+        Counter(label: "operator_api_writes_total", dimensions: [("resource", type.plural), ("verb", "apply")]).increment()
+        return true
+    }
+
+    /// Writes the status subresource when it changed; returns whether it wrote.
+    func writeStatus(_ object: InferenceServiceResource, before: InferenceServiceStatus, after: InferenceServiceStatus) async throws -> Bool {
+        guard after != before else { return false }
+        let body: JSON = ["status": try JSON(encoding: after)]
+        _ = try await client.patch(InferenceServiceResource.resourceType, name: object.metadata.name ?? "",
+                                   namespace: object.metadata.namespace, .merge(body), subresource: "status",
+                                   fieldManager: Self.fieldManager)
+        Counter(label: "operator_api_writes_total", dimensions: [("resource", "inferenceservices/status"), ("verb", "patch")]).increment()
+        return true
+    }
+}

@@ -1,0 +1,283 @@
+import Autoscaling
+import ControllerRuntime
+import Foundation
+import HTTP
+import JSONValue
+import KubeAPI
+import KubeClient
+import Logging
+import Metrics
+import Rendering
+import ServingAPI
+
+/// Every interval: one batched Prometheus query per signal for all due
+/// InferenceServices (per-object query overrides go alone), the decision
+/// engine per object, the Deployment's replicas through its scale
+/// subresource (Active mode), an Event for each change, and a record for
+/// reconcile to put into status.
+public struct ScalingLoop: Sendable {
+    public struct Configuration: Sendable {
+        public var defaultPrometheusURL: String
+        /// Follow KEDA-style fallback replicas where objects configure them.
+        public var followFallback: Bool
+        /// How often the loop wakes to look for due objects.
+        public var tick: Duration
+        public var prometheusTimeout: Duration
+        /// Prometheus labels that carry the object (see `ObjectLabels`):
+        /// endpoint discovery labels series with `namespace` and `service`
+        /// (the Service is named `{name}-predictor`).
+        public var objectLabels: ObjectLabels
+
+        public init(defaultPrometheusURL: String, followFallback: Bool = false, tick: Duration = .seconds(1),
+                    prometheusTimeout: Duration = .seconds(5), objectLabels: ObjectLabels = ObjectLabels(namespace: "namespace", name: "service")) {
+            self.defaultPrometheusURL = defaultPrometheusURL
+            self.followFallback = followFallback
+            self.tick = tick
+            self.prometheusTimeout = prometheusTimeout
+            self.objectLabels = objectLabels
+        }
+    }
+
+    let configuration: Configuration
+    let client: KubeClient
+    let transport: any HTTPTransport
+    let services: Store<InferenceServiceResource>
+    let deployments: Store<Deployment>
+    let records: ScalingRecords
+    let recorder: EventRecorder
+    let time: TimeSource
+    let wallClock: @Sendable () -> Date
+    let logger: Logger
+    /// Called with the keys whose record changed, so reconcile writes status.
+    let changed: @Sendable ([String]) async -> Void
+
+    public init(configuration: Configuration, client: KubeClient, transport: any HTTPTransport,
+                services: Store<InferenceServiceResource>, deployments: Store<Deployment>, records: ScalingRecords,
+                recorder: EventRecorder, clock: TimeSource = .continuous, wallClock: @escaping @Sendable () -> Date = { Date() },
+                logger: Logger, changed: @escaping @Sendable ([String]) async -> Void) {
+        self.configuration = configuration
+        self.client = client
+        self.transport = transport
+        self.services = services
+        self.deployments = deployments
+        self.records = records
+        self.recorder = recorder
+        self.time = clock
+        self.wallClock = wallClock
+        self.logger = logger
+        self.changed = changed
+    }
+
+    /// Evaluates due objects every tick until cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            _ = await evaluateDue()
+            do { try await time.sleep(configuration.tick) } catch { return }
+        }
+    }
+
+    struct Candidate {
+        var key: String
+        var object: InferenceServiceResource
+        var service: InferenceService
+        var policy: ScalingPolicy
+        var overrides: SignalOverrides
+        var prometheusURL: String
+    }
+
+    /// One pass: evaluates every object whose interval boundary passed.
+    /// Returns the keys evaluated (for tests and metrics).
+    @discardableResult
+    public func evaluateDue() async -> [String] {
+        let now = wallClock().timeIntervalSince1970
+        var due: [Candidate] = []
+        for object in services.list() where object.metadata.deletionTimestamp == nil {
+            guard let service = try? InferenceService.decodeValidated(object.document) else { continue }
+            let key = object.key
+            let interval = Double(service.spec.autoscaling.intervalSeconds)
+            if service.spec.autoscaling.mode == .disabled {
+                await markDisabled(key, generation: object.metadata.generation)
+                continue
+            }
+            let last = await records.entry(key)?.lastEvaluatedAt
+            // Objects with the same interval evaluate together (at multiples
+            // of the interval), so one batched query serves them all.
+            if let last, (now / interval).rounded(.down) == (last / interval).rounded(.down) { continue }
+            let namespace = object.metadata.namespace ?? "default"
+            due.append(Candidate(
+                key: key, object: object, service: service,
+                policy: PolicyMapping.policy(for: service.spec, followFallback: configuration.followFallback),
+                overrides: PolicyMapping.overrides(for: service.spec, namespace: namespace, name: service.metadata.name),
+                prometheusURL: service.spec.autoscaling.prometheus?.url ?? configuration.defaultPrometheusURL))
+        }
+        guard !due.isEmpty else { return [] }
+
+        var evaluated: [String] = []
+        for (url, group) in Dictionary(grouping: due, by: \.prometheusURL).sorted(by: { $0.key < $1.key }) {
+            let signals = await readSignals(url: url, group: group)
+            for candidate in group {
+                let objectKey = ObjectKey(namespace: candidate.object.metadata.namespace ?? "default",
+                                          name: PredictorRenderer.name(for: candidate.service))
+                let read = signals[objectKey] ?? ObjectSignals(p95Latency: .missing, gpuUtilization: .missing, requestRate: .missing)
+                await evaluate(candidate, signals: read, now: now)
+                evaluated.append(candidate.key)
+            }
+        }
+        await changed(evaluated)
+        return evaluated
+    }
+
+    private func readSignals(url: String, group: [Candidate]) async -> [ObjectKey: ObjectSignals] {
+        let prometheus = PrometheusClient(configuration: PrometheusConfiguration(baseURL: url, timeout: configuration.prometheusTimeout),
+                                          transport: transport)
+        var objects: [ObjectKey: SignalOverrides] = [:]
+        for candidate in group {
+            objects[ObjectKey(namespace: candidate.object.metadata.namespace ?? "default",
+                              name: PredictorRenderer.name(for: candidate.service))] = candidate.overrides
+        }
+        let started = ContinuousClock.now
+        let result = await prometheus.readSignals(for: objects, queries: SignalQueries(labels: configuration.objectLabels))
+        let elapsed = ContinuousClock.now - started
+        Metrics.Timer(label: "operator_prometheus_read_duration_seconds", preferredDisplayUnit: .seconds)
+            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        let failures = result.values.flatMap { [$0.p95Latency, $0.gpuUtilization, $0.requestRate] }.filter {
+            if case .unavailable = $0 { return true } else { return false }
+        }.count
+        if failures > 0 { Counter(label: "operator_prometheus_signal_failures_total").increment(by: failures) }
+        return result
+    }
+
+    private func evaluate(_ candidate: Candidate, signals: ObjectSignals, now: Double) async {
+        let key = candidate.key
+        let namespace = candidate.object.metadata.namespace ?? "default"
+        let predictor = PredictorRenderer.name(for: candidate.service)
+        let deployment = deployments.get(namespace: namespace, name: predictor)
+        let current = Int(deployment?.spec?.replicas ?? Int32(candidate.service.spec.replicas.min))
+        let ready = Int(deployment?.status?.readyReplicas ?? 0)
+        let observation = signals.observation(currentReplicas: current, readyReplicas: ready)
+        let previous = await records.entry(key)?.state ?? StateRestoration.state(from: candidate.object.typedStatus)
+        let decision = decide(policy: candidate.policy, state: previous, observation: observation, now: now)
+        let mode = candidate.service.spec.autoscaling.mode
+        let stamp = Timestamps.format(Date(timeIntervalSince1970: now))
+        let generation = candidate.object.metadata.generation
+
+        var scaled = false
+        if decision.targetReplicas != current, mode == .active {
+            do {
+                _ = try await client.scale(.deployments, name: predictor, namespace: namespace,
+                                           replicas: Int32(decision.targetReplicas), fieldManager: Reconciler.fieldManager)
+                Counter(label: "operator_api_writes_total", dimensions: [("resource", "deployments/scale"), ("verb", "patch")]).increment()
+                scaled = true
+            } catch {
+                logger.error("scaling failed", metadata: ["key": "\(key)", "target": "\(decision.targetReplicas)", "error": "\(error)"])
+                return  // state not advanced: the next interval decides again
+            }
+        }
+        let direction = decision.targetReplicas > current ? "up" : (decision.targetReplicas < current ? "down" : "none")
+        Counter(label: "operator_scaling_decisions_total", dimensions: [("rule", decision.rule.rawValue), ("direction", direction)]).increment()
+        Gauge(label: "operator_desired_replicas", dimensions: [("namespace", namespace), ("name", candidate.service.metadata.name)])
+            .record(mode == .active ? decision.targetReplicas : current)
+        Gauge(label: "operator_current_replicas", dimensions: [("namespace", namespace), ("name", candidate.service.metadata.name)])
+            .record(current)
+
+        let numbers = "p95=\(signals.p95Latency.summaryMilliseconds) gpu=\(signals.gpuUtilization.summary)% rps=\(signals.requestRate.summary)"
+        if decision.targetReplicas != current {
+            let dryRun = mode == .dryRun
+            let note = "\(dryRun ? "[DryRun] would scale" : "scaled") \(current) -> \(decision.targetReplicas) by rule \(decision.rule.rawValue): \(decision.reason) (\(numbers))"
+            await recorder.record(regarding: candidate.object.objectReference, type: .normal,
+                                  reason: dryRun ? "ScaleRecommended" : (direction == "up" ? "ScaledUp" : "ScaledDown"),
+                                  action: "Scale", note: note)
+            logger.info("scaling decision", metadata: [
+                "key": "\(key)", "from": "\(current)", "to": "\(decision.targetReplicas)", "rule": "\(decision.rule.rawValue)",
+                "mode": "\(mode.rawValue)", "reason": "\(decision.reason)", "signals": "\(numbers)"])
+        }
+
+        let metricsCondition: ServingAPI.Condition = decision.unusableSignals.isEmpty
+            ? ServingAPI.Condition(type: ConditionType.metricsAvailable.rawValue, status: .true, observedGeneration: generation,
+                        lastTransitionTime: stamp, reason: "MetricsAvailable", message: numbers)
+            : ServingAPI.Condition(type: ConditionType.metricsAvailable.rawValue, status: .false, observedGeneration: generation,
+                        lastTransitionTime: stamp, reason: "MetricsUnavailable",
+                        message: "unusable: \(decision.unusableSignals.map(\.rawValue).joined(separator: ", ")); replicas held (\(numbers))")
+        let scalingCondition = ScalingConditions.condition(decision: decision, current: current, mode: mode,
+                                                           maxReplicas: candidate.policy.maxReplicas, generation: generation, now: stamp)
+        let observed = ObservedSignals(p95LatencyMs: signals.p95Latency.number.map { $0 * 1000 },
+                                       gpuUtilizationPercent: signals.gpuUtilization.number,
+                                       requestsPerSecond: signals.requestRate.number, time: stamp)
+        let record: ScalingDecisionRecord? = decision.targetReplicas != current
+            ? ScalingDecisionRecord(time: stamp, from: current, to: decision.targetReplicas, rule: decision.rule.rawValue,
+                                    reason: (mode == .dryRun ? "[DryRun] " : "") + decision.reason)
+            : nil
+        let didScale = scaled
+        await records.update(key) { entry in
+            entry.state = decision.state
+            entry.lastEvaluatedAt = now
+            entry.observed = observed
+            entry.metricsAvailable = metricsCondition
+            entry.scalingActive = scalingCondition
+            if mode == .active {
+                entry.desiredReplicas = decision.targetReplicas
+                if didScale { entry.lastScaleTime = stamp }
+            }
+            if let record { entry.pending.append(record) }
+        }
+    }
+
+    private func markDisabled(_ key: String, generation: Int64?) async {
+        let stamp = Timestamps.format(wallClock())
+        await records.update(key) { entry in
+            entry.desiredReplicas = nil
+            entry.scalingActive = ServingAPI.Condition(type: ConditionType.scalingActive.rawValue, status: .false, observedGeneration: generation,
+                                            lastTransitionTime: stamp, reason: "Disabled",
+                                            message: "autoscaling is Disabled; replicas follow spec.replicas.manual")
+        }
+    }
+}
+
+extension SignalValue {
+    /// Seconds shown as milliseconds, for p95 in reasons.
+    var summaryMilliseconds: String {
+        if case .value(let seconds) = self { return "\(Int((seconds * 1000).rounded()))ms" }
+        return summary
+    }
+}
+
+/// The `ScalingActive` condition for a decision (pure).
+enum ScalingConditions {
+    static func condition(decision: Decision, current: Int, mode: AutoscalingMode, maxReplicas: Int,
+                          generation: Int64?, now: String) -> ServingAPI.Condition {
+        let type = ConditionType.scalingActive.rawValue
+        if mode == .dryRun {
+            return ServingAPI.Condition(type: type, status: .true, observedGeneration: generation, lastTransitionTime: now,
+                             reason: "DryRun", message: "decisions are recorded, replicas are not changed")
+        }
+        if !decision.unusableSignals.isEmpty && decision.targetReplicas == current {
+            return ServingAPI.Condition(type: type, status: .false, observedGeneration: generation, lastTransitionTime: now,
+                             reason: "MetricsUnavailable", message: decision.reason)
+        }
+        if decision.targetReplicas > current {
+            return ServingAPI.Condition(type: type, status: .true, observedGeneration: generation, lastTransitionTime: now,
+                             reason: decision.targetReplicas >= maxReplicas ? "AtMaxReplicas" : "ScaledUp", message: decision.reason)
+        }
+        if decision.targetReplicas < current {
+            return ServingAPI.Condition(type: type, status: .true, observedGeneration: generation, lastTransitionTime: now,
+                             reason: "ScaledDown", message: decision.reason)
+        }
+        return ServingAPI.Condition(type: type, status: .true, observedGeneration: generation, lastTransitionTime: now,
+                         reason: current >= maxReplicas ? "AtMaxReplicas" : "Stable", message: decision.reason)
+    }
+}
+
+/// Rebuilds the engine's memory from status after an operator restart.
+enum StateRestoration {
+    static func state(from status: InferenceServiceStatus) -> ScalerState {
+        var state = ScalerState()
+        state.latencyBreaches = status.breaches?.latency ?? 0
+        state.idleSince = status.idleSince.flatMap(Timestamps.parse)?.timeIntervalSince1970
+        if let last = status.recentDecisions?.last, let time = Timestamps.parse(last.time)?.timeIntervalSince1970,
+           !last.reason.hasPrefix("[DryRun]") {
+            if last.to > last.from { state.lastScaleUpAt = time; state.lastDirection = .up }
+            if last.to < last.from { state.lastScaleDownAt = time; state.lastDirection = .down }
+        }
+        return state
+    }
+}
