@@ -29,6 +29,7 @@ final class CurlEngine: Sendable {
         var commands: [Command] = []
         /// Set by the curl thread when it stopped; the multi handle is gone.
         var closed = false
+        /// The transport is gone; the thread ends when its transfers have.
         var shutdownRequested = false
         var nextID: TransferID = 1
     }
@@ -89,8 +90,9 @@ final class CurlEngine: Sendable {
     /// Continues a transfer paused for a slow consumer.
     func resume(_ id: TransferID) { _ = enqueue(.resume(id)) }
 
-    /// Stops the thread: running transfers finish with `.cancelled`.
-    func shutdown() {
+    /// Lets the thread stop once no transfer runs any more (streams handed
+    /// out keep working after their transport is released).
+    func shutdownWhenIdle() {
         queue.withLock { queue in
             guard !queue.closed, !queue.shutdownRequested else { return }
             queue.shutdownRequested = true
@@ -101,7 +103,7 @@ final class CurlEngine: Sendable {
 
     private func enqueue(_ command: Command) -> Bool {
         queue.withLock { queue in
-            guard !queue.closed, !queue.shutdownRequested else { return false }
+            guard !queue.closed else { return false }
             queue.commands.append(command)
             curl_multi_wakeup(multi)
             return true
@@ -146,7 +148,7 @@ final class CurlEngine: Sendable {
 
         func run() {
             var stopping = false
-            while !stopping {
+            while true {
                 for command in engine.takeCommands() {
                     switch command {
                     case .start(let id, let request, let sink): start(id, request, sink)
@@ -155,10 +157,11 @@ final class CurlEngine: Sendable {
                     case .shutdown: stopping = true
                     }
                 }
-                if stopping { break }
+                if stopping && transfers.isEmpty { break }
                 var running: Int32 = 0
                 _ = curl_multi_perform(multi, &running)
                 collectFinished()
+                if stopping && transfers.isEmpty { break }
                 _ = curl_multi_poll(multi, nil, 0, 1000, nil)
             }
             for id in Array(transfers.keys) { finish(id, error: .cancelled) }
@@ -172,7 +175,7 @@ final class CurlEngine: Sendable {
         private func start(_ id: TransferID, _ request: PreparedRequest, _ sink: any TransferSink) {
             guard !sink.isAbandoned else { return sink.finished(.cancelled) }
             guard let easy = curl_easy_init() else { return sink.finished(.other("curl_easy_init failed")) }
-            let transfer = Transfer(id: id, easy: easy, url: request.originalURL, sink: sink)
+            let transfer = Transfer(id: id, easy: easy, url: request.originalURL, sink: sink, followsRedirects: engine.settings.followRedirects)
             do throws(HTTPError) {
                 try transfer.configure(request, settings: engine.settings, share: share)
             } catch {
@@ -250,14 +253,15 @@ private final class Transfer {
     let sink: any TransferSink
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
-    private var parser = ResponseHeadParser()
+    private var parser: ResponseHeadParser
     private var headDelivered = false
     /// Set when a callback aborted the transfer on the consumer's behalf.
     private var aborted = false
     private var cleanedUp = false
 
-    init(id: TransferID, easy: UnsafeMutableRawPointer, url: String, sink: any TransferSink) {
+    init(id: TransferID, easy: UnsafeMutableRawPointer, url: String, sink: any TransferSink, followsRedirects: Bool) {
         self.id = id
+        parser = ResponseHeadParser(followsRedirects: followsRedirects)
         self.easy = easy
         self.url = url
         self.sink = sink

@@ -7,6 +7,8 @@
 /// negotiated over TLS when the server offers it (streams multiplexed on one
 /// connection), and compressed bodies (gzip, deflate, br, zstd as built) are
 /// decoded. Redirects are not followed unless `Options.followRedirects`.
+/// Releasing the transport stops its thread once the transfers still
+/// running (streams handed out) have ended.
 ///
 /// TLS follows the kubeconfig model: `caPEM` replaces the system trust
 /// store, a client certificate/key pair authenticates us, and `serverName`
@@ -65,7 +67,7 @@ public final class CurlTransport: HTTPTransport {
         engine = try CurlEngine(settings: settings, counters: counters)
     }
 
-    deinit { engine.shutdown() }
+    deinit { engine.shutdownWhenIdle() }
 
     /// A snapshot of this transport's counters.
     public var statistics: TransportStatistics { counters.snapshot }

@@ -8,11 +8,18 @@ struct ResponseHead: Sendable, Equatable {
 /// lines libcurl reports one by one (status line, fields, blank line; CRLF
 /// included). Interim `1xx` responses (e.g. `100 Continue`) are discarded
 /// with their fields, and anything after the final head (chunked trailers)
-/// is ignored. Pure: no IO, fed by the transport's header callback.
+/// is ignored. When curl follows redirects, the redirect responses it
+/// follows are interim too. Pure: no IO, fed by the header callback.
 struct ResponseHeadParser {
+    /// Statuses curl follows when `CURLOPT_FOLLOWLOCATION` is on.
+    static let followedRedirects: Set<Int> = [301, 302, 303, 307, 308]
+
+    var followsRedirects = false
     private var status: Int?
     private var headers = HTTPHeaders()
     private(set) var completedHead: ResponseHead?
+
+    init(followsRedirects: Bool = false) { self.followsRedirects = followsRedirects }
 
     /// Feeds one line; returns the head when this line completed it.
     mutating func consume(line raw: [UInt8]) -> ResponseHead? {
@@ -22,7 +29,9 @@ struct ResponseHeadParser {
 
         if line.isEmpty {
             guard let status else { return nil }
-            if (100..<200).contains(status) && status != 101 {
+            let interim = (100..<200).contains(status) && status != 101
+            let followed = followsRedirects && Self.followedRedirects.contains(status) && headers["Location"] != nil
+            if interim || followed {
                 self.status = nil
                 headers = HTTPHeaders()
                 return nil

@@ -29,6 +29,24 @@ import Testing
         #expect(result.head?.headers["location"] == "/x")
     }
 
+    @Test func followedRedirectsAreInterimOnlyWhenFollowing() {
+        let lines = ["HTTP/1.1 302 Found\r\n", "Location: /next\r\n", "\r\n", "HTTP/1.1 200 OK\r\n", "X-Final: 1\r\n", "\r\n"]
+        var following = ResponseHeadParser(followsRedirects: true)
+        var notFollowing = ResponseHeadParser()
+        var heads: [ResponseHead] = []
+        for line in lines {
+            if let head = following.consume(line: Array(line.utf8)) { heads.append(head) }
+            if let head = notFollowing.consume(line: Array(line.utf8)) { heads.append(head) }
+        }
+        #expect(heads == [ResponseHead(status: 302, headers: ["Location": "/next"]), ResponseHead(status: 200, headers: ["X-Final": "1"])])
+    }
+
+    @Test func redirectWithoutLocationIsFinalEvenWhenFollowing() {
+        var parser = ResponseHeadParser(followsRedirects: true)
+        for line in ["HTTP/1.1 304 Not Modified\r\n", "ETag: x\r\n", "\r\n"] { _ = parser.consume(line: Array(line.utf8)) }
+        #expect(parser.completedHead?.status == 304)
+    }
+
     @Test func ignoresTrailersAfterTheHead() {
         var parser = ResponseHeadParser()
         for line in ["HTTP/2 200\r\n", "a: 1\r\n", "\r\n"] { _ = parser.consume(line: Array(line.utf8)) }

@@ -19,6 +19,7 @@ Endpoints (any method unless noted):
   /gzip                 gzip-encoded text when the client accepts gzip.
   /redirect             302 to /echo.
   /small                200 "ok" (benchmark).
+  /closed-port          a port number nothing listens on (connection refused).
   /stats                JSON counters: connections, open_streams,
                         large_bytes_sent.
 An `Expect: 100-continue` request gets an interim 100 response carrying an
@@ -32,6 +33,8 @@ import base64
 import gzip
 import json
 import os
+import signal
+import socket
 import ssl
 import threading
 import time
@@ -39,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 LOCK = threading.Lock()
+HELD_SOCKETS = []
 STATS = {"connections": 0, "open_streams": 0, "large_bytes_sent": 0}
 
 CHUNKED_LINES = [
@@ -133,6 +137,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.gzip()
             elif path == "/redirect":
                 self.reply(302, b"moved", [("Location", "/echo")])
+            elif path == "/closed-port":
+                self.reply(200, str(closed_port()).encode())
             elif path == "/small":
                 self.reply(200, b"ok", [("Content-Type", "text/plain")])
             elif path == "/stats":
@@ -218,6 +224,24 @@ class Server(ThreadingHTTPServer):
         pass  # clients that vanish or fail TLS are part of the tests
 
 
+def exit_with_parent():
+    """Tests may crash before stopping us: leave when the parent goes."""
+    parent = os.getppid()
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def closed_port():
+    """A port bound but not listening: connecting to it is refused, and no
+    other server can take it while this process lives."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    HELD_SOCKETS.append(sock)
+    return sock.getsockname()[1]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
@@ -227,6 +251,10 @@ def main():
     parser.add_argument("--client-ca")
     args = parser.parse_args()
 
+    # The test runner may spawn us with signals blocked; stop is SIGTERM/SIGKILL.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     server = Server(("127.0.0.1", args.port), Handler)
     if args.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

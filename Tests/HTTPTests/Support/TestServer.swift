@@ -26,7 +26,8 @@ final class TestServer: @unchecked Sendable {
     func url(_ path: String) -> String { "\(scheme)://127.0.0.1:\(port)\(path)" }
 
     func stop() {
-        if process.isRunning { process.terminate() }
+        let pid = process.processIdentifier
+        if pid > 0 { kill(pid, SIGKILL) }
     }
 
     deinit { stop() }
@@ -45,6 +46,7 @@ final class TestServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
         process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
