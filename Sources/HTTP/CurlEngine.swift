@@ -54,6 +54,7 @@ final class CurlEngine: Sendable {
             _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, settings.maxConnectionsPerHost)
         }
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, settings.connectionCacheSize)
 
         let loop = Unmanaged.passRetained(CurlLoop(engine: self, multi: multi)).toOpaque()
         var thread = pthread_t()
@@ -234,6 +235,7 @@ struct EngineSettings: Sendable {
     var userAgent: String
     var maxConnections: Int
     var maxConnectionsPerHost: Int
+    var connectionCacheSize: Int
     var followRedirects: Bool
     var tcpKeepAliveSeconds: Int
 }
@@ -277,6 +279,11 @@ private final class Transfer {
         try set(ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"), "PROTOCOLS_STR")
         try set(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
         try set(ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)), "HTTP_VERSION")
+        if request.url.lowercased().hasPrefix("https:") {
+            // Wait for a connection that may turn out to multiplex (HTTP/2)
+            // rather than open one per concurrent request.
+            try set(ccurl_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1), "PIPEWAIT")
+        }
         try set(ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, ""), "ACCEPT_ENCODING")
         try set(ccurl_easy_setopt_long(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1), "SUPPRESS_CONNECT_HEADERS")
         try set(ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, settings.followRedirects ? 1 : 0), "FOLLOWLOCATION")

@@ -27,6 +27,10 @@ public final class CurlTransport: HTTPTransport {
         public var maxConnections: Int = 0
         /// Open connections per host; 0 means no limit.
         public var maxConnectionsPerHost: Int = 0
+        /// Connections kept open for reuse (`CURLMOPT_MAXCONNECTS`). curl's
+        /// own default, four per transfer currently running, shrinks between
+        /// bursts and closes connections the next burst needs again.
+        public var connectionCacheSize: Int = 256
         /// Bytes a streaming body may hold unread before the transfer pauses
         /// (resumed at half). 1 MiB: several large watch events, bounded
         /// memory with hundreds of open watches.
@@ -62,6 +66,7 @@ public final class CurlTransport: HTTPTransport {
             userAgent: options.userAgent,
             maxConnections: max(0, options.maxConnections),
             maxConnectionsPerHost: max(0, options.maxConnectionsPerHost),
+            connectionCacheSize: max(1, options.connectionCacheSize),
             followRedirects: options.followRedirects,
             tcpKeepAliveSeconds: options.tcpKeepAlive > .zero ? max(1, Int(options.tcpKeepAlive.components.seconds)) : 0)
         engine = try CurlEngine(settings: settings, counters: counters)

@@ -61,6 +61,7 @@ def bump(key, delta=1):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # head and body go out in separate writes
     server_version = "httptests/1"
 
     def log_message(self, *args):
