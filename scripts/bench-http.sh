@@ -29,7 +29,13 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "bench-http: $1 did not answer" >&2; exit 1; }
+wait_for() {
+    for _ in $(seq 100); do
+        python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "bench-http: $1 did not answer" >&2; exit 1
+}
 
 python3 Tests/HTTPTests/Fixtures/test_server.py --port-file "$work/python.port" &
 pids+=($!)

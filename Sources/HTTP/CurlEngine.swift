@@ -71,6 +71,9 @@ final class CurlEngine: Sendable {
         pthread_detach(thread)
     }
 
+    /// True once the curl thread has stopped and freed the multi handle.
+    var isClosed: Bool { queue.withLock { $0.closed } }
+
     // MARK: safe API
 
     func makeID() -> TransferID {
@@ -402,6 +405,7 @@ private final class Transfer {
 
     func received(body chunk: [UInt8]) -> Int {
         if aborted { return 0 }
+        if chunk.isEmpty { return 0 }
         deliverPartialHeadIfNeeded()
         switch sink.body(chunk) {
         case .accepted: return chunk.count

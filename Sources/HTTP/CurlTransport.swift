@@ -7,6 +7,11 @@
 /// negotiated over TLS when the server offers it (streams multiplexed on one
 /// connection), and compressed bodies (gzip, deflate, br, zstd as built) are
 /// decoded. Redirects are not followed unless `Options.followRedirects`.
+/// Streaming bodies are pulled: the transfer pauses when `streamBufferLimit`
+/// bytes wait unread. Cancelling the task that iterates a body, or
+/// dropping the body, aborts the transfer; the iteration then ends (nil, as
+/// any `AsyncThrowingStream` does on cancellation) or throws
+/// `HTTPError.cancelled` when it was waiting for data.
 /// Releasing the transport stops its thread once the transfers still
 /// running (streams handed out) have ended.
 ///
@@ -44,7 +49,7 @@ public final class CurlTransport: HTTPTransport {
 
     public let tls: TLSConfiguration
     public let options: Options
-    private let engine: CurlEngine
+    let engine: CurlEngine
     private let counters = TransportCounters()
 
     /// Throws `HTTPError.tls` for an unusable `serverName`, `.other` when

@@ -212,12 +212,19 @@ import Testing
         }
     }
 
-    @Test func manyTransportsComeAndGoWithoutLeakingThreadsOrTransfers() async throws {
+    @Test func transportsCanBeCreatedAndReleasedRepeatedly() async throws {
         try await withTestServer { server in
             for _ in 0..<20 {
                 let transport = try CurlTransport()
                 #expect(try await transport.send(HTTPRequest(url: server.url("/small"))).bodyText == "ok")
             }
+        }
+    }
+
+    @Test func emptyHeaderValuesAreSentAsEmpty() async throws {
+        try await withTestServer { server in
+            let echo = try Echo(try await CurlTransport().send(HTTPRequest(url: server.url("/echo"), headers: ["X-Empty": ""])))
+            #expect(echo.header("X-Empty") == "")
         }
     }
 }

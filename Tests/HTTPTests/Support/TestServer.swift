@@ -25,6 +25,8 @@ final class TestServer: @unchecked Sendable {
 
     func url(_ path: String) -> String { "\(scheme)://127.0.0.1:\(port)\(path)" }
 
+    /// SIGKILL, not waiting: `waitUntilExit` would block a thread of the
+    /// small cooperative pool the tests share.
     func stop() {
         let pid = process.processIdentifier
         if pid > 0 { kill(pid, SIGKILL) }
