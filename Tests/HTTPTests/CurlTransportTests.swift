@@ -204,6 +204,37 @@ import Testing
         #expect(transport.statistics.finishedTransfers == 0)
     }
 
+    @Test func connectTimeoutCoversAStalledTLSHandshake() async throws {
+        try await withTestServer { server in
+            var options = CurlTransport.Options()
+            options.connectTimeout = .milliseconds(300)
+            let transport = try CurlTransport(options: options)
+            let port = try await transport.send(HTTPRequest(url: server.url("/silent-port"))).bodyText
+            let url = "https://127.0.0.1:\(port)/"
+            let started = ContinuousClock.now
+            await #expect(throws: HTTPError.timedOut(url: url)) { try await transport.send(HTTPRequest(url: url, timeout: nil)) }
+            #expect(ContinuousClock.now - started < .seconds(3))
+        }
+    }
+
+    @Test func bodyCutShortIsAConnectionError() async throws {
+        try await withTestServer { server in
+            let transport = try CurlTransport()
+            await #expect { try await transport.send(HTTPRequest(url: server.url("/truncated"))) } throws: { error in
+                if case HTTPError.connection = error { true } else { false }
+            }
+            let response = try await transport.stream(HTTPRequest(url: server.url("/truncated")))
+            #expect(response.status == 200)
+            var received: [UInt8] = []
+            await #expect {
+                for try await chunk in response.body { received += chunk }
+            } throws: { error in
+                if case HTTPError.connection = error { true } else { false }
+            }
+            #expect(received == Array("only ten b".utf8))
+        }
+    }
+
     @Test func unresolvableHostIsAConnectionError() async throws {
         await #expect {
             try await CurlTransport().send(HTTPRequest(url: "http://no-such-host.invalid/", timeout: .seconds(10)))

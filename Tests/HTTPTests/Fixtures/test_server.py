@@ -20,6 +20,8 @@ Endpoints (any method unless noted):
   /redirect             302 to /echo.
   /small                200 "ok" (benchmark).
   /closed-port          a port number nothing listens on (connection refused).
+  /silent-port          a port that accepts TCP but never answers.
+  /truncated            promises 100 bytes, sends 10, closes.
   /stats                JSON counters: connections, open_streams,
                         large_bytes_sent.
 An `Expect: 100-continue` request gets an interim 100 response carrying an
@@ -140,6 +142,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(302, b"moved", [("Location", "/echo")])
             elif path == "/closed-port":
                 self.reply(200, str(closed_port()).encode())
+            elif path == "/silent-port":
+                self.reply(200, str(silent_port()).encode())
+            elif path == "/truncated":
+                self.send_response(200)
+                self.send_header("Content-Length", "100")
+                self.end_headers()
+                self.wfile.write(b"only ten b")
+                self.wfile.flush()
+                self.close_connection = True
             elif path == "/small":
                 self.reply(200, b"ok", [("Content-Type", "text/plain")])
             elif path == "/stats":
@@ -239,6 +250,16 @@ def closed_port():
     other server can take it while this process lives."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
+    HELD_SOCKETS.append(sock)
+    return sock.getsockname()[1]
+
+
+def silent_port():
+    """A port that completes TCP handshakes (kernel backlog) but never reads
+    or answers: a TLS handshake to it stalls until the client gives up."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
     HELD_SOCKETS.append(sock)
     return sock.getsockname()[1]
 
