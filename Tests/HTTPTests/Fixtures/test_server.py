@@ -21,6 +21,7 @@ Endpoints (any method unless noted):
   /small                200 "ok" (benchmark).
   /closed-port          a port number nothing listens on (connection refused).
   /silent-port          a port that accepts TCP but never answers.
+  /free-port            a port free a moment ago (for other servers in tests).
   /truncated            promises 100 bytes, sends 10, closes.
   /stats                JSON counters: connections, open_streams,
                         large_bytes_sent.
@@ -142,6 +143,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(302, b"moved", [("Location", "/echo")])
             elif path == "/closed-port":
                 self.reply(200, str(closed_port()).encode())
+            elif path == "/free-port":
+                probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+                probe.close()
+                self.reply(200, str(port).encode())
             elif path == "/silent-port":
                 self.reply(200, str(silent_port()).encode())
             elif path == "/truncated":
