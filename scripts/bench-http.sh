@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks CurlTransport (Sources/http-bench) and prints its figures:
 #  1. requests/s for small GETs at concurrency 1 and 16 against nginx
-#     (installed with apt on first use; the Python test server is used
-#     instead when nginx cannot be had, and the output says which);
+#     (from scripts/bootstrap.sh, or installed here; without it only the
+#     Python server is measured, and the output says so);
 #     and over TLS with HTTP/2 (nginx only);
 #  2. the same against the Python test server, for comparison;
 #  3. RSS with 100 open watch-like streams (one line per second each) from

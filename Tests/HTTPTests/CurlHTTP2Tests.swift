@@ -5,8 +5,8 @@ import Testing
 private let nginxPath = ["/usr/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
 /// HTTP/2 over TLS needs a server that speaks it; Python's standard library
-/// does not, so this runs against nginx where it is installed (the benchmark
-/// script installs it) and is skipped elsewhere.
+/// does not, so this runs against nginx (`make bootstrap` installs it) and
+/// is skipped where nginx is missing.
 @Suite(.enabled(if: nginxPath != nil, "nginx is not installed"))
 struct CurlHTTP2Tests {
     @Test func negotiatesHTTP2AndMultiplexesOnOneConnection() async throws {
