@@ -71,6 +71,12 @@ http {
         ssl_certificate $work/certs/server.pem;
         ssl_certificate_key $work/certs/server.key;
         location = /small { default_type text/plain; return 200 "ok"; }
+        location = /endless {
+            proxy_pass $python_url;
+            proxy_http_version 1.1;
+            proxy_buffering off;
+            proxy_read_timeout 1h;
+        }
     }
 }
 CONF
@@ -88,5 +94,9 @@ fi
 echo "== small GETs against the Python test server (ThreadingHTTPServer), ${SECONDS_PER_LEVEL}s per level"
 "$BENCH" --url "$python_url/small" --concurrency 1,16 --seconds "$SECONDS_PER_LEVEL"
 
-echo "== 100 open streams (watch-like: one line per second) against the Python test server"
+echo "== 100 open streams (watch-like: one line per second) against the Python test server, HTTP/1.1"
 "$BENCH" --stream-url "$python_url/endless?interval=1" --streams 100 --hold 6
+if [ -n "${tls_port:-}" ]; then
+    echo "== 100 open streams over TLS + HTTP/2 (nginx proxying the Python server)"
+    "$BENCH" --stream-url "https://127.0.0.1:$tls_port/endless?interval=1" --ca "$work/certs/ca.pem" --streams 100 --hold 6
+fi

@@ -65,6 +65,16 @@ func residentKiB() -> Int {
     return -1
 }
 
+/// User + system CPU time of this process in seconds, from /proc/self/stat.
+func cpuSeconds() -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return -1 }
+    // Fields after "(comm)": state is field 3; utime and stime are 14 and 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
+    return (user + system) / 100
+}
+
 func milliseconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }
@@ -105,9 +115,10 @@ func benchmarkRequests(url: String, concurrency: Int, seconds: Double, tls: TLSC
     print(line)
 }
 
-func benchmarkStreams(url: String, count: Int, hold: Double) async throws {
+func benchmarkStreams(url: String, count: Int, hold: Double, tls: TLSConfiguration) async throws {
     let before = residentKiB()
-    let transport = try CurlTransport()
+    let cpuBefore = cpuSeconds()
+    let transport = try CurlTransport(tls: tls)
     let lines = try await withThrowingTaskGroup(of: Int.self) { group in
         for _ in 0..<count {
             group.addTask {
@@ -131,7 +142,8 @@ func benchmarkStreams(url: String, count: Int, hold: Double) async throws {
                      Double(during - before) / 1024, Double(during - before) / Double(max(1, count)), stats.bufferedBodyBytes))
         return try await group.reduce(0, +)
     }
-    print("streams   lines received=\(lines) over \(hold) s; connections=\(transport.statistics.connectionsOpened)")
+    print(String(format: "streams   lines received=%d over %.0f s; connections=%d; cpu=%.2f s",
+                 lines, hold, transport.statistics.connectionsOpened, cpuSeconds() - cpuBefore))
 }
 
 do {
@@ -147,7 +159,7 @@ do {
         }
     }
     if let streamURL = options.streamURL {
-        try await benchmarkStreams(url: streamURL, count: options.streams, hold: options.hold)
+        try await benchmarkStreams(url: streamURL, count: options.streams, hold: options.hold, tls: tls)
     }
 } catch {
     FileHandle.standardError.write(Data("http-bench: \(error)\n".utf8))
