@@ -127,6 +127,20 @@ import Testing
         }
     }
 
+    /// Waiting requests hold no thread of the (small) cooperative pool: 32
+    /// one-second requests overlap instead of running a few at a time.
+    @Test func waitingRequestsDoNotOccupyTheCooperativePool() async throws {
+        try await withTestServer { server in
+            let transport = try CurlTransport()
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<32 { group.addTask { try await transport.send(HTTPRequest(url: server.url("/slow?seconds=1"))).status } }
+                for try await status in group { #expect(status == 200) }
+            }
+            #expect(ContinuousClock.now - started < .seconds(8))
+        }
+    }
+
     @Test func maxConnectionsQueuesTransfersBeyondTheLimit() async throws {
         try await withTestServer { server in
             var options = CurlTransport.Options()
