@@ -96,6 +96,15 @@ import Testing
         }
     }
 
+    @Test func undecodableBodyIsAnErrorCarryingCurlsMessage() async throws {
+        try await withTestServer { server in
+            await #expect { try await CurlTransport().send(HTTPRequest(url: server.url("/bad-gzip"))) } throws: { error in
+                guard case HTTPError.other(let message) = error else { return false }
+                return message.contains("encoding")
+            }
+        }
+    }
+
     @Test func reusesOneConnectionForSequentialRequests() async throws {
         try await withTestServer { server in
             let transport = try CurlTransport()

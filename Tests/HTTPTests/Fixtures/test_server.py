@@ -17,6 +17,7 @@ Endpoints (any method unless noted):
   /large?bytes=N        N bytes (pattern i % 251), chunked, as fast as the
                         client takes them (bytes sent so far: large_bytes_sent).
   /gzip                 gzip-encoded text when the client accepts gzip.
+  /bad-gzip             claims gzip, sends plain bytes.
   /redirect             302 to /echo.
   /small                200 "ok" (benchmark).
   /closed-port          a port number nothing listens on (connection refused).
@@ -139,6 +140,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.large(int(query.get("bytes", "1048576")))
             elif path == "/gzip":
                 self.gzip()
+            elif path == "/bad-gzip":
+                self.reply(200, b"this is not gzip data", [("Content-Encoding", "gzip")])
             elif path == "/redirect":
                 self.reply(302, b"moved", [("Location", "/echo")])
             elif path == "/closed-port":

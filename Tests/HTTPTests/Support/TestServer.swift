@@ -65,6 +65,7 @@ final class TestServer: @unchecked Sendable {
 }
 
 /// Runs `body` against a fresh server and stops the server afterwards.
+@discardableResult
 func withTestServer<T>(_ mode: TestServer.Mode = .plain, _ body: (TestServer) async throws -> T) async throws -> T {
     let server = try await TestServer.start(mode)
     defer { server.stop() }
