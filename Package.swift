@@ -78,6 +78,8 @@ let package = Package(
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Benchmark: scripts/bench-http.sh
+        .executableTarget(name: "http-bench", dependencies: ["HTTP"]),
 
         // Tests
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),

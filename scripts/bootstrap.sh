@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libcurl4-openssl-dev libyaml-dev pkg-config python3-venv openssl prometheus)
+APT_PACKAGES=(libcurl4-openssl-dev libyaml-dev pkg-config python3-venv openssl prometheus nginx)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -19,6 +19,10 @@ fi
 # Debian starts the packaged Prometheus as a system service; tests run their own.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
     systemctl stop prometheus || true
+fi
+# nginx serves the HTTP/2 test and the HTTP benchmark from their own configs.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+    systemctl stop nginx || true
 fi
 
 # Python tools used by tests (model building, schema validation): one venv.

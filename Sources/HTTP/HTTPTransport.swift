@@ -155,22 +155,29 @@ public struct HTTPLineSequence: AsyncSequence, Sendable {
 
     public struct Iterator: AsyncIteratorProtocol {
         var chunks: AsyncThrowingStream<[UInt8], any Error>.AsyncIterator
+        /// Unconsumed bytes are `buffer[start...]`; no newline occurs in
+        /// `buffer[start..<searchFrom]`. Consumed bytes are dropped in bulk.
         var buffer: [UInt8] = []
+        var start = 0
         var searchFrom = 0
         var finished = false
 
         public mutating func next() async throws -> [UInt8]? {
             while true {
                 if let newline = buffer[searchFrom...].firstIndex(of: 0x0A) {
-                    let line = Array(buffer[..<newline])
-                    buffer.removeSubrange(...newline)
-                    searchFrom = 0
+                    let line = Array(buffer[start..<newline])
+                    start = newline + 1
+                    searchFrom = start
                     return line
+                }
+                if start > 0 {
+                    buffer.removeFirst(start)
+                    start = 0
                 }
                 searchFrom = buffer.count
                 if finished {
                     guard !buffer.isEmpty else { return nil }
-                    defer { buffer.removeAll() }
+                    defer { buffer.removeAll(); searchFrom = 0 }
                     return buffer
                 }
                 if let chunk = try await chunks.next() {
