@@ -71,6 +71,11 @@ let package = Package(
                 "YAML",
                 "JSONValue",
                 "Simulation",
+                "Operator",
+                "HTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

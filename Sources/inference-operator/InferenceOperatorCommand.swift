@@ -6,6 +6,6 @@ struct InferenceOperatorCommand: AsyncParsableCommand {
         commandName: "inference-operator",
         abstract: "Kubernetes operator that deploys and autoscales inference servers for InferenceService objects.",
         version: ProductVersion.string,
-        subcommands: [CRDCommand.self, SimulateCommand.self]
+        subcommands: [RunCommand.self, CRDCommand.self, SimulateCommand.self]
     )
 }
