@@ -1,0 +1,143 @@
+import JSONValue
+
+/// What a watch stream receives, in order, from the cluster.
+public enum WatchOutput: Sendable {
+    /// One JSON event line (`{"type":...,"object":...}`), without the newline.
+    case event(String)
+    /// End the response normally (timeout, or after an ERROR event).
+    case end
+    /// Close the connection abruptly (fault injection).
+    case drop
+}
+
+/// An open watch: what it selects and where its events go.
+final class Watcher: @unchecked Sendable {
+    let id: Int
+    let type: ResourceType
+    let namespace: String?
+    let labelSelector: LabelSelector
+    let fieldSelector: FieldSelector?
+    let sink: @Sendable (WatchOutput) -> Void
+
+    init(id: Int, type: ResourceType, namespace: String?, labelSelector: LabelSelector, fieldSelector: FieldSelector?,
+         sink: @escaping @Sendable (WatchOutput) -> Void) {
+        self.id = id
+        self.type = type
+        self.namespace = namespace
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+        self.sink = sink
+    }
+
+    func selects(_ object: JSON) -> Bool {
+        if type.namespaced, let namespace, object[path: "metadata", "namespace"]?.stringValue != namespace { return false }
+        return labelSelector.matches(object[path: "metadata", "labels"]?.objectValue) && (fieldSelector?.matches(object) ?? true)
+    }
+
+    /// The event this watcher sees for a stored change: a selector turns a
+    /// MODIFIED into ADDED or DELETED when the object enters or leaves it.
+    func translate(_ event: Cluster.HistoryEvent) -> String? {
+        guard event.storageKey == type.storageKey else { return nil }
+        let now = selects(event.object)
+        let before = event.previous.map(selects) ?? false
+        let kind: String
+        switch event.type {
+        case "MODIFIED" where now && !before: kind = "ADDED"
+        case "MODIFIED" where !now && before: kind = "DELETED"
+        case "MODIFIED" where now: kind = "MODIFIED"
+        case "ADDED" where now, "DELETED" where now: kind = event.type
+        default: return nil
+        }
+        return Self.line(kind, Cluster.presented(event.object, as: type))
+    }
+
+    static func line(_ type: String, _ object: JSON) -> String {
+        JSON.object(["type": .string(type), "object": object]).serialized()
+    }
+}
+
+extension Cluster {
+    func recordLocked(_ event: HistoryEvent) {
+        history.append(event)
+        if let limit = configuration.historyLimit, history.count > limit {
+            let drop = history.count - limit
+            compactedResourceVersion = history[drop - 1].resourceVersion
+            history.removeFirst(drop)
+        }
+        for watcher in watchers.values {
+            if let line = watcher.translate(event) { watcher.sink(.event(line)) }
+        }
+    }
+
+    /// Starts a watch. With no resourceVersion (or "0") the current objects
+    /// arrive first as ADDED; with one, every later change is replayed from
+    /// the history, or 410 Expired when it was compacted away.
+    public func watch(_ type: ResourceType, namespace: String?, labelSelector: LabelSelector = .everything,
+                      fieldSelector: FieldSelector? = nil, resourceVersion: String?,
+                      sink: @escaping @Sendable (WatchOutput) -> Void) throws(APIError) -> Int {
+        try locked { () throws(APIError) -> Int in
+            let watcher = Watcher(id: nextWatcherID, type: type, namespace: namespace, labelSelector: labelSelector,
+                                  fieldSelector: fieldSelector, sink: sink)
+            if let rvText = resourceVersion, !rvText.isEmpty, rvText != "0" {
+                guard let rv = Int64(rvText) else { throw APIError.badRequest("invalid resourceVersion \"\(rvText)\"") }
+                guard rv >= compactedResourceVersion else {
+                    throw APIError.expired("too old resource version: \(rv) (\(compactedResourceVersion))")
+                }
+                for event in history where event.resourceVersion > rv {
+                    if let line = watcher.translate(event) { sink(.event(line)) }
+                }
+            } else {
+                let store = objects[type.storageKey] ?? [:]
+                for key in keysLocked(type.storageKey) {
+                    if let object = store[key], watcher.selects(object) {
+                        sink(.event(Watcher.line("ADDED", Self.presented(object, as: type))))
+                    }
+                }
+            }
+            nextWatcherID += 1
+            watchers[watcher.id] = watcher
+            return watcher.id
+        }
+    }
+
+    public func cancelWatch(_ id: Int) {
+        lock.withLock { _ = watchers.removeValue(forKey: id) }
+    }
+
+    /// Sends a BOOKMARK carrying the current resourceVersion to one watch.
+    public func sendBookmark(_ id: Int) {
+        lock.withLock {
+            guard let watcher = watchers[id] else { return }
+            let object: JSON = ["kind": .string(watcher.type.kind), "apiVersion": .string(watcher.type.groupVersion),
+                                "metadata": ["resourceVersion": .string(String(resourceVersion))]]
+            watcher.sink(.event(Watcher.line("BOOKMARK", object)))
+        }
+    }
+
+    public var openWatchCount: Int { lock.withLock { watchers.count } }
+
+    /// Forgets all history: every resourceVersion before now answers 410.
+    /// With `expireWatches`, open watches get an ERROR event (410 Expired)
+    /// and end, as when the server's watch cache falls behind.
+    public func compact(expireWatches: Bool = true) {
+        lock.withLock {
+            compactedResourceVersion = resourceVersion
+            history.removeAll()
+            guard expireWatches else { return }
+            let status = APIError(code: 410, reason: "Expired", message: "The resourceVersion for the provided watch is too old.").status
+            for watcher in watchers.values {
+                watcher.sink(.event(Watcher.line("ERROR", status)))
+                watcher.sink(.end)
+            }
+            watchers.removeAll()
+        }
+    }
+
+    /// Closes every open watch connection without a final chunk.
+    public func dropWatches() {
+        lock.withLock {
+            for watcher in watchers.values { watcher.sink(.drop) }
+            watchers.removeAll()
+        }
+    }
+}
