@@ -222,6 +222,7 @@ struct ResourceHandlers {
         case "list": return .json(200, try cluster.list(type, namespace: target.namespace, options: try listOptions()))
         case "watch":
             let options = try listOptions()
+            try cluster.checkWatchStart(request.query["resourceVersion"])
             return .watch(WatchRequest(type: type, namespace: target.namespace, labelSelector: options.labelSelector,
                                        fieldSelector: options.fieldSelector, resourceVersion: request.query["resourceVersion"],
                                        timeoutSeconds: request.query["timeoutSeconds"].flatMap { Int($0) },

@@ -167,22 +167,20 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 handler.watchOutput(context, output)
             }
         }
+        // Events the cluster replays now reach the sink through `loop.execute`,
+        // so they run after this method has written the response head.
+        do {
+            watchID = try router.cluster.watch(watch.type, namespace: watch.namespace, labelSelector: watch.labelSelector,
+                                               fieldSelector: watch.fieldSelector, resourceVersion: watch.resourceVersion, sink: sink)
+        } catch {
+            write(context, .error(error))
+            return
+        }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Transfer-Encoding", value: "chunked")
-        // The head goes out before any event the sink schedules (same loop, FIFO).
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
         streaming = true
-        do {
-            let id = try router.cluster.watch(watch.type, namespace: watch.namespace, labelSelector: watch.labelSelector,
-                                              fieldSelector: watch.fieldSelector, resourceVersion: watch.resourceVersion, sink: sink)
-            watchID = id
-        } catch {
-            // Headers are already out: report as an ERROR event, like the real server mid-stream.
-            watchOutput(context, .event(Watcher.line("ERROR", error.status)))
-            watchOutput(context, .end)
-            return
-        }
         let timeout = watch.timeoutSeconds.map { TimeAmount.seconds(Int64($0)) } ?? settings.defaultWatchTimeout
         watchTimers.append(loop.scheduleTask(in: timeout) {
             let (handler, context) = bound.value

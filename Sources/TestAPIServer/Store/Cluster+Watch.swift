@@ -100,6 +100,18 @@ extension Cluster {
         }
     }
 
+    /// Throws what `watch` would for this resourceVersion (400 or 410), so
+    /// the router can answer and log the real status before streaming.
+    public func checkWatchStart(_ resourceVersion: String?) throws(APIError) {
+        try locked { () throws(APIError) in
+            guard let text = resourceVersion, !text.isEmpty, text != "0" else { return }
+            guard let rv = Int64(text) else { throw APIError.badRequest("invalid resourceVersion \"\(text)\"") }
+            guard rv >= compactedResourceVersion else {
+                throw APIError.expired("too old resource version: \(rv) (\(compactedResourceVersion))")
+            }
+        }
+    }
+
     public func cancelWatch(_ id: Int) {
         lock.withLock { _ = watchers.removeValue(forKey: id) }
     }
