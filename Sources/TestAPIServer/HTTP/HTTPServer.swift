@@ -104,6 +104,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = h
             body.removeAll(keepingCapacity: true)
             bodyTooLarge = false
+            // libcurl sends `Expect: 100-continue` with larger bodies and waits a second without this.
+            if h.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: .continue))), promise: nil)
+            }
         case .body(var buffer):
             if body.count + buffer.readableBytes > Self.maxBody { bodyTooLarge = true; return }
             if let bytes = buffer.readBytes(length: buffer.readableBytes) { body.append(contentsOf: bytes) }
