@@ -114,6 +114,25 @@ struct KubectlSessionTests {
         }
     }
 
+    @Test func kubectlServerSideApplyConflictsWithScaleUntilForced() async throws {
+        try await withServer { server, _ in
+            let kubectl = try Kubectl(port: server.port)
+            defer { kubectl.cleanUp() }
+            #expect(try await kubectl.run("apply", "--server-side", "-f", try kubectl.write("crd.yaml", Self.crd)).status == 0)
+            let first = try await kubectl.run("apply", "--server-side", "-f", try kubectl.write("demo.yaml", Self.object))
+            #expect(first.output.contains("serverside-applied"), "\(first.error)")
+            #expect(try await kubectl.run("scale", "infsvc", "demo", "--replicas=4").status == 0)
+            let three = try kubectl.write("demo3.yaml", Self.object.replacingOccurrences(of: "{model: resnet}", with: "{model: resnet, replicas: 3}"))
+            let conflict = try await kubectl.run("apply", "--server-side", "-f", three)
+            #expect(conflict.status != 0)
+            #expect(conflict.error.contains("conflict with \"kubectl\""), "\(conflict.error)")
+            #expect(conflict.error.contains(".spec.replicas"))
+            let forced = try await kubectl.run("apply", "--server-side", "--force-conflicts", "-f", three)
+            #expect(forced.status == 0, "\(forced.error)")
+            #expect(try await kubectl.run("get", "infsvc", "demo", "-o", "jsonpath={.spec.replicas}").output == "3")
+        }
+    }
+
     /// kubectl never sends a bearer token over plain HTTP (kubernetes/kubectl#744),
     /// so this session authenticates as the admin and asks with `--as`
     /// (impersonation headers), the usual way to check least privilege.

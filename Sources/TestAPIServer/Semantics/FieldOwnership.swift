@@ -13,7 +13,8 @@ import JSONValue
 ///   (create/put/patch) gives its manager the leaves whose value it changed and
 ///   takes them from every other entry. `Apply` gives its manager exactly the
 ///   leaves of its configuration.
-/// - An apply conflicts when another entry owns a leaf of the configuration
+/// - An apply conflicts when another entry (any but the applier's own Apply
+///   entry for the same subresource) owns a leaf of the configuration
 ///   (or a prefix/extension of it) whose current value differs from the applied
 ///   one; `force=true` moves such leaves to the applier. Leaves the applier
 ///   owned before, dropped from its configuration, and owned by nobody else are
@@ -173,8 +174,11 @@ enum FieldOwnership {
                       subresource: String?, force: Bool, time: String) -> ApplyOutcome {
         var list = entries(of: current ?? .null)
         let applied = leaves(config)
+        // The applier's own Apply entry; its Update entries (e.g. `kubectl scale`
+        // under the same name) are other owners, as in the real server.
+        func isMine(_ e: Entry) -> Bool { e.manager == manager && e.operation == "Apply" && e.subresource == subresource }
         var conflicts: [Conflict] = []
-        for entry in list where entry.manager != manager {
+        for entry in list where !isMine(entry) {
             for owned in entry.fields {
                 for path in applied where overlaps(path, owned) {
                     let now = current.flatMap { value(at: owned, in: $0) }
@@ -190,19 +194,19 @@ enum FieldOwnership {
             return .failure(unique.sorted { ($0.manager, $0.field) < ($1.manager, $1.field) })
         }
         if force {
-            for i in list.indices where list[i].manager != manager {
-                list[i].fields = list[i].fields.filter { owned in !conflicts.contains { $0.path == owned && $0.manager == list[i].manager } }
+            let taken = Set(conflicts.map(\.path))
+            for i in list.indices where !isMine(list[i]) {
+                list[i].fields.subtract(taken)
             }
         }
         var object = current ?? .object([:])
-        let previous = list.first { $0.manager == manager && $0.operation == "Apply" && $0.subresource == subresource }?.fields ?? []
-        let ownedByOthers = list.filter { !($0.manager == manager && $0.operation == "Apply" && $0.subresource == subresource) }
-            .reduce(into: Set<Path>()) { $0.formUnion($1.fields) }
+        let previous = list.first(where: isMine)?.fields ?? []
+        let ownedByOthers = list.filter { !isMine($0) }.reduce(into: Set<Path>()) { $0.formUnion($1.fields) }
         for path in previous where !applied.contains(path) && !ownedByOthers.contains(path) {
             object = removing(path[...], from: object)
         }
         object = merging(config, into: object)
-        list.removeAll { $0.manager == manager && $0.operation == "Apply" && $0.subresource == subresource }
+        list.removeAll(where: isMine)
         list.append(Entry(manager: manager, operation: "Apply", apiVersion: apiVersion, time: time,
                           subresource: subresource, fields: applied))
         write(list, into: &object)
