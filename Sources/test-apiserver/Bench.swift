@@ -84,6 +84,16 @@ struct Bench: AsyncParsableCommand {
         }
         print(String(format: "watch: %d MODIFIED events written and received over one watch in %.2f s = %.0f events/s", target, watchSeconds, Double(target) / watchSeconds))
         print(String(format: "memory: resident %.1f MiB at the end (watch history of %d events included)", Self.residentMiB(), objects + target))
+
+        let deletions = min(objects, 1000)
+        let deleteStart = clock.now
+        for i in 0..<deletions {
+            let response = try await client.request("DELETE", collection + "/bench-\(i)")
+            guard response.status == 200 else { throw ValidationError("delete \(i) answered \(response.status)") }
+        }
+        let deleteSeconds = (clock.now - deleteStart).seconds
+        print(String(format: "delete: %d of %d objects over HTTP (1 client, garbage collector included) in %.2f s = %.0f objects/s",
+                     deletions, objects, deleteSeconds, Double(deletions) / deleteSeconds))
         try await server.shutdown()
     }
 

@@ -49,9 +49,12 @@ public struct LoopbackClient: Sendable {
         h.add(name: "User-Agent", value: "testapi-client/1.0")
         for (name, value) in headers { h.replaceOrAdd(name: name, value: value) }
         if let body { h.add(name: "Content-Length", value: String(body.count)) }
-        try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target, headers: h)))
-        if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-        try await outbound.write(.end(nil))
+        // One write: the server may answer (and close) as soon as it has the
+        // head of a body-less request, before a separate `.end` write.
+        var parts: [HTTPClientRequestPart] = [.head(HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target, headers: h))]
+        if let body { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+        parts.append(.end(nil))
+        try await outbound.write(contentsOf: parts)
     }
 
     /// Sends one request and reads the whole answer.

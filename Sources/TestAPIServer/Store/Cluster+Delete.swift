@@ -99,56 +99,48 @@ extension Cluster {
     }
 
     /// The garbage collector, run synchronously after every deletion step
-    /// until nothing changes: finishes foreground and orphan deletions and
-    /// deletes (background) objects whose owners are all gone.
+    /// until nothing changes: finishes foreground and orphan deletions of
+    /// terminating objects and deletes (background) objects whose owners
+    /// are all gone. Works from indexes, so a step costs what it touches.
     func collectGarbageLocked() {
-        var changed = true
         var rounds = 0
-        while changed && rounds < 100 {
-            changed = false
+        while rounds < 10_000 {
             rounds += 1
-            let storageTypes = uniqueStorageTypesLocked()
-            var liveUIDs = Set<String>()
-            var dependents: [String: [(ResourceType, ObjectKey)]] = [:]
-            for type in storageTypes {
-                for (key, object) in objects[type.storageKey] ?? [:] {
-                    if let uid = object[path: "metadata", "uid"]?.stringValue { liveUIDs.insert(uid) }
-                    for owner in object[path: "metadata", "ownerReferences"]?.arrayValue ?? [] {
-                        if let uid = owner["uid"]?.stringValue { dependents[uid, default: []].append((type, key)) }
-                    }
-                }
-            }
-            for type in storageTypes {
-                for key in Array((objects[type.storageKey] ?? [:]).keys) {
-                    guard let object = objects[type.storageKey]?[key] else { continue }
-                    let uid = object[path: "metadata", "uid"]?.stringValue ?? ""
-                    let finalizers = object[path: "metadata", "finalizers"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                    if object[path: "metadata", "deletionTimestamp"] != nil {
-                        let mine = (dependents[uid] ?? []).filter { objects[$0.0.storageKey]?[$0.1] != nil }
-                        if finalizers.contains(Self.foregroundFinalizer) {
-                            for (depType, depKey) in mine {
-                                if let dep = objects[depType.storageKey]?[depKey], dep[path: "metadata", "deletionTimestamp"] == nil {
-                                    _ = deleteLocked(depType, dep, propagation: .foreground)
-                                    changed = true
-                                }
-                            }
-                            let remaining = mine.filter { objects[$0.0.storageKey]?[$0.1] != nil }
-                            if remaining.isEmpty {
-                                removeFinalizerLocked(type, key, Self.foregroundFinalizer)
-                                changed = true
-                            }
-                        } else if finalizers.contains(Self.orphanFinalizer) {
-                            for (depType, depKey) in mine { releaseLocked(depType, depKey, ownerUID: uid) }
-                            removeFinalizerLocked(type, key, Self.orphanFinalizer)
+            var changed = false
+            for ref in gc.terminating.sorted(by: { $0.key < $1.key }) {
+                guard let object = objects[ref.storageKey]?[ref.key], let type = typeLocked(storageKey: ref.storageKey) else { continue }
+                let uid = object[path: "metadata", "uid"]?.stringValue ?? ""
+                let finalizers = object[path: "metadata", "finalizers"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                if finalizers.contains(Self.foregroundFinalizer) {
+                    for dep in gc.dependents[uid] ?? [] where !gc.terminating.contains(dep) {
+                        if let depType = typeLocked(storageKey: dep.storageKey), let depObject = objects[dep.storageKey]?[dep.key] {
+                            _ = deleteLocked(depType, depObject, propagation: .foreground)
                             changed = true
                         }
-                    } else if let owners = object[path: "metadata", "ownerReferences"]?.arrayValue, !owners.isEmpty,
-                              owners.allSatisfy({ !liveUIDs.contains($0["uid"]?.stringValue ?? "") }) {
-                        _ = deleteLocked(type, object, propagation: .background)
+                    }
+                    if gc.dependents[uid]?.isEmpty ?? true {
+                        removeFinalizerLocked(type, ref.key, Self.foregroundFinalizer)
                         changed = true
                     }
+                } else if finalizers.contains(Self.orphanFinalizer) {
+                    for dep in gc.dependents[uid] ?? [] {
+                        if let depType = typeLocked(storageKey: dep.storageKey) { releaseLocked(depType, dep.key, ownerUID: uid) }
+                    }
+                    removeFinalizerLocked(type, ref.key, Self.orphanFinalizer)
+                    changed = true
                 }
             }
+            let queue = gc.pending
+            gc.pending.removeAll()
+            for ref in queue.sorted(by: { $0.key < $1.key }) {
+                guard let object = objects[ref.storageKey]?[ref.key], object[path: "metadata", "deletionTimestamp"] == nil,
+                      let type = typeLocked(storageKey: ref.storageKey),
+                      let owners = object[path: "metadata", "ownerReferences"]?.arrayValue, !owners.isEmpty,
+                      owners.allSatisfy({ gc.locations[$0["uid"]?.stringValue ?? ""] == nil }) else { continue }
+                _ = deleteLocked(type, object, propagation: .background)
+                changed = true
+            }
+            if !changed && gc.pending.isEmpty { break }
         }
     }
 
@@ -158,16 +150,11 @@ extension Cluster {
         let remaining = (object[path: "metadata", "finalizers"]?.arrayValue ?? []).filter { $0.stringValue != finalizer }
         updated["metadata"]?["finalizers"] = remaining.isEmpty ? nil : .array(remaining)
         if remaining.isEmpty {
-            storeWithoutEventLocked(type, key, updated)
             removeLocked(type, key)
         } else {
             updated["metadata"]?["resourceVersion"] = .string(String(nextResourceVersionLocked()))
             storeLocked(type, key, updated, eventType: "MODIFIED", previous: object)
         }
-    }
-
-    private func storeWithoutEventLocked(_ type: ResourceType, _ key: ObjectKey, _ object: JSON) {
-        objects[type.storageKey]?[key] = object
     }
 
     private func releaseLocked(_ type: ResourceType, _ key: ObjectKey, ownerUID: String) {

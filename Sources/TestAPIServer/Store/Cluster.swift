@@ -42,14 +42,17 @@ public final class Cluster: @unchecked Sendable {
     var compactedResourceVersion: Int64 = 0
     var watchers: [Int: Watcher] = [:]
     var nextWatcherID = 1
+    /// Garbage-collector indexes, kept by `storeLocked`/`removeLocked`.
+    var gc = GarbageCollectorIndex()
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         lock.withLock {
+            guard let type = typeLocked(storageKey: "namespaces") else { return }
             for name in configuration.namespaces {
-                let type = typeLocked(storageKey: "namespaces")
                 let object: JSON = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)],
                                     "spec": ["finalizers": ["kubernetes"]], "status": ["phase": "Active"]]
+                // Fixed, valid objects: creation cannot fail on an empty cluster.
                 _ = try? createLocked(type, namespace: nil, body: object, options: WriteOptions(fieldManager: "test-apiserver"))
             }
         }
@@ -65,9 +68,8 @@ public final class Cluster: @unchecked Sendable {
         lock.withLock { types.first { $0.group == group && $0.version == version && $0.plural == plural } }
     }
 
-    func typeLocked(storageKey: String) -> ResourceType {
-        // Built-in storage keys always exist; custom ones are looked up by callers that hold a type.
-        types.first { $0.storageKey == storageKey } ?? BuiltinResources.all[0]
+    func typeLocked(storageKey: String) -> ResourceType? {
+        types.first { $0.storageKey == storageKey && !$0.createOnly }
     }
 
     // MARK: time and identity
@@ -87,8 +89,14 @@ public final class Cluster: @unchecked Sendable {
     // MARK: storage primitives (emit watch events)
 
     func storeLocked(_ type: ResourceType, _ key: ObjectKey, _ object: JSON, eventType: String, previous: JSON?) {
-        if objects[type.storageKey]?[key] == nil { sortedKeys[type.storageKey] = nil }
+        let ref = ObjectRef(storageKey: type.storageKey, key: key)
+        if let old = objects[type.storageKey]?[key] {
+            gc.unindex(old, ref)
+        } else {
+            sortedKeys[type.storageKey] = nil
+        }
         objects[type.storageKey, default: [:]][key] = object
+        gc.index(object, ref)
         recordLocked(HistoryEvent(resourceVersion: resourceVersion, type: eventType, storageKey: type.storageKey,
                                   object: object, previous: previous))
     }
@@ -96,6 +104,8 @@ public final class Cluster: @unchecked Sendable {
     func removeLocked(_ type: ResourceType, _ key: ObjectKey) {
         guard var object = objects[type.storageKey]?[key] else { return }
         objects[type.storageKey]?[key] = nil
+        gc.unindex(object, ObjectRef(storageKey: type.storageKey, key: key))
+        gc.ownerRemoved(object)
         sortedKeys[type.storageKey] = nil
         let rv = nextResourceVersionLocked()
         object["metadata"]?["resourceVersion"] = .string(String(rv))
