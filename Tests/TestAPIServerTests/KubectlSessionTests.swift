@@ -18,6 +18,10 @@ struct KubectlSessionTests {
           - name: v1alpha1
             served: true
             storage: true
+            additionalPrinterColumns:
+            - {name: Replicas, type: integer, jsonPath: .spec.replicas}
+            - {name: Phase, type: string, jsonPath: .status.phase}
+            - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
             subresources:
               status: {}
               scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
@@ -64,6 +68,8 @@ struct KubectlSessionTests {
             let byShortName = try await kubectl.run("get", "infsvc")
             #expect(byShortName.status == 0, "\(byShortName.error)")
             #expect(byShortName.output.contains("demo"))
+            #expect(byShortName.output.split(separator: "\n").first?.split(separator: " ", omittingEmptySubsequences: true) == ["NAME", "REPLICAS", "PHASE", "AGE"],
+                    "printer columns: \(byShortName.output)")
 
             let yaml = try await kubectl.run("get", "infsvc", "demo", "-o", "yaml")
             #expect(yaml.output.contains("kind: InferenceService"))

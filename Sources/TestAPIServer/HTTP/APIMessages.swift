@@ -82,4 +82,6 @@ public struct WatchRequest: Sendable {
     public var resourceVersion: String?
     public var timeoutSeconds: Int?
     public var allowBookmarks: Bool
+    /// Render event objects as one-row Tables (kubectl `get -w`).
+    var tableView: TableView?
 }

@@ -218,15 +218,24 @@ struct ResourceHandlers {
         switch verb {
         case "get":
             if target.subresource == "scale" { return .json(200, try cluster.getScale(type, namespace: target.namespace, name: name)) }
-            return .json(200, try cluster.get(type, namespace: target.namespace, name: name))
-        case "list": return .json(200, try cluster.list(type, namespace: target.namespace, options: try listOptions()))
+            let object = try cluster.get(type, namespace: target.namespace, name: name)
+            if let table = tableView, target.subresource == nil {
+                return .json(200, table.table([object], listMetadata: ["resourceVersion": object[path: "metadata", "resourceVersion"] ?? ""]))
+            }
+            return .json(200, object)
+        case "list":
+            let list = try cluster.list(type, namespace: target.namespace, options: try listOptions())
+            if let table = tableView {
+                return .json(200, table.table(list["items"]?.arrayValue ?? [], listMetadata: list["metadata"] ?? .object([:])))
+            }
+            return .json(200, list)
         case "watch":
             let options = try listOptions()
             try cluster.checkWatchStart(request.query["resourceVersion"])
             return .watch(WatchRequest(type: type, namespace: target.namespace, labelSelector: options.labelSelector,
                                        fieldSelector: options.fieldSelector, resourceVersion: request.query["resourceVersion"],
                                        timeoutSeconds: request.query["timeoutSeconds"].flatMap { Int($0) },
-                                       allowBookmarks: request.flag("allowWatchBookmarks")))
+                                       allowBookmarks: request.flag("allowWatchBookmarks"), tableView: tableView))
         case "create":
             if type.createOnly {
                 let body = request.contentType == "application/vnd.kubernetes.protobuf"
@@ -261,6 +270,12 @@ struct ResourceHandlers {
         default:
             throw APIError.methodNotAllowed("unsupported verb \(verb)")
         }
+    }
+
+    /// Set when the client asks for `meta.k8s.io/v1 Table` (kubectl's human output).
+    var tableView: TableView? {
+        guard let accept = request.headers["accept"], accept.contains("as=Table"), accept.contains("g=meta.k8s.io") else { return nil }
+        return TableView(type: type, now: cluster.configuration.now())
     }
 
     func written(_ result: WriteResult) -> APIResponse {

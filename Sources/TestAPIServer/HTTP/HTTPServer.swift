@@ -175,7 +175,11 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         // so they run after this method has written the response head.
         do {
             watchID = try router.cluster.watch(watch.type, namespace: watch.namespace, labelSelector: watch.labelSelector,
-                                               fieldSelector: watch.fieldSelector, resourceVersion: watch.resourceVersion, sink: sink)
+                                               fieldSelector: watch.fieldSelector, resourceVersion: watch.resourceVersion,
+                                               render: watch.tableView.map { view in
+                                                   let clock = router.cluster.configuration.now
+                                                   return { object in TableView(type: watch.type, now: clock()).table([object], listMetadata: ["resourceVersion": object[path: "metadata", "resourceVersion"] ?? ""]) }
+                                               }, sink: sink)
         } catch {
             write(context, .error(error))
             return

@@ -74,6 +74,7 @@ enum CRDRegistration {
                                     hasStatus: subresources?["status"] != nil, scale: scale)
             type.isCustom = true
             type.schema = version[path: "schema", "openAPIV3Schema"]
+            type.printerColumns = version["additionalPrinterColumns"]?.arrayValue
             return type
         }
     }

@@ -30,6 +30,8 @@ public struct ResourceType: Sendable, Hashable {
     public var isCustom: Bool = false
     /// `openAPIV3Schema` of a CRD version (nil: no schema checks).
     public var schema: JSON?
+    /// `additionalPrinterColumns` of a CRD version, for Table answers.
+    public var printerColumns: [JSON]?
     /// Virtual resources answer only `create` (access reviews).
     public var createOnly: Bool = false
 

@@ -18,9 +18,12 @@ final class Watcher: @unchecked Sendable {
     let labelSelector: LabelSelector
     let fieldSelector: FieldSelector?
     let sink: @Sendable (WatchOutput) -> Void
+    /// Optional rendering of event objects (Table for kubectl).
+    let render: (@Sendable (JSON) -> JSON)?
 
     init(id: Int, type: ResourceType, namespace: String?, labelSelector: LabelSelector, fieldSelector: FieldSelector?,
-         sink: @escaping @Sendable (WatchOutput) -> Void) {
+         render: (@Sendable (JSON) -> JSON)? = nil, sink: @escaping @Sendable (WatchOutput) -> Void) {
+        self.render = render
         self.id = id
         self.type = type
         self.namespace = namespace
@@ -48,7 +51,11 @@ final class Watcher: @unchecked Sendable {
         case "ADDED" where now, "DELETED" where now: kind = event.type
         default: return nil
         }
-        return Self.line(kind, Cluster.presented(event.object, as: type))
+        return line(kind, Cluster.presented(event.object, as: type))
+    }
+
+    func line(_ type: String, _ object: JSON) -> String {
+        Self.line(type, render?(object) ?? object)
     }
 
     static func line(_ type: String, _ object: JSON) -> String {
@@ -74,10 +81,11 @@ extension Cluster {
     /// the history, or 410 Expired when it was compacted away.
     public func watch(_ type: ResourceType, namespace: String?, labelSelector: LabelSelector = .everything,
                       fieldSelector: FieldSelector? = nil, resourceVersion: String?,
+                      render: (@Sendable (JSON) -> JSON)? = nil,
                       sink: @escaping @Sendable (WatchOutput) -> Void) throws(APIError) -> Int {
         try locked { () throws(APIError) -> Int in
             let watcher = Watcher(id: nextWatcherID, type: type, namespace: namespace, labelSelector: labelSelector,
-                                  fieldSelector: fieldSelector, sink: sink)
+                                  fieldSelector: fieldSelector, render: render, sink: sink)
             if let rvText = resourceVersion, !rvText.isEmpty, rvText != "0" {
                 guard let rv = Int64(rvText) else { throw APIError.badRequest("invalid resourceVersion \"\(rvText)\"") }
                 guard rv >= compactedResourceVersion else {
@@ -90,7 +98,7 @@ extension Cluster {
                 let store = objects[type.storageKey] ?? [:]
                 for key in keysLocked(type.storageKey) {
                     if let object = store[key], watcher.selects(object) {
-                        sink(.event(Watcher.line("ADDED", Self.presented(object, as: type))))
+                        sink(.event(watcher.line("ADDED", Self.presented(object, as: type))))
                     }
                 }
             }

@@ -12,6 +12,7 @@ public final class Cluster: @unchecked Sendable {
         public var historyLimit: Int?
         /// Unix time source, injected so tests control timestamps.
         public var now: @Sendable () -> Double
+        /// Namespaces that exist from the start.
         public var namespaces: [String]
 
         public init(historyLimit: Int? = nil, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
