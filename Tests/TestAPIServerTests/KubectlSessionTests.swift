@@ -139,6 +139,24 @@ struct KubectlSessionTests {
         }
     }
 
+    @Test func kubectlShowsEventsRecordedThroughEventsAPI() async throws {
+        try await withServer { server, client in
+            let kubectl = try Kubectl(port: server.port)
+            defer { kubectl.cleanUp() }
+            #expect(try await kubectl.run("apply", "-f", try kubectl.write("crd.yaml", Self.crd)).status == 0)
+            #expect(try await kubectl.run("apply", "-f", try kubectl.write("demo.yaml", Self.object)).status == 0)
+            var event = EventTests.event
+            event["regarding"]?["uid"] = .string(try await kubectl.run("get", "infsvc", "demo", "-o", "jsonpath={.metadata.uid}").output)
+            #expect(try await client.request("POST", "/apis/events.k8s.io/v1/namespaces/default/events", json: event).status == 201)
+            let events = try await kubectl.run("get", "events")
+            #expect(events.output.contains("ScaledUp"), "\(events.output) \(events.error)")
+            #expect(events.output.contains("inferenceservice/demo"))
+            let describe = try await kubectl.run("describe", "infsvc", "demo")
+            #expect(describe.status == 0, "\(describe.error)")
+            #expect(describe.output.contains("inference-operator"), "describe lists the object's events: \(describe.output)")
+        }
+    }
+
     /// kubectl never sends a bearer token over plain HTTP (kubernetes/kubectl#744),
     /// so this session authenticates as the admin and asks with `--as`
     /// (impersonation headers), the usual way to check least privilege.

@@ -285,7 +285,7 @@ struct ResourceHandlers {
     func listOptions() throws(APIError) -> Cluster.ListOptions {
         var options = Cluster.ListOptions()
         if let text = request.query["labelSelector"] { options.labelSelector = try LabelSelector(parsing: text) }
-        if let text = request.query["fieldSelector"], !text.isEmpty { options.fieldSelector = try FieldSelector(parsing: text) }
+        if let text = request.query["fieldSelector"], !text.isEmpty { options.fieldSelector = try FieldSelector(parsing: text, extraFields: type.extraFieldSelectors) }
         if let text = request.query["limit"] {
             guard let limit = Int(text), limit >= 0 else { throw APIError.badRequest("invalid limit \"\(text)\"") }
             options.limit = limit

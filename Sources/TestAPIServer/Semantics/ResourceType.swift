@@ -32,12 +32,16 @@ public struct ResourceType: Sendable, Hashable {
     public var schema: JSON?
     /// `additionalPrinterColumns` of a CRD version, for Table answers.
     public var printerColumns: [JSON]?
+    /// Field selectors beyond metadata.name/namespace (as the real server allows per kind).
+    public var extraFieldSelectors: [String] = []
+    /// Set when several group/versions share one storage (core and events.k8s.io Events).
+    public var sharedStorageKey: String?
     /// Virtual resources answer only `create` (access reviews).
     public var createOnly: Bool = false
 
     public var groupVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
     /// Objects of all versions of a group/resource share one storage key.
-    public var storageKey: String { group.isEmpty ? plural : "\(plural).\(group)" }
+    public var storageKey: String { sharedStorageKey ?? (group.isEmpty ? plural : "\(plural).\(group)") }
 
     public var verbs: [String] {
         createOnly ? ["create"] : ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
@@ -97,6 +101,19 @@ enum BuiltinResources {
                          singular: "customresourcedefinition", kind: "CustomResourceDefinition", namespaced: false,
                          shortNames: ["crd", "crds"], hasStatus: true),
         ]
+        let involved = ["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"]
+        for i in list.indices {
+            switch (list[i].group, list[i].plural) {
+            case ("", "events"):
+                list[i].extraFieldSelectors = involved.map { "involvedObject.\($0)" } + ["reason", "reportingComponent", "source", "type"]
+            case ("events.k8s.io", "events"):
+                list[i].sharedStorageKey = "events"
+                list[i].extraFieldSelectors = involved.map { "regarding.\($0)" } + ["reason", "reportingController", "type"]
+            case ("", "pods"): list[i].extraFieldSelectors = ["spec.nodeName", "spec.serviceAccountName", "status.phase"]
+            case ("", "secrets"): list[i].extraFieldSelectors = ["type"]
+            default: break
+            }
+        }
         for plural in ["selfsubjectaccessreviews", "subjectaccessreviews"] {
             var review = ResourceType(group: "authorization.k8s.io", version: "v1", plural: plural,
                                       singular: String(plural.dropLast()),

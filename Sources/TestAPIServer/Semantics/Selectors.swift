@@ -111,8 +111,10 @@ public struct LabelSelector: Sendable, Equatable {
     }
 }
 
-/// A parsed `fieldSelector`: `metadata.name` and `metadata.namespace` with
-/// `=`, `==` and `!=`, the fields every resource supports.
+/// A parsed `fieldSelector` with `=`, `==` and `!=`: `metadata.name` and
+/// `metadata.namespace` for every resource, plus the extra fields the real
+/// server supports for some kinds (`ResourceType.extraFieldSelectors`, e.g.
+/// `involvedObject.name` on events, which `kubectl describe` uses).
 public struct FieldSelector: Sendable, Equatable {
     public struct Requirement: Sendable, Equatable {
         public var field: String
@@ -124,7 +126,7 @@ public struct FieldSelector: Sendable, Equatable {
 
     public static let supportedFields = ["metadata.name", "metadata.namespace"]
 
-    public init(parsing text: String) throws(APIError) {
+    public init(parsing text: String, extraFields: [String] = []) throws(APIError) {
         var result: [Requirement] = []
         for part in text.split(separator: ",") {
             let term = String(part).trimmingSpaces()
@@ -140,7 +142,7 @@ public struct FieldSelector: Sendable, Equatable {
             guard let requirement = found else {
                 throw APIError.badRequest("invalid field selector \"\(term)\": expected field=value or field!=value")
             }
-            guard Self.supportedFields.contains(requirement.field) else {
+            guard Self.supportedFields.contains(requirement.field) || extraFields.contains(requirement.field) else {
                 throw APIError.badRequest("field label not supported: \(requirement.field)")
             }
             result.append(requirement)
@@ -150,10 +152,13 @@ public struct FieldSelector: Sendable, Equatable {
 
     public func matches(_ object: JSON) -> Bool {
         for r in requirements {
+            var value: JSON? = object
+            for key in r.field.split(separator: ".") { value = value?[String(key)] }
             let actual: String
-            switch r.field {
-            case "metadata.name": actual = object[path: "metadata", "name"]?.stringValue ?? ""
-            default: actual = object[path: "metadata", "namespace"]?.stringValue ?? ""
+            switch value {
+            case .string(let text)?: actual = text
+            case nil, .null?: actual = ""
+            case let other?: actual = other.serialized()
             }
             if (actual == r.value) == r.negated { return false }
         }

@@ -26,7 +26,23 @@ struct TableView: Sendable {
     init(type: ResourceType, now: Double) {
         self.now = now
         var columns = [Self.nameColumn]
-        if let printer = type.printerColumns, !printer.isEmpty {
+        if type.storageKey == "events" && type.group.isEmpty {
+            // kubectl get events: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
+            columns = [
+                Column(name: "Last Seen", type: "date", format: "", jsonPath: nil, description: "Time of the last occurrence", priority: 0) { o in
+                    let text = o["lastTimestamp"]?.stringValue ?? o["eventTime"]?.stringValue ?? o[path: "metadata", "creationTimestamp"]?.stringValue
+                    guard let text, let seconds = TableView.parse(text) else { return "<unknown>" }
+                    return .string(TableView.humanDuration(now - seconds))
+                },
+                Column(name: "Type", type: "string", format: "", jsonPath: ".type", description: "Normal or Warning", priority: 0),
+                Column(name: "Reason", type: "string", format: "", jsonPath: ".reason", description: "Why the event happened", priority: 0),
+                Column(name: "Object", type: "string", format: "", jsonPath: nil, description: "The object it is about", priority: 0) { o in
+                    .string("\((o[path: "involvedObject", "kind"]?.stringValue ?? "").lowercased())/\(o[path: "involvedObject", "name"]?.stringValue ?? "")")
+                },
+                Column(name: "Message", type: "string", format: "", jsonPath: ".message", description: "What happened", priority: 0),
+                Column(name: "Name", type: "string", format: "name", jsonPath: ".metadata.name", description: "Event name", priority: 1),
+            ]
+        } else if let printer = type.printerColumns, !printer.isEmpty {
             for c in printer {
                 columns.append(Column(name: c["name"]?.stringValue ?? "", type: c["type"]?.stringValue ?? "string",
                                       format: c["format"]?.stringValue ?? "", jsonPath: c["jsonPath"]?.stringValue,

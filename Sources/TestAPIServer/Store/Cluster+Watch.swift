@@ -41,8 +41,9 @@ final class Watcher: @unchecked Sendable {
     /// MODIFIED into ADDED or DELETED when the object enters or leaves it.
     func translate(_ event: Cluster.HistoryEvent) -> String? {
         guard event.storageKey == type.storageKey else { return nil }
-        let now = selects(event.object)
-        let before = event.previous.map(selects) ?? false
+        let object = Cluster.presented(event.object, as: type)
+        let now = selects(object)
+        let before = event.previous.map { selects(Cluster.presented($0, as: type)) } ?? false
         let kind: String
         switch event.type {
         case "MODIFIED" where now && !before: kind = "ADDED"
@@ -51,7 +52,7 @@ final class Watcher: @unchecked Sendable {
         case "ADDED" where now, "DELETED" where now: kind = event.type
         default: return nil
         }
-        return line(kind, Cluster.presented(event.object, as: type))
+        return line(kind, object)
     }
 
     func line(_ type: String, _ object: JSON) -> String {
@@ -97,8 +98,8 @@ extension Cluster {
             } else {
                 let store = objects[type.storageKey] ?? [:]
                 for key in keysLocked(type.storageKey) {
-                    if let object = store[key], watcher.selects(object) {
-                        sink(.event(watcher.line("ADDED", Self.presented(object, as: type))))
+                    if let stored = store[key], case let object = Self.presented(stored, as: type), watcher.selects(object) {
+                        sink(.event(watcher.line("ADDED", object)))
                     }
                 }
             }

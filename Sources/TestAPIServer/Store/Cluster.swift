@@ -139,6 +139,7 @@ public final class Cluster: @unchecked Sendable {
     /// The stored object as seen through `type`'s group/version.
     static func presented(_ object: JSON, as type: ResourceType) -> JSON {
         guard object["apiVersion"]?.stringValue != type.groupVersion else { return object }
+        if type.storageKey == "events" { return EventConversion.convert(object, to: type.groupVersion) }
         var copy = object
         copy["apiVersion"] = .string(type.groupVersion)
         return copy
@@ -183,9 +184,11 @@ public final class Cluster: @unchecked Sendable {
             for key in keysLocked(type.storageKey) {
                 if let startAfter, !(startAfter < key) { continue }
                 if type.namespaced, let namespace, key.namespace != namespace { continue }
-                guard let object = store[key], matches(object, options.labelSelector, options.fieldSelector) else { continue }
+                guard let stored = store[key] else { continue }
+                let object = Self.presented(stored, as: type)
+                guard matches(object, options.labelSelector, options.fieldSelector) else { continue }
                 if let limit, items.count >= limit { remaining += 1; continue }
-                items.append(Self.presented(object, as: type))
+                items.append(object)
                 lastKey = key
             }
             var metadata: JSONObject = ["resourceVersion": .string(String(listRV))]
