@@ -20,11 +20,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Check requests against stored Roles/ClusterRoles and bindings.") var rbac = false
     @Option(help: "Seconds between watch bookmarks.") var bookmarkSeconds: Int = 5
     @Option(help: "Write the bound port to this file once listening.") var portFile: String?
+    @Option(help: "Write a kubeconfig for this server to this file once listening.") var kubeconfig: String?
+    @Flag(help: "Report Deployments ready at their desired replicas after every write (no pods exist).") var simulateDeployments = false
 
     func run() async throws {
         var configuration = TestAPIServer.Configuration()
         configuration.port = port
+        if let compaction, compaction <= 0 { throw ValidationError("--compaction must be a positive number of events") }
         configuration.cluster.historyLimit = compaction
+        configuration.cluster.simulateDeployments = simulateDeployments
         configuration.bookmarkInterval = .seconds(Int64(bookmarkSeconds))
         var tokens: [String: UserInfo] = [:]
         for spec in token {
@@ -40,6 +44,24 @@ struct Serve: AsyncParsableCommand {
         let server = TestAPIServer(configuration: configuration)
         let bound = try await server.start()
         if let portFile { try String(bound).write(toFile: portFile, atomically: true, encoding: .utf8) }
+        if let kubeconfig {
+            let text = """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: test-apiserver
+                  cluster: {server: "\(server.baseURL)"}
+                contexts:
+                - name: test-apiserver
+                  context: {cluster: test-apiserver, user: test-apiserver, namespace: default}
+                current-context: test-apiserver
+                users:
+                - name: test-apiserver
+                  user: {}
+
+                """
+            try text.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        }
         FileHandle.standardOutput.write(Data("test-apiserver listening on \(server.baseURL)\n".utf8))
         while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
     }

@@ -155,3 +155,29 @@ import TestAPIServer
         }
     }
 }
+
+@Suite struct DeploymentSimulationTests {
+    @Test func simulatedControllerReportsDesiredReplicasReadyAfterEachWrite() async throws {
+        try await withServer({ $0.cluster.simulateDeployments = true }) { _, client in
+            let created = try await client.request("POST", Fixtures.deployments, json: Fixtures.deployment("web", replicas: 2))
+            #expect(created.object["status"] == nil, "the create answer precedes the controller, as in a real cluster")
+            let ready = try await client.request("GET", Fixtures.deployments + "/web").object
+            #expect(ready[path: "status", "readyReplicas"] == 2)
+            #expect(ready[path: "status", "observedGeneration"] == 1)
+            _ = try await client.request("PATCH", Fixtures.deployments + "/web/scale", json: ["spec": ["replicas": 5]],
+                                         contentType: "application/merge-patch+json")
+            let scaled = try await client.request("GET", Fixtures.deployments + "/web").object
+            #expect(scaled[path: "status", "availableReplicas"] == 5)
+            #expect(scaled[path: "status", "observedGeneration"] == 2)
+            let managers = scaled[path: "metadata", "managedFields"]?.arrayValue?.compactMap { $0["manager"]?.stringValue } ?? []
+            #expect(managers.contains("deployment-controller"))
+        }
+    }
+
+    @Test func withoutSimulationDeploymentStatusStaysEmpty() async throws {
+        try await withServer { _, client in
+            _ = try await client.request("POST", Fixtures.deployments, json: Fixtures.deployment("web", replicas: 2))
+            #expect(try await client.request("GET", Fixtures.deployments + "/web").object["status"] == nil)
+        }
+    }
+}

@@ -124,6 +124,23 @@ extension Cluster {
             types.removeAll { $0.isCustom && $0.storageKey == storageKey }
             types.append(contentsOf: served)
         }
+        if configuration.simulateDeployments && type.storageKey == "deployments.apps"
+            && object[path: "metadata", "deletionTimestamp"] == nil {
+            simulateDeploymentControllerLocked(type, object)
+        }
+    }
+
+    /// Writes the status a healthy Deployment controller would (see `DeploymentSimulation`).
+    func simulateDeploymentControllerLocked(_ type: ResourceType, _ object: JSON) {
+        let time = timestampLocked()
+        let status = DeploymentSimulation.status(for: object, time: time)
+        guard !(object["status"]?.isEquivalent(to: status) ?? false) else { return }
+        var updated = object
+        updated["status"] = status
+        FieldOwnership.recordUpdate(old: object, new: &updated, manager: "deployment-controller", apiVersion: type.groupVersion,
+                                    subresource: "status", time: time)
+        updated["metadata"]?["resourceVersion"] = .string(String(nextResourceVersionLocked()))
+        storeLocked(type, Self.key(of: object, namespaced: true), updated, eventType: "MODIFIED", previous: object)
     }
 
     // MARK: update

@@ -14,12 +14,17 @@ public final class Cluster: @unchecked Sendable {
         public var now: @Sendable () -> Double
         /// Namespaces that exist from the start.
         public var namespaces: [String]
+        /// Stand in for the Deployment controller: report every Deployment
+        /// ready at its desired replicas right after each write.
+        public var simulateDeployments: Bool
 
         public init(historyLimit: Int? = nil, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                    namespaces: [String] = ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+                    namespaces: [String] = ["default", "kube-system", "kube-public", "kube-node-lease"],
+                    simulateDeployments: Bool = false) {
             self.historyLimit = historyLimit
             self.now = now
             self.namespaces = namespaces
+            self.simulateDeployments = simulateDeployments
         }
     }
 
