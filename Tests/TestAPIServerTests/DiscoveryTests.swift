@@ -57,3 +57,25 @@ import TestAPIServer
         }
     }
 }
+
+@Suite struct MalformedPathTests {
+    @Test(arguments: ["/api/", "/apis/", "/api/v1/namespaces/default/configmaps/a/b/c",
+                      "/apis/apps/v1/namespaces/", "/api/v1/namespaces//configmaps", "/api/v1/namespaces/default/configmaps/a/status",
+                      "/api/v1/configmaps/a", "/api/v1/namespaces/default/namespaces", "/%zz", "/api/v1/namespaces/default/configmaps?limit=-1"])
+    func oddPathsAnswerStatusErrorsNotCrashes(path: String) async throws {
+        try await withServer { _, client in
+            let response = try await client.request("GET", path)
+            #expect([400, 404].contains(response.status), "\(path) -> \(response.status)")
+            #expect(response.object["kind"] == "Status")
+        }
+    }
+
+    @Test(arguments: ["{", "[1,2]", "null", "\u{0}\u{1}"])
+    func malformedBodiesAreBadRequests(body: String) async throws {
+        try await withServer { _, client in
+            let response = try await client.request("POST", Fixtures.configMaps, body: Array(body.utf8))
+            #expect(response.status == 400)
+            #expect(response.object["reason"] == "BadRequest")
+        }
+    }
+}

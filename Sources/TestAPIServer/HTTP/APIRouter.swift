@@ -126,7 +126,7 @@ public struct APIRouter: Sendable {
                 return .json(200, OpenAPI.v3Document(group: group, version: version, types))
             }
         }
-        guard segments.first == "api" || segments.first == "apis" else {
+        guard segments.first == "api" || segments.first == "apis", segments.count >= 2 else {
             return nonResource { () throws(APIError) in throw APIError.notFoundPath(request.path) }
         }
         let types = cluster.servedTypes

@@ -8,7 +8,8 @@ import NIOConcurrencyHelpers
 public final class Cluster: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// Keep at most this many watch events; older resourceVersions then
-        /// answer 410 Gone (nil: keep all until `compact()`).
+        /// answer 410 Gone, as after etcd's compaction (nil: keep all until
+        /// `compact()`). The default bounds memory in long demo runs.
         public var historyLimit: Int?
         /// Unix time source, injected so tests control timestamps.
         public var now: @Sendable () -> Double
@@ -18,7 +19,7 @@ public final class Cluster: @unchecked Sendable {
         /// ready at its desired replicas right after each write.
         public var simulateDeployments: Bool
 
-        public init(historyLimit: Int? = nil, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        public init(historyLimit: Int? = 50_000, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                     namespaces: [String] = ["default", "kube-system", "kube-public", "kube-node-lease"],
                     simulateDeployments: Bool = false) {
             self.historyLimit = historyLimit
