@@ -157,6 +157,27 @@ struct KubectlSessionTests {
         }
     }
 
+    @Test func kubectlCreatesNamespacesConfigMapsSecretsAndServiceAccounts() async throws {
+        try await withServer { server, client in
+            let kubectl = try Kubectl(port: server.port)
+            defer { kubectl.cleanUp() }
+            for arguments in [["create", "namespace", "team"], ["create", "configmap", "cfg", "-n", "team", "--from-literal=a=b"],
+                              ["create", "secret", "generic", "s1", "-n", "team", "--from-literal=password=hunter2"],
+                              ["create", "serviceaccount", "operator", "-n", "team"]] {
+                let result = try await kubectl.run(arguments)
+                #expect(result.status == 0, "kubectl \(arguments.joined(separator: " ")): \(result.error)")
+            }
+            #expect(try await client.request("GET", "/api/v1/namespaces/team/configmaps/cfg").object["data"] == ["a": "b"])
+            let secret = try await client.request("GET", "/api/v1/namespaces/team/secrets/s1").object
+            #expect(secret["data"] == ["password": "aHVudGVyMg=="])
+            #expect(secret["type"] == "Opaque")
+            #expect(try await client.request("GET", "/api/v1/namespaces/team/serviceaccounts/operator").status == 200)
+            let deployment = try await kubectl.run(["create", "deployment", "web", "--image=nginx"])
+            #expect(deployment.status != 0, "protobuf Deployments are refused with a clear 415")
+            #expect(deployment.error.contains("send application/json"))
+        }
+    }
+
     /// kubectl never sends a bearer token over plain HTTP (kubernetes/kubectl#744),
     /// so this session authenticates as the admin and asks with `--as`
     /// (impersonation headers), the usual way to check least privilege.

@@ -106,14 +106,14 @@ import Testing
         let attributes = text(1, "default") + text(2, "list") + text(5, "configmaps")
         let review = field(2, field(1, attributes))
         let typeMeta = text(1, "authorization.k8s.io/v1") + text(2, "SelfSubjectAccessReview")
-        let bytes = ProtobufAccessReview.magic + field(1, typeMeta) + field(2, review)
-        let decoded = try ProtobufAccessReview.decode(bytes)
+        let bytes = ProtobufBodies.magic + field(1, typeMeta) + field(2, review)
+        let decoded = try ProtobufBodies.decode(bytes, kind: "SelfSubjectAccessReview")
         #expect(decoded["kind"] == "SelfSubjectAccessReview")
         #expect(decoded[path: "spec", "resourceAttributes", "verb"] == "list")
         #expect(decoded[path: "spec", "resourceAttributes", "resource"] == "configmaps")
         #expect(decoded[path: "spec", "resourceAttributes", "namespace"] == "default")
-        #expect(throws: APIError.self) { try ProtobufAccessReview.decode(Array("{}".utf8)) }
-        #expect(throws: APIError.self) { try ProtobufAccessReview.decode(ProtobufAccessReview.magic + [0x0A, 0x7F, 0x01]) }
+        #expect(throws: APIError.self) { try ProtobufBodies.decode(Array("{}".utf8), kind: "SelfSubjectAccessReview") }
+        #expect(throws: APIError.self) { try ProtobufBodies.decode(ProtobufBodies.magic + [0x0A, 0x7F, 0x01], kind: "SelfSubjectAccessReview") }
     }
 
     @Test(arguments: [("v1", "v1beta1", true), ("v2", "v1", true), ("v1beta2", "v1beta1", true), ("v1alpha1", "v1beta1", false)])

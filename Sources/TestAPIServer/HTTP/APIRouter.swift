@@ -237,12 +237,8 @@ struct ResourceHandlers {
                                        timeoutSeconds: request.query["timeoutSeconds"].flatMap { Int($0) },
                                        allowBookmarks: request.flag("allowWatchBookmarks"), tableView: tableView))
         case "create":
-            if type.createOnly {
-                let body = request.contentType == "application/vnd.kubernetes.protobuf"
-                    ? try ProtobufAccessReview.decode(request.body) : try parseBody()
-                return .json(201, accessReview(body, user: user))
-            }
             let body = try parseBody()
+            if type.createOnly { return .json(201, accessReview(body, user: user)) }
             return written(try cluster.create(type, namespace: target.namespace, body: body, options: writeOptions))
         case "update":
             let body = try parseBody()
@@ -316,8 +312,8 @@ struct ResourceHandlers {
 
     func parseBody(yamlAllowed: Bool = false) throws(APIError) -> JSON {
         guard !request.body.isEmpty else { throw APIError.badRequest("the request body is empty") }
-        if request.contentType.contains("protobuf") {
-            throw APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+        if request.contentType == "application/vnd.kubernetes.protobuf" {
+            return try ProtobufBodies.decode(request.body, kind: type.kind)
         }
         let first = request.body.first { ![9, 10, 13, 32].contains($0) }
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || !(yamlAllowed || request.contentType.contains("yaml")) {

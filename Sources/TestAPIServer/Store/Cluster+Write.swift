@@ -96,6 +96,9 @@ extension Cluster {
     func prepareLocked(_ type: ResourceType, _ object: JSON, subresource: String?, options: WriteOptions,
                        warnings: inout [String]) throws(APIError) -> JSON {
         var object = object
+        if type.storageKey == "secrets", object["type"]?.stringValue?.isEmpty ?? true {
+            object["type"] = "Opaque"  // the API server's default for Secret.type
+        }
         if type.storageKey == Self.crdStorageKey {
             object = try CRDRegistration.accept(object, existingTypes: types)
         }

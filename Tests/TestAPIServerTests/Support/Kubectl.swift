@@ -60,7 +60,9 @@ struct Kubectl {
     }
 
     /// Runs to completion (kubectl's own `--request-timeout` bounds it).
-    func run(_ arguments: String...) async throws -> Result {
+    func run(_ arguments: String...) async throws -> Result { try await run(arguments) }
+
+    func run(_ arguments: [String]) async throws -> Result {
         let (process, out, err) = process(arguments + ["--request-timeout=20s"])
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             process.terminationHandler = { _ in continuation.resume() }
