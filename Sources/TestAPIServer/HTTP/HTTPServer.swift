@@ -189,7 +189,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "Transfer-Encoding", value: "chunked")
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
         streaming = true
-        let timeout = watch.timeoutSeconds.map { TimeAmount.seconds(Int64($0)) } ?? settings.defaultWatchTimeout
+        // timeoutSeconds <= 0 means "server default", as for the real server.
+        let timeout = watch.timeoutSeconds.flatMap { $0 > 0 ? TimeAmount.seconds(Int64($0)) : nil } ?? settings.defaultWatchTimeout
         watchTimers.append(loop.scheduleTask(in: timeout) {
             let (handler, context) = bound.value
             handler.watchOutput(context, .end)
