@@ -102,3 +102,14 @@ import TestAPIServer
         }
     }
 }
+
+@Suite struct OwnerlessDependentTests {
+    @Test func dependentWhoseOwnerNeverExistedIsCollected() async throws {
+        try await withServer { _, client in
+            let ghost: JSON = ["apiVersion": "v1", "kind": "ConfigMap", "name": "ghost", "uid": "00000000-0000-0000-0000-000000000000"]
+            let created = try await client.request("POST", Fixtures.deployments, json: Fixtures.deployment("orphan", owner: ghost))
+            #expect(created.status == 201, "the create succeeds, as on a real cluster")
+            #expect(try await client.request("GET", Fixtures.deployments + "/orphan").status == 404, "then the garbage collector removes it")
+        }
+    }
+}

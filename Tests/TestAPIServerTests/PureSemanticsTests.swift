@@ -75,6 +75,7 @@ import Testing
         (["type": "array", "minItems": 2] as JSON, [1] as JSON, "should have at least 2 items"),
         (["x-kubernetes-int-or-string": true] as JSON, true as JSON, "must be of type integer or string"),
         (["type": "number"] as JSON, nil as JSON, "must be of type number"),
+        (["type": "string", "pattern": "^[a-z]+$"] as JSON, "Abc" as JSON, "should match '^[a-z]+$'"),
     ])
     func validationReportsEachRule(field: JSON, value: JSON, message: String) {
         let schema: JSON = ["type": "object", "properties": ["spec": ["type": "object", "properties": ["f": field]]]]
@@ -85,7 +86,8 @@ import Testing
     }
 
     @Test(arguments: [(["type": "number"] as JSON, 3 as JSON), (["x-kubernetes-int-or-string": true] as JSON, "50%" as JSON),
-                      (["type": "string", "nullable": true] as JSON, nil as JSON), (["type": "integer", "enum": [1, 2]] as JSON, 2 as JSON)])
+                      (["type": "string", "nullable": true] as JSON, nil as JSON), (["type": "integer", "enum": [1, 2]] as JSON, 2 as JSON),
+                      (["type": "string", "pattern": "^[a-z]+$"] as JSON, "abc" as JSON)])
     func validationAcceptsValidValues(field: JSON, value: JSON) {
         let schema: JSON = ["type": "object", "properties": ["spec": ["type": "object", "properties": ["f": field]]]]
         #expect(StructuralSchema.validate(["spec": ["f": value]], schema: schema).isEmpty)

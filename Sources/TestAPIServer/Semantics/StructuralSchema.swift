@@ -2,7 +2,9 @@ import JSONValue
 
 /// A CRD version's structural `openAPIV3Schema` applied the way the API
 /// server does for custom resources: prune unknown fields, apply defaults,
-/// then validate types, enums, bounds, lengths, item counts and `required`.
+/// then validate types, enums, bounds, lengths, `pattern` (Swift regex
+/// syntax; a pattern it cannot compile is not checked), item counts and
+/// `required`.
 /// `metadata`, `apiVersion` and `kind` at the root are left to the server.
 enum StructuralSchema {
     static let rootSkipped: Set<String> = ["metadata", "apiVersion", "kind"]
@@ -131,6 +133,9 @@ enum StructuralSchema {
         }
         if case .string(let s) = value {
             if let min = schema["minLength"]?.intValue, s.count < min { invalid("should be at least \(min) chars long") }
+            if let pattern = schema["pattern"]?.stringValue, let regex = try? Regex(pattern), s.firstMatch(of: regex) == nil {
+                invalid("should match '\(pattern)'")
+            }
             if let max = schema["maxLength"]?.intValue, s.count > max {
                 causes.append(.init(reason: "FieldValueTooLong", field: path, message: "\(path): Too long: may not be more than \(max) bytes"))
             }

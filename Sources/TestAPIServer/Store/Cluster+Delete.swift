@@ -99,7 +99,7 @@ extension Cluster {
     }
 
     /// The garbage collector, run synchronously after every deletion step
-    /// until nothing changes: finishes foreground and orphan deletions of
+    /// and after writes that set ownerReferences, until nothing changes: finishes foreground and orphan deletions of
     /// terminating objects and deletes (background) objects whose owners
     /// are all gone. Works from indexes, so a step costs what it touches.
     func collectGarbageLocked() {

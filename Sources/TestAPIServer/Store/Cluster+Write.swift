@@ -61,6 +61,7 @@ extension Cluster {
         object["metadata"]?["resourceVersion"] = .string(String(nextResourceVersionLocked()))
         storeLocked(type, key, object, eventType: "ADDED", previous: nil)
         afterWriteLocked(type, object)
+        if !gc.pending.isEmpty { collectGarbageLocked() }
         return WriteResult(object: object, code: 201, warnings: warnings)
     }
 
@@ -216,7 +217,7 @@ extension Cluster {
            new[path: "metadata", "finalizers"]?.arrayValue?.isEmpty ?? true {
             removeLocked(type, key)
             collectGarbageLocked()
-        } else if new[path: "metadata", "deletionTimestamp"] != nil {
+        } else if new[path: "metadata", "deletionTimestamp"] != nil || !gc.pending.isEmpty {
             collectGarbageLocked()
         }
         return WriteResult(object: new, code: 200, warnings: warnings)
