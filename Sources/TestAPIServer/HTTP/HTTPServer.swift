@@ -120,7 +120,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             var headers: [String: String] = [:]
-            for (name, value) in head.headers { headers[name.lowercased()] = value }
+            for (name, value) in head.headers {
+                let key = name.lowercased()
+                headers[key] = headers[key].map { "\($0),\(value)" } ?? value  // repeated headers join, as HTTP allows
+            }
             let request = APIRequest(method: head.method.rawValue, target: head.uri, headers: headers, body: body)
             let latency = router.faults.latencyMilliseconds
             if latency > 0 && !request.path.hasPrefix("/testapi/") {
