@@ -21,7 +21,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between watch bookmarks.") var bookmarkSeconds: Int = 5
     @Option(help: "Write the bound port to this file once listening.") var portFile: String?
     @Option(help: "Write a kubeconfig for this server to this file once listening.") var kubeconfig: String?
-    @Flag(help: "Report Deployments ready at their desired replicas after every write (no pods exist).") var simulateDeployments = false
+    @Flag(help: "Report Deployments' desired replicas in their status after every write (no pods exist).") var simulateDeployments = false
+    @Option(help: "With --simulate-deployments: seconds before new replicas count as ready.") var readyDelaySeconds: Double = 0
 
     func run() async throws {
         var configuration = TestAPIServer.Configuration()
@@ -29,6 +30,8 @@ struct Serve: AsyncParsableCommand {
         if let compaction, compaction <= 0 { throw ValidationError("--compaction must be a positive number of events") }
         configuration.cluster.historyLimit = compaction
         configuration.cluster.simulateDeployments = simulateDeployments
+        guard readyDelaySeconds >= 0 else { throw ValidationError("--ready-delay-seconds must not be negative") }
+        configuration.cluster.deploymentReadyDelay = readyDelaySeconds
         configuration.bookmarkInterval = .seconds(Int64(bookmarkSeconds))
         var tokens: [String: UserInfo] = [:]
         for spec in token {

@@ -1,3 +1,4 @@
+import Foundation
 import JSONValue
 import Testing
 import TestAPIServer
@@ -174,10 +175,47 @@ import TestAPIServer
         }
     }
 
+    @Test func simulatedReplicasBecomeReadyAfterTheDelayOnTheInjectedClock() async throws {
+        let clock = ManualTime()
+        try await withServer({ $0.cluster.simulateDeployments = true; $0.cluster.deploymentReadyDelay = 30; $0.cluster.now = { clock.now } }) { server, client in
+            _ = try await client.request("POST", Fixtures.deployments, json: Fixtures.deployment("web", replicas: 2))
+            var status = try await client.request("GET", Fixtures.deployments + "/web").object["status"]
+            #expect(status?["replicas"] == 2)
+            #expect(status?["readyReplicas"] == 0, "new replicas are still starting")
+            #expect(status?["conditions"]?[0]?["status"] == "False")
+            clock.now += 29
+            server.cluster.advanceSimulation()
+            #expect(try await client.request("GET", Fixtures.deployments + "/web").object[path: "status", "readyReplicas"] == 0)
+            clock.now += 2
+            server.cluster.advanceSimulation()
+            status = try await client.request("GET", Fixtures.deployments + "/web").object["status"]
+            #expect(status?["readyReplicas"] == 2)
+            #expect(status?["conditions"]?[0]?["status"] == "True")
+            _ = try await client.request("PATCH", Fixtures.deployments + "/web/scale", json: ["spec": ["replicas": 5]],
+                                         contentType: "application/merge-patch+json")
+            #expect(try await client.request("GET", Fixtures.deployments + "/web").object[path: "status", "readyReplicas"] == 2,
+                    "existing replicas stay ready while the new ones start")
+            _ = try await client.request("PATCH", Fixtures.deployments + "/web/scale", json: ["spec": ["replicas": 1]],
+                                         contentType: "application/merge-patch+json")
+            #expect(try await client.request("GET", Fixtures.deployments + "/web").object[path: "status", "readyReplicas"] == 1,
+                    "scaling down is immediate")
+        }
+    }
+
     @Test func withoutSimulationDeploymentStatusStaysEmpty() async throws {
         try await withServer { _, client in
             _ = try await client.request("POST", Fixtures.deployments, json: Fixtures.deployment("web", replicas: 2))
             #expect(try await client.request("GET", Fixtures.deployments + "/web").object["status"] == nil)
         }
+    }
+}
+
+/// A manual clock for the cluster's injected time source.
+final class ManualTime: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Double = 1_700_000_000
+    var now: Double {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }

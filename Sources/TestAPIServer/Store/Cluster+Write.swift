@@ -134,19 +134,6 @@ extension Cluster {
         }
     }
 
-    /// Writes the status a healthy Deployment controller would (see `DeploymentSimulation`).
-    func simulateDeploymentControllerLocked(_ type: ResourceType, _ object: JSON) {
-        let time = timestampLocked()
-        let status = DeploymentSimulation.status(for: object, time: time)
-        guard !(object["status"]?.isEquivalent(to: status) ?? false) else { return }
-        var updated = object
-        updated["status"] = status
-        FieldOwnership.recordUpdate(old: object, new: &updated, manager: "deployment-controller", apiVersion: type.groupVersion,
-                                    subresource: "status", time: time)
-        updated["metadata"]?["resourceVersion"] = .string(String(nextResourceVersionLocked()))
-        storeLocked(type, Self.key(of: object, namespaced: true), updated, eventType: "MODIFIED", previous: object)
-    }
-
     // MARK: update
 
     /// `PUT` of the whole object, or of its `status` subresource.

@@ -15,9 +15,13 @@ public final class Cluster: @unchecked Sendable {
         public var now: @Sendable () -> Double
         /// Namespaces that exist from the start.
         public var namespaces: [String]
-        /// Stand in for the Deployment controller: report every Deployment
-        /// ready at its desired replicas right after each write.
+        /// Stand in for the Deployment controller: after each Deployment
+        /// write, report the desired replicas, ready after `deploymentReadyDelay`.
         public var simulateDeployments: Bool
+        /// Seconds new replicas take to become ready in the simulation
+        /// (0: at once). Readiness arrives on `advanceSimulation()`, which the
+        /// HTTP server calls every 100 ms.
+        public var deploymentReadyDelay: Double = 0
 
         public init(historyLimit: Int? = 50_000, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                     namespaces: [String] = ["default", "kube-system", "kube-public", "kube-node-lease"],
@@ -51,6 +55,8 @@ public final class Cluster: @unchecked Sendable {
     var nextWatcherID = 1
     /// Garbage-collector indexes, kept by `storeLocked`/`removeLocked`.
     var gc = GarbageCollectorIndex()
+    /// Simulated Deployments whose new replicas become ready at the given time.
+    var pendingReadiness: [ObjectKey: Double] = [:]
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
