@@ -203,6 +203,11 @@ struct KubectlSessionTests {
             #expect(otherNamespace.output.hasPrefix("no"))
             let admin = try await kubectl.run("auth", "can-i", "delete", "configmaps")
             #expect(admin.output.hasPrefix("yes"), "the unauthenticated caller is the admin when no tokens are configured")
+            let list = try await kubectl.run("auth", "can-i", "--list", sa)
+            #expect(list.status == 0, "\(list.error)")
+            #expect(list.output.split(separator: "\n").contains { $0.hasPrefix("configmaps ") && $0.contains("[get list watch]") },
+                    "can-i --list shows the role's rules: \(list.output)")
+            #expect(!list.output.contains("deployments"))
             let forbidden = try await kubectl.run("get", "deployments", sa)
             #expect(forbidden.status != 0)
             #expect(forbidden.error.contains("forbidden"), "\(forbidden.error)")

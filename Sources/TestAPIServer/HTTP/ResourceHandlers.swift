@@ -129,8 +129,17 @@ struct ResourceHandlers {
         }
     }
 
-    /// SelfSubjectAccessReview / SubjectAccessReview answered from RBAC.
+    /// SelfSubjectAccessReview / SubjectAccessReview / SelfSubjectRulesReview answered from RBAC.
     func accessReview(_ body: JSON, user: UserInfo) -> JSON {
+        if type.plural == "selfsubjectrulesreviews" {
+            let rbacUser = router.access.rbacEnabled ? user : UserInfo.admin
+            let rules = cluster.rules(for: rbacUser, namespace: body[path: "spec", "namespace"]?.stringValue ?? "")
+            var review = body
+            review["apiVersion"] = "authorization.k8s.io/v1"
+            review["kind"] = "SelfSubjectRulesReview"
+            review["status"] = ["resourceRules": .array(rules.resource), "nonResourceRules": .array(rules.nonResource), "incomplete": false]
+            return review
+        }
         var subject = user
         if type.plural == "subjectaccessreviews" {
             subject = UserInfo(name: body[path: "spec", "user"]?.stringValue ?? "",

@@ -56,7 +56,7 @@ enum RBAC {
             if a.verb == "get" && publicPaths.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) {
                 return (true, "discovery and health paths are readable by all authenticated users")
             }
-        } else if a.group == "authorization.k8s.io" && a.resource.hasPrefix("self") && a.verb == "create" {
+        } else if a.group == "authorization.k8s.io" && a.resource.hasPrefix("selfsubject") && a.verb == "create" {
             return (true, "self access reviews are allowed to all authenticated users")
         }
         for (key, binding) in rbac.clusterRoleBindings where subjectsMatch(binding, user) {
@@ -77,6 +77,38 @@ enum RBAC {
             }
         }
         return (false, "")
+    }
+
+    /// What `user` may do in `namespace` (SelfSubjectRulesReview, `kubectl
+    /// auth can-i --list`): the rules of every matching binding, plus the
+    /// defaults every authenticated user has.
+    static func rules(_ user: UserInfo, namespace: String, _ rbac: Objects) -> (resource: [JSON], nonResource: [JSON]) {
+        if user.groups.contains("system:masters") {
+            return ([["verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]]], [["verbs": ["*"], "nonResourceURLs": ["*"]]])
+        }
+        var resource: [JSON] = [["verbs": ["create"], "apiGroups": ["authorization.k8s.io"],
+                                 "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]]]
+        var nonResource: [JSON] = [["verbs": ["get"], "nonResourceURLs": .array(publicPaths.flatMap { [JSON.string($0), .string($0 + "/*")] })]]
+        func add(_ role: JSON?) {
+            for rule in role?["rules"]?.arrayValue ?? [] {
+                var entry = rule.objectValue ?? [:]
+                if entry["nonResourceURLs"] != nil {
+                    nonResource.append(["verbs": entry["verbs"] ?? [], "nonResourceURLs": entry["nonResourceURLs"] ?? []])
+                } else {
+                    entry["nonResourceURLs"] = nil
+                    resource.append(.object(entry))
+                }
+            }
+        }
+        for (_, binding) in rbac.clusterRoleBindings.sorted(by: { $0.key < $1.key }) where subjectsMatch(binding, user) {
+            add(rbac.clusterRoles[ObjectKey(namespace: "", name: binding[path: "roleRef", "name"]?.stringValue ?? "")])
+        }
+        for (key, binding) in rbac.roleBindings.sorted(by: { $0.key < $1.key }) where key.namespace == namespace && subjectsMatch(binding, user) {
+            let name = binding[path: "roleRef", "name"]?.stringValue ?? ""
+            add(binding[path: "roleRef", "kind"]?.stringValue == "ClusterRole"
+                ? rbac.clusterRoles[ObjectKey(namespace: "", name: name)] : rbac.roles[ObjectKey(namespace: namespace, name: name)])
+        }
+        return (resource, nonResource)
     }
 
     static func subjectsMatch(_ binding: JSON, _ user: UserInfo) -> Bool {
@@ -121,13 +153,18 @@ enum RBAC {
 
 extension Cluster {
     public func authorize(_ user: UserInfo, _ attributes: RequestAttributes) -> (allowed: Bool, reason: String) {
-        lock.withLock {
-            let rbac = RBAC.Objects(
-                roles: objects["roles.rbac.authorization.k8s.io"] ?? [:],
-                roleBindings: objects["rolebindings.rbac.authorization.k8s.io"] ?? [:],
-                clusterRoles: objects["clusterroles.rbac.authorization.k8s.io"] ?? [:],
-                clusterRoleBindings: objects["clusterrolebindings.rbac.authorization.k8s.io"] ?? [:])
-            return RBAC.authorize(user, attributes, rbac)
-        }
+        lock.withLock { RBAC.authorize(user, attributes, rbacObjectsLocked()) }
+    }
+
+    /// The rules `user` has in `namespace` (for SelfSubjectRulesReview).
+    public func rules(for user: UserInfo, namespace: String) -> (resource: [JSON], nonResource: [JSON]) {
+        lock.withLock { RBAC.rules(user, namespace: namespace, rbacObjectsLocked()) }
+    }
+
+    private func rbacObjectsLocked() -> RBAC.Objects {
+        RBAC.Objects(roles: objects["roles.rbac.authorization.k8s.io"] ?? [:],
+                     roleBindings: objects["rolebindings.rbac.authorization.k8s.io"] ?? [:],
+                     clusterRoles: objects["clusterroles.rbac.authorization.k8s.io"] ?? [:],
+                     clusterRoleBindings: objects["clusterrolebindings.rbac.authorization.k8s.io"] ?? [:])
     }
 }

@@ -11,6 +11,7 @@ import JSONValue
 /// - SelfSubjectAccessReview/SubjectAccessReview: spec 2 {resourceAttributes 1
 ///   {namespace 1, verb 2, group 3, version 4, resource 5, subresource 6, name 7},
 ///   nonResourceAttributes 2 {path 1, verb 2}, user 3, groups 4}
+/// - SelfSubjectRulesReview: spec 2 {namespace 1}
 /// - Namespace: metadata 1, spec 2 {finalizers 1}
 /// - ConfigMap: metadata 1, data 2, binaryData 3, immutable 4
 /// - Secret: metadata 1, data 2, type 3, stringData 4, immutable 5
@@ -41,6 +42,9 @@ enum ProtobufBodies {
         case "SelfSubjectAccessReview", "SubjectAccessReview":
             json["metadata"] = .object([:])
             json["spec"] = try reviewSpec(object)
+        case "SelfSubjectRulesReview":
+            json["metadata"] = .object([:])
+            if let spec = object[2]?.first?.bytes { json["spec"] = ["namespace": string(try message(spec[...]), 1)] }
         case "Namespace":
             if let spec = object[2]?.first?.bytes {
                 json["spec"] = ["finalizers": .array((try message(spec[...]))[1]?.compactMap(\.bytes).map(text) ?? [])]

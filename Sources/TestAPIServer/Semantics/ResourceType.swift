@@ -114,11 +114,11 @@ enum BuiltinResources {
             default: break
             }
         }
-        for plural in ["selfsubjectaccessreviews", "subjectaccessreviews"] {
+        let reviews = [("selfsubjectaccessreviews", "SelfSubjectAccessReview"), ("subjectaccessreviews", "SubjectAccessReview"),
+                       ("selfsubjectrulesreviews", "SelfSubjectRulesReview")]
+        for (plural, kind) in reviews {
             var review = ResourceType(group: "authorization.k8s.io", version: "v1", plural: plural,
-                                      singular: String(plural.dropLast()),
-                                      kind: plural == "selfsubjectaccessreviews" ? "SelfSubjectAccessReview" : "SubjectAccessReview",
-                                      namespaced: false)
+                                      singular: String(plural.dropLast()), kind: kind, namespaced: false)
             review.createOnly = true
             list.append(review)
         }
