@@ -219,3 +219,34 @@ final class ManualTime: @unchecked Sendable {
         set { lock.withLock { value = newValue } }
     }
 }
+
+@Suite struct DryRunAndMethodTests {
+    @Test func dryRunValidatesWithoutStoring() async throws {
+        try await withServer { server, client in
+            let rv = server.cluster.currentResourceVersion
+            let created = try await client.request("POST", Fixtures.configMaps + "?dryRun=All", json: Fixtures.configMap("dry"))
+            #expect(created.status == 201)
+            #expect(created.object[path: "metadata", "uid"] != nil)
+            #expect(try await client.request("GET", Fixtures.configMaps + "/dry").status == 404)
+            #expect(try await client.request("POST", Fixtures.configMaps + "?dryRun=All", json: Fixtures.configMap("Bad_Name")).status == 422)
+            _ = try await client.request("POST", Fixtures.configMaps, json: Fixtures.configMap("real"))
+            let patched = try await client.request("PATCH", Fixtures.configMaps + "/real?dryRun=All", json: ["data": ["k": "dry"]],
+                                                   contentType: "application/merge-patch+json")
+            #expect(patched.object["data"] == ["k": "dry"])
+            #expect(try await client.request("GET", Fixtures.configMaps + "/real").object["data"] == ["k": "v"])
+            #expect(try await client.request("DELETE", Fixtures.configMaps + "/real?dryRun=All").status == 200)
+            #expect(try await client.request("GET", Fixtures.configMaps + "/real").status == 200)
+            #expect(server.cluster.currentResourceVersion == rv + 1, "only the real create moved the resourceVersion")
+        }
+    }
+
+    @Test(arguments: [("POST", Fixtures.configMaps + "/x"), ("PUT", Fixtures.configMaps), ("PATCH", Fixtures.configMaps),
+                      ("GET", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"), ("OPTIONS", Fixtures.configMaps)])
+    func unsupportedMethodsAnswer405(method: String, path: String) async throws {
+        try await withServer { _, client in
+            let response = try await client.request(method, path, json: [:])
+            #expect(response.status == 405)
+            #expect(response.object["reason"] == "MethodNotAllowed")
+        }
+    }
+}
