@@ -100,6 +100,12 @@ import Testing
         #expect(patched[path: "spec", "selector"] == ["x": "y"])
         let unkeyed = Patches.strategicMergePatch(["spec": ["args": ["a", "b"]]], ["spec": ["args": ["c"]]])
         #expect(unkeyed[path: "spec", "args"] == ["c"], "lists without a merge key are replaced")
+        let finalizers: JSON = ["metadata": ["finalizers": ["a", "b"]]]
+        #expect(Patches.strategicMergePatch(finalizers, ["metadata": ["finalizers": ["c", "a"]]])[path: "metadata", "finalizers"] == ["a", "b", "c"])
+        #expect(Patches.strategicMergePatch(finalizers, ["metadata": ["$deleteFromPrimitiveList/finalizers": ["a"]]])[path: "metadata", "finalizers"] == ["b"])
+        let ordered = Patches.strategicMergePatch(["spec": ["containers": [["name": "a"]]]],
+                                                  ["spec": ["$setElementOrder/containers": [["name": "a"]], "containers": [["name": "a", "image": "x"]]]])
+        #expect(ordered[path: "spec", "containers"] == [["name": "a", "image": "x"]])
     }
 
     @Test func protobufAccessReviewDecodesResourceAttributes() throws {

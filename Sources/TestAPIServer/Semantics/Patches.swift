@@ -63,7 +63,8 @@ enum Patches {
 
     /// Strategic merge patch for built-in kinds: like a merge patch, but the
     /// lists named in `mergeKeys` merge element-wise by their key, and the
-    /// `$patch: delete|replace` directives are honoured.
+    /// `$patch: delete|replace` and `$deleteFromPrimitiveList/<field>`
+    /// directives are honoured (`$setElementOrder`/`$retainKeys` ignored).
     static func strategicMergePatch(_ target: JSON, _ patch: JSON, parentKey: String = "") -> JSON {
         guard case .object(let patchObject) = patch else { return patch }
         if patchObject["$patch"]?.stringValue == "replace" {
@@ -73,9 +74,20 @@ enum Patches {
         }
         var result: JSONObject = target.objectValue ?? [:]
         for (key, value) in patchObject {
-            if key.hasPrefix("$") { continue }
+            if key.hasPrefix("$deleteFromPrimitiveList/") {
+                let field = String(key.dropFirst("$deleteFromPrimitiveList/".count))
+                let removed = value.arrayValue ?? []
+                if let items = result[field]?.arrayValue {
+                    result[field] = .array(items.filter { item in !removed.contains { $0.isEquivalent(to: item) } })
+                }
+                continue
+            }
+            if key.hasPrefix("$") { continue }  // $setElementOrder, $retainKeys: order and pruning hints, ignored
             if value.isNull {
                 result[key] = nil
+            } else if case .array(let patchItems) = value, primitiveMergeLists.contains(key),
+                      case .array(let currentItems)? = result[key] {
+                result[key] = .array(currentItems + patchItems.filter { item in !currentItems.contains { $0.isEquivalent(to: item) } })
             } else if case .array(let patchItems) = value, let mergeKey = mergeKey(field: key, parent: parentKey),
                       case .array(let currentItems)? = result[key] {
                 result[key] = .array(mergeList(currentItems, patchItems, by: mergeKey, field: key))
@@ -87,6 +99,9 @@ enum Patches {
         }
         return .object(result)
     }
+
+    /// Primitive lists with `patchStrategy: merge` (union instead of replace).
+    static let primitiveMergeLists: Set<String> = ["finalizers"]
 
     /// Patch merge keys of the built-in types we serve (from the Kubernetes
     /// API types' `patchMergeKey` tags).
