@@ -128,3 +128,49 @@ import TestAPIServer
         }
     }
 }
+
+@Suite struct WatchFanOutTests {
+    /// Many watchers and concurrent writers: every watcher sees every event
+    /// once, in resourceVersion order (bounded: 10 watchers x 200 writes).
+    @Test func concurrentWritesReachEveryWatcherInOrder() async throws {
+        try await withServer { server, client in
+            let start = try await client.request("GET", Fixtures.configMaps).object.rv
+            let writes = 200
+            let watchers = 10
+            let results = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for _ in 0..<watchers {
+                    group.addTask {
+                        try await client.stream(Fixtures.configMaps + "?watch=1&resourceVersion=\(start)&timeoutSeconds=20") { lines in
+                            var rvs: [Int] = []
+                            while rvs.count < writes, let event = try await lines.nextEvent() {
+                                rvs.append(Int(event["object"]?.rv ?? "") ?? -1)
+                            }
+                            return rvs
+                        }
+                    }
+                }
+                group.addTask {
+                    try await withThrowingTaskGroup(of: Void.self) { writers in
+                        for w in 0..<4 {
+                            writers.addTask {
+                                for i in stride(from: w, to: writes, by: 4) {
+                                    _ = try await client.request("POST", Fixtures.configMaps, json: Fixtures.configMap("cm-\(i)"))
+                                }
+                            }
+                        }
+                        try await writers.waitForAll()
+                    }
+                    return []
+                }
+                var all: [[Int]] = []
+                for try await result in group where !result.isEmpty { all.append(result) }
+                return all
+            }
+            #expect(results.count == watchers)
+            for rvs in results {
+                #expect(rvs.count == writes)
+                #expect(rvs == rvs.sorted() && Set(rvs).count == writes)
+            }
+        }
+    }
+}
