@@ -51,8 +51,16 @@ import TestAPIServer
             #expect(main?["kind"] == "InferenceService")
             #expect(resources.contains { $0["name"] == "inferenceservices/status" })
             #expect(resources.contains { $0["name"] == "inferenceservices/scale" })
-            // Deleting the CRD stops serving it.
-            #expect(try await client.request("DELETE", Fixtures.crds + "/inferenceservices.serving.swiftinfer.io").status == 200)
+            // Deleting the CRD stops serving it: its objects go (DELETED events) and its watches end.
+            _ = try await client.request("POST", Fixtures.inferenceServices, json: Fixtures.inferenceService("a"))
+            let events = try await client.stream(Fixtures.inferenceServices + "?watch=1&timeoutSeconds=10") { lines in
+                #expect(try await lines.nextEvent()?["type"] == "ADDED")
+                #expect(try await client.request("DELETE", Fixtures.crds + "/inferenceservices.serving.swiftinfer.io").status == 200)
+                var types: [String] = []
+                while let event = try await lines.nextEvent() { types.append(event["type"]?.stringValue ?? "") }
+                return types
+            }
+            #expect(events == ["DELETED"])
             #expect(try await client.request("GET", "/apis/serving.swiftinfer.io/v1alpha1").status == 404)
         }
     }

@@ -91,6 +91,11 @@ extension Cluster {
         guard let type = served.first else { return }
         for key in keysLocked(type.storageKey) { removeLocked(type, key) }
         types.removeAll { $0.isCustom && $0.storageKey == type.storageKey }
+        // The resource is no longer served: its open watches end.
+        for (id, watcher) in watchers where watcher.type.storageKey == type.storageKey {
+            watcher.sink(.end)
+            watchers[id] = nil
+        }
     }
 
     func uniqueStorageTypesLocked() -> [ResourceType] {
