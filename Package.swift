@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C shims
@@ -62,6 +63,17 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]),
 
+        // Test-only Kubernetes API server (never imported by product targets)
+        .target(
+            name: "TestAPIServer",
+            dependencies: [
+                "JSONValue", "YAML",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
+
         // Executables: argument parsing and wiring only
         .executableTarget(
             name: "inference-operator",
@@ -86,6 +98,13 @@ let package = Package(
         // Benchmark: scripts/bench-http.sh
         .executableTarget(name: "http-bench", dependencies: ["HTTP"]),
 
+        .executableTarget(
+            name: "test-apiserver",
+            dependencies: [
+                "TestAPIServer", "JSONValue",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
         // Tests
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue"]),
@@ -100,6 +119,7 @@ let package = Package(
         .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "JSONValue", "TestSupport", "YAML"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue"]),
     ],
     swiftLanguageModes: [.v6]
 )

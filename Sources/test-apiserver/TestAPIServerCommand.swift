@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import TestAPIServer
+
+@main
+struct TestAPIServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-apiserver",
+        abstract: "An in-memory Kubernetes API server for tests and demos (HTTP on 127.0.0.1).",
+        subcommands: [Serve.self, Bench.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve until interrupted.")
+
+    @Option(help: "Port on 127.0.0.1 (0 picks a free one).") var port: Int = 0
+    @Option(help: "Keep only this many watch events; older resourceVersions answer 410 Gone.") var compaction: Int?
+    @Option(help: "Bearer token as TOKEN=USER[:GROUP1,GROUP2] (repeatable); enables authentication.") var token: [String] = []
+    @Flag(help: "Check requests against stored Roles/ClusterRoles and bindings.") var rbac = false
+    @Option(help: "Seconds between watch bookmarks.") var bookmarkSeconds: Int = 5
+    @Option(help: "Write the bound port to this file once listening.") var portFile: String?
+    @Option(help: "Write a kubeconfig for this server to this file once listening.") var kubeconfig: String?
+    @Flag(help: "Report Deployments' desired replicas in their status after every write (no pods exist).") var simulateDeployments = false
+    @Option(help: "With --simulate-deployments: seconds before new replicas count as ready.") var readyDelaySeconds: Double = 0
+
+    func run() async throws {
+        var configuration = TestAPIServer.Configuration()
+        configuration.port = port
+        if let compaction, compaction <= 0 { throw ValidationError("--compaction must be a positive number of events") }
+        configuration.cluster.historyLimit = compaction
+        configuration.cluster.simulateDeployments = simulateDeployments
+        guard readyDelaySeconds >= 0 else { throw ValidationError("--ready-delay-seconds must not be negative") }
+        configuration.cluster.deploymentReadyDelay = readyDelaySeconds
+        configuration.bookmarkInterval = .seconds(Int64(bookmarkSeconds))
+        var tokens: [String: UserInfo] = [:]
+        for spec in token {
+            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--token must look like TOKEN=USER[:GROUP,...], got \"\(spec)\"")
+            }
+            let userParts = parts[1].split(separator: ":", maxSplits: 1).map(String.init)
+            let groups = userParts.count > 1 ? userParts[1].split(separator: ",").map(String.init) : []
+            tokens[parts[0]] = UserInfo(name: userParts[0], groups: groups)
+        }
+        configuration.access = AccessControl(tokens: tokens, rbacEnabled: rbac)
+        let server = TestAPIServer(configuration: configuration)
+        let bound = try await server.start()
+        if let portFile { try String(bound).write(toFile: portFile, atomically: true, encoding: .utf8) }
+        if let kubeconfig {
+            let text = """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: test-apiserver
+                  cluster: {server: "\(server.baseURL)"}
+                contexts:
+                - name: test-apiserver
+                  context: {cluster: test-apiserver, user: test-apiserver, namespace: default}
+                current-context: test-apiserver
+                users:
+                - name: test-apiserver
+                  user: {}
+
+                """
+            try text.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        }
+        FileHandle.standardOutput.write(Data("test-apiserver listening on \(server.baseURL)\n".utf8))
+        while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+    }
+}

@@ -1,0 +1,62 @@
+import JSONValue
+import Testing
+import TestAPIServer
+
+@Suite struct AccessControlTests {
+    static func configure(_ c: inout TestAPIServer.Configuration) {
+        c.access = AccessControl(tokens: ["admin-token": UserInfo(name: "admin", groups: ["system:masters"]),
+                                          "op-token": UserInfo(name: "system:serviceaccount:default:operator")],
+                                 rbacEnabled: true)
+    }
+
+    static let admin = [("Authorization", "Bearer admin-token")]
+    static let op = [("Authorization", "Bearer op-token")]
+
+    /// Grants the operator service account get/list/watch on configmaps in `default`.
+    func grantConfigMapReads(_ client: LoopbackClient) async throws {
+        let role: JSON = ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": ["name": "reader"],
+                          "rules": [["apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]]]]
+        let binding: JSON = ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": ["name": "reader"],
+                             "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"],
+                             "subjects": [["kind": "ServiceAccount", "name": "operator", "namespace": "default"]]]
+        #expect(try await client.request("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles", json: role, headers: Self.admin).status == 201)
+        #expect(try await client.request("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", json: binding, headers: Self.admin).status == 201)
+    }
+
+    @Test(arguments: [([], 401), ([("Authorization", "Bearer wrong")], 401), ([("Authorization", "Bearer admin-token")], 200)] as [([(String, String)], Int)])
+    func bearerTokenIsRequired(headers: [(String, String)], code: Int) async throws {
+        try await withServer(Self.configure) { _, client in
+            let response = try await client.request("GET", Fixtures.configMaps, headers: headers)
+            #expect(response.status == code)
+            if code == 401 { #expect(response.object["reason"] == "Unauthorized") }
+        }
+    }
+
+    @Test func rbacAllowsOnlyWhatBindingsGrant() async throws {
+        try await withServer(Self.configure) { _, client in
+            let denied = try await client.request("GET", Fixtures.configMaps, headers: Self.op)
+            #expect(denied.status == 403)
+            #expect(denied.object["reason"] == "Forbidden")
+            #expect(denied.object["message"] == "configmaps is forbidden: User \"system:serviceaccount:default:operator\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"default\"")
+            try await grantConfigMapReads(client)
+            #expect(try await client.request("GET", Fixtures.configMaps, headers: Self.op).status == 200)
+            #expect(try await client.request("POST", Fixtures.configMaps, json: Fixtures.configMap("x"), headers: Self.op).status == 403)
+            #expect(try await client.request("GET", "/api/v1/namespaces/kube-system/configmaps", headers: Self.op).status == 403)
+            #expect(try await client.request("GET", "/apis", headers: Self.op).status == 200, "discovery is open to authenticated users")
+        }
+    }
+
+    @Test(arguments: [("list", "configmaps", "default", true), ("delete", "configmaps", "default", false),
+                      ("list", "configmaps", "kube-system", false), ("get", "deployments", "default", false)])
+    func selfSubjectAccessReviewAnswersFromRBAC(verb: String, resource: String, namespace: String, allowed: Bool) async throws {
+        try await withServer(Self.configure) { _, client in
+            try await grantConfigMapReads(client)
+            let review: JSON = ["apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                                "spec": ["resourceAttributes": ["verb": .string(verb), "resource": .string(resource), "namespace": .string(namespace),
+                                                                "group": resource == "deployments" ? "apps" : ""]]]
+            let response = try await client.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json: review, headers: Self.op)
+            #expect(response.status == 201)
+            #expect(response.object[path: "status", "allowed"] == .bool(allowed))
+        }
+    }
+}
