@@ -14,6 +14,8 @@ import TestAPIServer
             #expect(records.map(\.status) == [201, 200, 404, 200])
             #expect(records[1].userAgent == "operator/0.1")
             #expect(records[3].query == "labelSelector=app=x")
+            #expect(records[1].resource == "configmaps" && records[1].namespace == "default" && records[1].name == "a")
+            #expect(records[0].name == "" && records[0].resource == "configmaps")
             #expect(server.requestLog.writes.count == 1)
             let remote = try await client.request("GET", "/testapi/requests").object["items"]?.arrayValue ?? []
             #expect(remote.count == 4)
