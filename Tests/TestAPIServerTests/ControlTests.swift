@@ -49,6 +49,18 @@ import TestAPIServer
         }
     }
 
+    @Test func injectedFailureCanTargetOneSubresource() async throws {
+        try await withServer { _, client in
+            _ = try await client.request("POST", Fixtures.deployments, json: Fixtures.deployment("web"))
+            #expect(try await client.request("POST", "/testapi/faults/fail?count=1&code=500&resource=deployments/status").status == 200)
+            #expect(try await client.request("PATCH", Fixtures.deployments + "/web", json: ["metadata": ["labels": ["a": "b"]]],
+                                             contentType: "application/merge-patch+json").status == 200, "the main resource is not hit")
+            let status = ["status": ["replicas": 1]] as JSON
+            #expect(try await client.request("PATCH", Fixtures.deployments + "/web/status", json: status, contentType: "application/merge-patch+json").status == 500)
+            #expect(try await client.request("PATCH", Fixtures.deployments + "/web/status", json: status, contentType: "application/merge-patch+json").status == 200)
+        }
+    }
+
     @Test func injectedLatencyDelaysAnswers() async throws {
         try await withServer { _, client in
             _ = try await client.request("POST", "/testapi/faults/latency?ms=200")

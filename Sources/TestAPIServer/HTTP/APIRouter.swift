@@ -42,7 +42,9 @@ public struct APIRouter: Sendable {
             verb = route.verb
             attributes = route.attributes
             if route.attributes.path == nil || request.path.hasPrefix("/api") {
-                if let failure = faults.failure(for: verb) { throw failure }
+                let a = route.attributes
+                let resource = a.subresource.isEmpty ? a.resource : "\(a.resource)/\(a.subresource)"
+                if let failure = faults.failure(for: verb, resource: resource) { throw failure }
             }
             if access.rbacEnabled {
                 let decision = cluster.authorize(user, route.attributes)
