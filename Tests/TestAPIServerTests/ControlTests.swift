@@ -14,6 +14,8 @@ import TestAPIServer
             #expect(records.map(\.status) == [201, 200, 404, 200])
             #expect(records[1].userAgent == "operator/0.1")
             #expect(records[3].query == "labelSelector=app=x")
+            #expect(records[1].resource == "configmaps" && records[1].namespace == "default" && records[1].name == "a")
+            #expect(records[0].name == "" && records[0].resource == "configmaps")
             #expect(server.requestLog.writes.count == 1)
             let remote = try await client.request("GET", "/testapi/requests").object["items"]?.arrayValue ?? []
             #expect(remote.count == 4)
@@ -44,6 +46,18 @@ import TestAPIServer
             let object = try await client.request("GET", Fixtures.configMaps + "/a").object
             #expect(try await client.request("PUT", Fixtures.configMaps + "/a", json: object).status == 500)
             #expect(try await client.request("PUT", Fixtures.configMaps + "/a", json: object).status == 200)
+        }
+    }
+
+    @Test func injectedFailureCanTargetOneSubresource() async throws {
+        try await withServer { _, client in
+            _ = try await client.request("POST", Fixtures.deployments, json: Fixtures.deployment("web"))
+            #expect(try await client.request("POST", "/testapi/faults/fail?count=1&code=500&resource=deployments/status").status == 200)
+            #expect(try await client.request("PATCH", Fixtures.deployments + "/web", json: ["metadata": ["labels": ["a": "b"]]],
+                                             contentType: "application/merge-patch+json").status == 200, "the main resource is not hit")
+            let status = ["status": ["replicas": 1]] as JSON
+            #expect(try await client.request("PATCH", Fixtures.deployments + "/web/status", json: status, contentType: "application/merge-patch+json").status == 500)
+            #expect(try await client.request("PATCH", Fixtures.deployments + "/web/status", json: status, contentType: "application/merge-patch+json").status == 200)
         }
     }
 

@@ -73,6 +73,25 @@ import TestAPIServer
         }
     }
 
+    @Test func defaultedFieldsSurviveReapplyAndCreatorsFieldsConflict() async throws {
+        try await withServer { _, client in
+            _ = try await client.request("POST", Fixtures.crds, json: Fixtures.crd)
+            let path = Fixtures.inferenceServices + "/a?fieldManager=operator"
+            let first = try await client.request("PATCH", path, json: Fixtures.inferenceService("a"), contentType: Self.applyType)
+            #expect(first.status == 201)
+            #expect(first.object[path: "spec", "replicas"] == 2, "schema default")
+            let again = try await client.request("PATCH", path, json: Fixtures.inferenceService("a"), contentType: Self.applyType)
+            #expect(again.object[path: "spec", "replicas"] == 2, "a default the applier never set is not removed")
+            #expect(again.object.rv == first.object.rv)
+            // An object created by a plain POST belongs to its creator's Update entry.
+            _ = try await client.request("POST", Fixtures.inferenceServices, json: Fixtures.inferenceService("b", model: "bert"))
+            let conflict = try await client.request("PATCH", Fixtures.inferenceServices + "/b?fieldManager=operator",
+                                                    json: Fixtures.inferenceService("b", model: "gpt"), contentType: Self.applyType)
+            #expect(conflict.status == 409)
+            #expect(conflict.object["message"]?.stringValue?.contains("conflict with \"testapi-client\"") == true)
+        }
+    }
+
     @Test func applyToStatusOnlyTouchesStatus() async throws {
         try await withServer { _, client in
             _ = try await client.request("PATCH", Fixtures.deployments + "/web?fieldManager=operator", json: config(replicas: 2), contentType: Self.applyType)

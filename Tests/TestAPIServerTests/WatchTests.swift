@@ -68,6 +68,12 @@ import TestAPIServer
             #expect(event?["type"] == "BOOKMARK")
             #expect(event?[path: "object", "kind"] == "ConfigMap")
             #expect(event?[path: "object", "metadata", "resourceVersion"] == .string(rv))
+            let withoutFlag = try await client.stream(Fixtures.configMaps + "?watch=1&resourceVersion=\(rv)&timeoutSeconds=1") { lines in
+                var n = 0
+                while try await lines.nextLine() != nil { n += 1 }
+                return n
+            }
+            #expect(withoutFlag == 0, "no bookmarks unless allowWatchBookmarks is set")
         }
     }
 

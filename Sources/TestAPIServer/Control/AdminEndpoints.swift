@@ -2,7 +2,7 @@ import JSONValue
 
 /// Test control over HTTP under `/testapi/` (no auth, not logged, no faults):
 /// - `GET /testapi/requests`, `DELETE /testapi/requests`: the request log
-/// - `POST /testapi/faults/fail?count=N&code=500|429&retryAfter=S&verb=V`
+/// - `POST /testapi/faults/fail?count=N&code=500|429&retryAfter=S&verb=V&resource=R[/SUB]`
 /// - `POST /testapi/faults/latency?ms=N`
 /// - `POST /testapi/faults/drop-watches`
 /// - `POST /testapi/faults/clear`
@@ -20,7 +20,7 @@ enum AdminEndpoints {
                 return .error(.badRequest("count must be positive and code one of 429, 500, 502, 503, 504"))
             }
             router.faults.failNext(count, code: code, retryAfter: request.query["retryAfter"].flatMap { Int($0) } ?? 1,
-                                   verb: request.query["verb"])
+                                   verb: request.query["verb"], resource: request.query["resource"])
             return .json(200, ok)
         case ("POST", "/testapi/faults/latency"):
             guard let ms = request.query["ms"].flatMap({ Int($0) }), ms >= 0 else { return .error(.badRequest("ms must be a non-negative integer")) }

@@ -8,6 +8,7 @@ public final class Faults: Sendable {
         var code: Int
         var retryAfter: Int
         var verb: String?
+        var resource: String?
     }
 
     private struct State: Sendable {
@@ -19,10 +20,14 @@ public final class Faults: Sendable {
 
     public init() {}
 
-    /// Fails the next `count` requests (of `verb`, if given) with `code`
-    /// (500 InternalError, or 429 TooManyRequests with `Retry-After`).
-    public func failNext(_ count: Int, code: Int = 500, retryAfter: Int = 1, verb: String? = nil) {
-        state.withLockedValue { $0.failures.append(Failure(remaining: count, code: code, retryAfter: retryAfter, verb: verb)) }
+    /// Fails the next `count` requests with `code` (500 InternalError, or 429
+    /// TooManyRequests with `Retry-After`), optionally only those of `verb`
+    /// and/or `resource` (plural, or "plural/subresource" such as
+    /// "inferenceservices/status").
+    public func failNext(_ count: Int, code: Int = 500, retryAfter: Int = 1, verb: String? = nil, resource: String? = nil) {
+        state.withLockedValue {
+            $0.failures.append(Failure(remaining: count, code: code, retryAfter: retryAfter, verb: verb, resource: resource))
+        }
     }
 
     public var latencyMilliseconds: Int {
@@ -33,9 +38,11 @@ public final class Faults: Sendable {
     public func clear() { state.withLockedValue { $0 = State() } }
 
     /// The injected error for this request, if one is due (consumes it).
-    func failure(for verb: String) -> APIError? {
+    func failure(for verb: String, resource: String) -> APIError? {
         state.withLockedValue { s in
-            guard let i = s.failures.firstIndex(where: { $0.remaining > 0 && ($0.verb == nil || $0.verb == verb) }) else { return nil }
+            guard let i = s.failures.firstIndex(where: {
+                $0.remaining > 0 && ($0.verb == nil || $0.verb == verb) && ($0.resource == nil || $0.resource == resource)
+            }) else { return nil }
             s.failures[i].remaining -= 1
             let failure = s.failures[i]
             if failure.remaining == 0 { s.failures.remove(at: i) }

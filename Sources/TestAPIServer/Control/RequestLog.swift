@@ -12,12 +12,20 @@ public struct RequestRecord: Sendable, Equatable {
     public var userAgent: String
     public var user: String
     public var status: Int
+    /// The resource addressed (empty for non-resource paths), e.g. "deployments", "scale", "default", "web".
+    public var group: String = ""
+    public var resource: String = ""
+    public var subresource: String = ""
+    public var namespace: String = ""
+    public var name: String = ""
 
     public var isWrite: Bool { ["create", "update", "patch", "delete", "deletecollection"].contains(verb) }
 
     var json: JSON {
         ["verb": .string(verb), "method": .string(method), "path": .string(path), "query": .string(query),
-         "userAgent": .string(userAgent), "user": .string(user), "status": .int(Int64(status))]
+         "userAgent": .string(userAgent), "user": .string(user), "status": .int(Int64(status)),
+         "group": .string(group), "resource": .string(resource), "subresource": .string(subresource),
+         "namespace": .string(namespace), "name": .string(name)]
     }
 }
 

@@ -34,13 +34,17 @@ public struct APIRouter: Sendable {
         if request.path.hasPrefix("/testapi/") { return AdminEndpoints.handle(request, self) }
         var verb = request.method.lowercased()
         var user = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
+        var attributes: RequestAttributes?
         let response: APIResponse
         do throws(APIError) {
             user = try authenticate(request)
             let route = try route(request)
             verb = route.verb
+            attributes = route.attributes
             if route.attributes.path == nil || request.path.hasPrefix("/api") {
-                if let failure = faults.failure(for: verb) { throw failure }
+                let a = route.attributes
+                let resource = a.subresource.isEmpty ? a.resource : "\(a.resource)/\(a.subresource)"
+                if let failure = faults.failure(for: verb, resource: resource) { throw failure }
             }
             if access.rbacEnabled {
                 let decision = cluster.authorize(user, route.attributes)
@@ -59,8 +63,16 @@ public struct APIRouter: Sendable {
         }
         if !(request.path == "/healthz" || request.path == "/readyz" || request.path == "/livez") {
             let query = request.query.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
-            log.append(RequestRecord(verb: verb, method: request.method, path: request.path, query: query,
-                                     userAgent: request.userAgent, user: user.name, status: response.statusCode))
+            var record = RequestRecord(verb: verb, method: request.method, path: request.path, query: query,
+                                       userAgent: request.userAgent, user: user.name, status: response.statusCode)
+            if let a = attributes, a.path == nil {
+                record.group = a.group
+                record.resource = a.resource
+                record.subresource = a.subresource
+                record.namespace = a.namespace
+                record.name = a.name
+            }
+            log.append(record)
         }
         return response
     }
