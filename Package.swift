@@ -120,6 +120,11 @@ let package = Package(
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue"]),
+        .testTarget(
+            name: "OperatorTests",
+            dependencies: ["Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
+                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

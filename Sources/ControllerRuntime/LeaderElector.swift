@@ -106,7 +106,9 @@ public final class LeaderElector: Sendable {
                 break
             }
         }
-        if isLeader { await release() }
+        // Released from a task of its own: this one is cancelled, and a
+        // cancelled task's requests are aborted at once.
+        if isLeader { await Task { await self.release() }.value }
         set(.follower(leader: nil))
         let watchers = state.withLock { s in
             defer { s.watchers.removeAll() }

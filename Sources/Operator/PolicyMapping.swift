@@ -14,7 +14,8 @@ public enum PolicyMapping {
         var policy = ScalingPolicy(
             minReplicas: spec.replicas.min, maxReplicas: maxReplicas,
             evaluationIntervalSeconds: Double(auto.intervalSeconds),
-            gpuUtilization: rules.gpu.enabled
+            // Without GPUs there is no GPU utilisation to read: the rule is off.
+            gpuUtilization: rules.gpu.enabled && spec.resources.gpu > 0
                 ? GPUUtilizationRule(thresholdPercent: rules.gpu.thresholdPercent, step: rules.gpu.step,
                                      cap: rules.gpu.effectiveCap(maxReplicas: maxReplicas))
                 : nil,

@@ -180,7 +180,8 @@ public struct ScalingLoop: Sendable {
         Gauge(label: "operator_current_replicas", dimensions: [("namespace", namespace), ("name", candidate.service.metadata.name)])
             .record(current)
 
-        let numbers = "p95=\(signals.p95Latency.summaryMilliseconds) gpu=\(signals.gpuUtilization.summary)% rps=\(signals.requestRate.summary)"
+        var numbers = "p95=\(signals.p95Latency.summaryMilliseconds) rps=\(signals.requestRate.summary)"
+        if candidate.policy.gpuUtilization != nil { numbers += " gpu=\(signals.gpuUtilization.summaryPercent)" }
         if decision.targetReplicas != current {
             let dryRun = mode == .dryRun
             let note = "\(dryRun ? "[DryRun] would scale" : "scaled") \(current) -> \(decision.targetReplicas) by rule \(decision.rule.rawValue): \(decision.reason) (\(numbers))"
@@ -234,6 +235,11 @@ public struct ScalingLoop: Sendable {
 }
 
 extension SignalValue {
+    var summaryPercent: String {
+        if case .value(let percent) = self { return "\(Int(percent.rounded()))%" }
+        return summary
+    }
+
     /// Seconds shown as milliseconds, for p95 in reasons.
     var summaryMilliseconds: String {
         if case .value(let seconds) = self { return "\(Int((seconds * 1000).rounded()))ms" }

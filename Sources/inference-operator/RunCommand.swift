@@ -48,6 +48,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Identity in the lease. Env: POD_NAME, else the host name.")
     var identity: String?
 
+    @Option(help: "Lease duration in seconds (controller-runtime default 15).")
+    var leaseDurationSeconds: Int = 15
+
+    @Option(help: "Renew deadline in seconds (default 10).")
+    var renewDeadlineSeconds: Int = 10
+
+    @Option(help: "Retry period in seconds (default 2).")
+    var retryPeriodSeconds: Int = 2
+
     @Option(help: "host:port of /metrics, /healthz, /readyz. Env: METRICS_BIND_ADDRESS. Default 0.0.0.0:8080.")
     var metricsBindAddress: String?
 
@@ -100,6 +109,12 @@ struct RunCommand: AsyncParsableCommand {
         options.leaderElection = leaderElect ?? env["LEADER_ELECT"].flatMap(Bool.init) ?? true
         options.leaseName = leaseName ?? env["LEASE_NAME"] ?? "inference-operator"
         options.leaseNamespace = leaseNamespace ?? env["LEASE_NAMESPACE"] ?? env["POD_NAMESPACE"] ?? client.namespace
+        guard leaseDurationSeconds > renewDeadlineSeconds, renewDeadlineSeconds > retryPeriodSeconds, retryPeriodSeconds >= 1 else {
+            throw ValidationError("need lease duration > renew deadline > retry period >= 1 s")
+        }
+        options.leaseDuration = .seconds(leaseDurationSeconds)
+        options.renewDeadline = .seconds(renewDeadlineSeconds)
+        options.retryPeriod = .seconds(retryPeriodSeconds)
         options.followFallback = followFallback || env["FOLLOW_FALLBACK"] == "true"
         let bind = metricsBindAddress ?? env["METRICS_BIND_ADDRESS"] ?? "0.0.0.0:8080"
         guard let colon = bind.lastIndex(of: ":"), let port = Int(bind[bind.index(after: colon)...]), (0...65535).contains(port) else {
