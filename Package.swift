@@ -121,6 +121,10 @@ let package = Package(
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue"]),
         .testTarget(
+            name: "ControllerRuntimeIntegrationTests",
+            dependencies: ["ControllerRuntime", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue",
+                           .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
             name: "OperatorTests",
             dependencies: ["Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
                            "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"],
