@@ -32,6 +32,7 @@ let package = Package(
             name: "inference-operator",
             dependencies: [
                 "KubeClient",
+                "Autoscaling",
                 "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
