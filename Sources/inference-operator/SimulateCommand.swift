@@ -47,6 +47,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Sweep: scale-down stabilisation window of the default policy, seconds (shipped 180).")
     var defaultWindow: Double?
 
+    @Option(name: .long, help: "Sweep: lookahead of the default policy's rate trend, seconds (0 = off).")
+    var defaultLookahead: Double?
+
     @Flag(name: .long, help: "Sweep: turn off the default policy's adaptive headroom.")
     var defaultFixedHeadroom = false
 
@@ -66,6 +69,7 @@ struct SimulateCommand: ParsableCommand {
         var defaultPolicy = ScalingPolicy.recommended(capacityPerReplicaRPS: capacity)
         if let defaultUtilization { defaultPolicy.requestRate?.targetUtilization = defaultUtilization }
         if let defaultWindow { defaultPolicy.scaleDown?.stabilizationWindowSeconds = defaultWindow }
+        if let defaultLookahead { defaultPolicy.requestRate?.lookaheadSeconds = defaultLookahead }
         if defaultFixedHeadroom { defaultPolicy.requestRate?.adaptive = nil }
         let problems = defaultPolicy.validationErrors()
         if !problems.isEmpty { throw ValidationError("default policy: " + problems.joined(separator: "; ")) }

@@ -340,6 +340,18 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
         #expect(abs((calm.state.rateTargetUtilization ?? 0) - 0.555) < 1e-9)
     }
 
+    @Test func lookaheadSizesForARisingRateButNotAFallingOne() {
+        var rising = policy
+        rising.requestRate?.lookaheadSeconds = 60
+        // 14 → 28 rps over 60 s: +14/min, projected 42 rps in 60 s → 42 / 7 = 6.
+        let up = replay(rising, [observe(rate: 14, current: 2), observe(rate: 18, current: 2), observe(rate: 21, current: 2),
+                                 observe(rate: 25, current: 2), observe(rate: 28, current: 2)])
+        #expect(up.last?.targetReplicas == 6)
+        #expect(up.last?.reason.contains("rising") == true)
+        let down = replay(rising, [observe(rate: 40, current: 8), observe(rate: 28, current: 8)])
+        #expect(down.last?.targetReplicas == 8, "a falling rate is not extrapolated")
+    }
+
     @Test func adaptiveHeadroomDoesNotRiseWhileTheFloorSetsTheSize() {
         let adaptive = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
         let d = decide(policy: adaptive, state: ScalerState(), observation: observe(p95ms: 50, rate: 1, current: 2), now: 0)
