@@ -50,6 +50,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Sweep: lookahead of the default policy's rate trend, seconds (0 = off).")
     var defaultLookahead: Double?
 
+    @Option(name: .long, help: "Sweep: p95 fraction of the threshold below which the adaptive headroom rises (shipped 0.6).")
+    var defaultRaiseBelow: Double?
+
     @Flag(name: .long, help: "Sweep: turn off the default policy's adaptive headroom.")
     var defaultFixedHeadroom = false
 
@@ -70,6 +73,7 @@ struct SimulateCommand: ParsableCommand {
         if let defaultUtilization { defaultPolicy.requestRate?.targetUtilization = defaultUtilization }
         if let defaultWindow { defaultPolicy.scaleDown?.stabilizationWindowSeconds = defaultWindow }
         if let defaultLookahead { defaultPolicy.requestRate?.lookaheadSeconds = defaultLookahead }
+        if let defaultRaiseBelow { defaultPolicy.requestRate?.adaptive?.raiseBelowFraction = defaultRaiseBelow }
         if defaultFixedHeadroom { defaultPolicy.requestRate?.adaptive = nil }
         let problems = defaultPolicy.validationErrors()
         if !problems.isEmpty { throw ValidationError("default policy: " + problems.joined(separator: "; ")) }
