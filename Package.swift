@@ -82,6 +82,7 @@ let package = Package(
                 "ServingAPI",
                 "YAML",
                 "JSONValue",
+                "Autoscaling",
                 "Simulation",
                 "Operator",
                 "HTTP",
@@ -119,6 +120,7 @@ let package = Package(
         .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "JSONValue", "TestSupport", "YAML"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling"]),
         .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue"]),
         .testTarget(
             name: "ControllerRuntimeIntegrationTests",

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libcurl4-openssl-dev libyaml-dev pkg-config python3-venv openssl prometheus nginx)
+APT_PACKAGES=(libcurl4-openssl-dev libyaml-dev pkg-config python3-venv openssl prometheus nginx curl)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

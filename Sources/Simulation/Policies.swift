@@ -27,9 +27,14 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
     /// Rate / quantile window of the observation model.
     public var rateWindowSeconds: Int
 
+    /// The `default` policy's settings, for parameter sweeps; nil = the
+    /// shipped `ScalingPolicy.recommended` with the model's capacity.
+    public var defaultPolicy: ScalingPolicy?
+
     /// min 2 / max 16 (the matrix), SLO 200 ms, 15 s scrape, 1 m window.
     public init(minReplicas: Int = 2, maxReplicas: Int = 16, sloSeconds: Double = 0.200,
-                scrapeIntervalSeconds: Int = 15, rateWindowSeconds: Int = 60) {
+                scrapeIntervalSeconds: Int = 15, rateWindowSeconds: Int = 60, defaultPolicy: ScalingPolicy? = nil) {
+        self.defaultPolicy = defaultPolicy
         self.minReplicas = minReplicas
         self.maxReplicas = maxReplicas
         self.sloSeconds = sloSeconds
@@ -49,7 +54,7 @@ enum Controller {
     static func make(_ name: PolicyName, model: ServiceModel, settings: SimulationSettings) -> Controller {
         switch name {
         case .default:
-            var policy = ScalingPolicy.recommended(capacityPerReplicaRPS: model.capacityPerReplicaRPS)
+            var policy = settings.defaultPolicy ?? ScalingPolicy.recommended(capacityPerReplicaRPS: model.capacityPerReplicaRPS)
             policy.minReplicas = settings.minReplicas
             policy.maxReplicas = settings.maxReplicas
             return .engine(policy, ScalerState())

@@ -13,7 +13,7 @@ public struct SVGPlot {
     public init() {}
 
     public func render(_ report: SimulationReport) -> String {
-        let marginLeft = 60.0, marginRight = 20.0, top = 50.0, gap = 36.0
+        let marginLeft = 60.0, marginRight = 20.0, top = 70.0, gap = 36.0
         let plotWidth = width - marginLeft - marginRight
         let blockHeight = panelHeight + p95Height + 8 + gap
         let height = top + Double(report.policies.count) * blockHeight + 20

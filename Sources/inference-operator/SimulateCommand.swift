@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Autoscaling
 import Simulation
 
 /// `inference-operator simulate`: replays a request-rate trace through the
@@ -40,6 +41,21 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Write per-minute load, replicas and p95 of every policy as CSV (trace name inserted with several traces).")
     var minutesCsv: String?
 
+    @Option(name: .long, help: "Sweep: start utilisation of the default policy's rate rule (shipped 0.7).")
+    var defaultUtilization: Double?
+
+    @Option(name: .long, help: "Sweep: scale-down stabilisation window of the default policy, seconds (shipped 180).")
+    var defaultWindow: Double?
+
+    @Option(name: .long, help: "Sweep: lookahead of the default policy's rate trend, seconds (0 = off).")
+    var defaultLookahead: Double?
+
+    @Option(name: .long, help: "Sweep: p95 fraction of the threshold below which the adaptive headroom rises (shipped 0.6).")
+    var defaultRaiseBelow: Double?
+
+    @Flag(name: .long, help: "Sweep: turn off the default policy's adaptive headroom.")
+    var defaultFixedHeadroom = false
+
     func validate() throws {
         if trace.isEmpty { throw ValidationError("give at least one --trace FILE") }
         for name in policy where PolicyName(rawValue: name) == nil {
@@ -53,6 +69,15 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let policies = policy.isEmpty ? PolicyName.allCases : policy.compactMap(PolicyName.init(rawValue:))
         let model = ServiceModel(capacityPerReplicaRPS: capacity, coldStartSeconds: coldStart)
+        var defaultPolicy = ScalingPolicy.recommended(capacityPerReplicaRPS: capacity)
+        if let defaultUtilization { defaultPolicy.requestRate?.targetUtilization = defaultUtilization }
+        if let defaultWindow { defaultPolicy.scaleDown?.stabilizationWindowSeconds = defaultWindow }
+        if let defaultLookahead { defaultPolicy.requestRate?.lookaheadSeconds = defaultLookahead }
+        if let defaultRaiseBelow { defaultPolicy.requestRate?.adaptive?.raiseBelowFraction = defaultRaiseBelow }
+        if defaultFixedHeadroom { defaultPolicy.requestRate?.adaptive = nil }
+        let problems = defaultPolicy.validationErrors()
+        if !problems.isEmpty { throw ValidationError("default policy: " + problems.joined(separator: "; ")) }
+        let settings = SimulationSettings(defaultPolicy: defaultPolicy)
         for path in trace {
             let started = ContinuousClock.now
             let loaded: Trace
@@ -64,7 +89,7 @@ struct SimulateCommand: ParsableCommand {
             let mode: ArrivalMode = exactArrivals ? .exact : .poisson
             let workload = Workload(trace: loaded, capacityPerReplicaRPS: capacity, peakReplicas: peakReplicas,
                                     mode: mode, seed: seed)
-            let simulator = Simulator(workload: workload, model: model, settings: SimulationSettings())
+            let simulator = Simulator(workload: workload, model: model, settings: settings)
             let report = simulator.report(traceName: loaded.name, isBursty: loaded.isBursty, policies: policies,
                                           peakReplicas: peakReplicas, arrivals: mode, seed: seed)
             let elapsed = ContinuousClock.now - started

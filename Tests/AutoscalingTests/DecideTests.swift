@@ -267,6 +267,8 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
     let policy: ScalingPolicy = {
         var p = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
         p.requestRate?.adaptive = nil
+        p.requestRate?.targetUtilization = 0.7
+        p.scaleDown?.stabilizationWindowSeconds = 180
         return p
     }()
 
@@ -331,17 +333,29 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
         let adaptive = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
         var state = ScalerState()
         let hot = decide(policy: adaptive, state: state, observation: observe(p95ms: 190, rate: 35, current: 5), now: 0)
-        #expect(abs((hot.state.rateTargetUtilization ?? 0) - 0.65) < 1e-9)
-        #expect(hot.targetReplicas == 6)  // 35 / 6.5 = 5.4 → 6
+        #expect(abs((hot.state.rateTargetUtilization ?? 0) - 0.55) < 1e-9, "starts at 0.6, lowered by 0.05")
+        #expect(hot.targetReplicas == 7)  // 35 / 5.5 = 6.4 → 7
         state = hot.state
         let calm = decide(policy: adaptive, state: state, observation: observe(p95ms: 80, rate: 35, current: 6), now: 15)
-        #expect(abs((calm.state.rateTargetUtilization ?? 0) - 0.655) < 1e-9)
+        #expect(abs((calm.state.rateTargetUtilization ?? 0) - 0.555) < 1e-9)
+    }
+
+    @Test func lookaheadSizesForARisingRateButNotAFallingOne() {
+        var rising = policy
+        rising.requestRate?.lookaheadSeconds = 60
+        // 14 → 28 rps over 60 s: +14/min, projected 42 rps in 60 s → 42 / 7 = 6.
+        let up = replay(rising, [observe(rate: 14, current: 2), observe(rate: 18, current: 2), observe(rate: 21, current: 2),
+                                 observe(rate: 25, current: 2), observe(rate: 28, current: 2)])
+        #expect(up.last?.targetReplicas == 6)
+        #expect(up.last?.reason.contains("rising") == true)
+        let down = replay(rising, [observe(rate: 40, current: 8), observe(rate: 28, current: 8)])
+        #expect(down.last?.targetReplicas == 8, "a falling rate is not extrapolated")
     }
 
     @Test func adaptiveHeadroomDoesNotRiseWhileTheFloorSetsTheSize() {
         let adaptive = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
         let d = decide(policy: adaptive, state: ScalerState(), observation: observe(p95ms: 50, rate: 1, current: 2), now: 0)
-        #expect(d.state.rateTargetUtilization == 0.7)
+        #expect(d.state.rateTargetUtilization == 0.6)
     }
 }
 

@@ -120,6 +120,12 @@ private struct DecisionEngine {
         } else {
             state.consecutiveSignalFailures = 0
         }
+        if let rateRule = policy.requestRate, rateRule.lookaheadSeconds > 0 {
+            if case .value(let rps) = obs.requestRate, rps.isFinite {
+                state.recentRates.append(TimedRate(time: now, rps: rps))
+            }
+            state.recentRates.removeAll { $0.time < now - rateRule.trendWindowSeconds }
+        }
         if let rateRule = policy.requestRate, let adaptive = rateRule.adaptive {
             var utilization = state.rateTargetUtilization ?? rateRule.targetUtilization
             let threshold = (policy.latency?.thresholdMilliseconds ?? 200) / 1000
@@ -185,10 +191,12 @@ private struct DecisionEngine {
         if let rule = policy.requestRate, case .value(let rps) = obs.requestRate {
             let cap = rule.cap ?? upper
             let utilization = state.rateTargetUtilization ?? rule.targetUtilization
-            let needed = min(rule.replicas(forRate: rps, utilization: utilization), cap)
+            let sized = projectedRate(rule, current: rps)
+            let needed = min(rule.replicas(forRate: sized, utilization: utilization), cap)
             if needed > current {
+                let trend = sized > rps ? " (rising: sized for \(formatNumber(sized))/s in \(formatNumber(rule.lookaheadSeconds)) s)" : ""
                 ruleUps.append(Candidate(rule: .requestRate, target: needed,
-                                         reason: "request rate \(formatNumber(rps))/s needs \(needed) replicas at \(formatNumber(utilization * 100))% of \(formatNumber(rule.capacityPerReplicaRPS))/s each"))
+                                         reason: "request rate \(formatNumber(rps))/s\(trend) needs \(needed) replicas at \(formatNumber(utilization * 100))% of \(formatNumber(rule.capacityPerReplicaRPS))/s each"))
             }
         }
         if !ruleUps.isEmpty, policy.scaleUpCooldownSeconds > 0, let last = state.lastScaleUpAt,
@@ -197,6 +205,12 @@ private struct DecisionEngine {
             ruleUps = []
         }
         return ups + ruleUps
+    }
+
+    /// The rate the rule sizes for: the reading, or its projection when rising.
+    func projectedRate(_ rule: RequestRateRule, current rps: Double) -> Double {
+        guard rule.lookaheadSeconds > 0, let oldest = state.recentRates.first, now > oldest.time else { return rps }
+        return rule.projectedRate(rps, risingBy: rps - oldest.rps, over: now - oldest.time)
     }
 
     // MARK: scale-down

@@ -26,6 +26,8 @@ public struct ScalerState: Sendable, Hashable, Codable {
     /// Rate-based replica recommendations inside the scale-down
     /// stabilisation window, oldest first.
     public var rateRecommendations: [TimedReplicas] = []
+    /// Recent request-rate readings (for the rate rule's trend), oldest first.
+    public var recentRates: [TimedRate] = []
     /// When the first rate-based recommendation was recorded; scale-down
     /// waits until a full window of them exists.
     public var rateHistoryStart: Double?
@@ -47,6 +49,15 @@ public struct TimedReplicas: Sendable, Hashable, Codable {
     public init(time: Double, replicas: Int) {
         self.time = time
         self.replicas = replicas
+    }
+}
+
+public struct TimedRate: Sendable, Hashable, Codable {
+    public var time: Double
+    public var rps: Double
+    public init(time: Double, rps: Double) {
+        self.time = time
+        self.rps = rps
     }
 }
 

@@ -82,8 +82,15 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
     public static func recommended(capacityPerReplicaRPS: Double?) -> ScalingPolicy {
         var policy = ScalingPolicy.matrix
         if let capacity = capacityPerReplicaRPS {
-            policy.requestRate = RequestRateRule(capacityPerReplicaRPS: capacity, adaptive: AdaptiveHeadroom())
+            // Start at 60%: the adaptive headroom raises it within minutes
+            // where the rate is smooth; starting high costs SLO minutes
+            // before it learns (simulator, conv trace).
+            policy.requestRate = RequestRateRule(capacityPerReplicaRPS: capacity, targetUtilization: 0.6,
+                                                 adaptive: AdaptiveHeadroom())
             policy.scaleDown = ScaleDownRule()
+            // Two below the product goal of 12, so the goal
+            // also holds when counted over traces shorter than an hour.
+            policy.maxReversalsPerHour = 10
         }
         return policy
     }
@@ -158,13 +165,31 @@ public struct RequestRateRule: Sendable, Hashable, Codable {
     /// Learn the headroom from observed p95 (see `AdaptiveHeadroom`);
     /// nil = always size for `targetUtilization`.
     public var adaptive: AdaptiveHeadroom?
+    /// Predictive headroom: size for the rate projected this far ahead
+    /// along its rise over the last `trendWindowSeconds` (never below the
+    /// current rate; a falling rate is not extrapolated). 0 = off, the
+    /// default: the simulator showed it costing more on every shared trace
+    /// (the 1-minute rate's noise is extrapolated too), e.g. a 30 s lookahead
+    /// on the ServeGen week (5 s cold start): 1.127× instead of 1.114×.
+    public var lookaheadSeconds: Double
+    /// Span over which the rise is measured. Default 60 s: one rate window.
+    public var trendWindowSeconds: Double
 
     public init(capacityPerReplicaRPS: Double, targetUtilization: Double = 0.7, cap: Int? = nil,
-                adaptive: AdaptiveHeadroom? = nil) {
+                adaptive: AdaptiveHeadroom? = nil, lookaheadSeconds: Double = 0, trendWindowSeconds: Double = 60) {
+        self.lookaheadSeconds = lookaheadSeconds
+        self.trendWindowSeconds = trendWindowSeconds
         self.capacityPerReplicaRPS = capacityPerReplicaRPS
         self.targetUtilization = targetUtilization
         self.cap = cap
         self.adaptive = adaptive
+    }
+
+    /// The rate to size for: `rps`, raised by its recent rise projected
+    /// `lookaheadSeconds` ahead.
+    public func projectedRate(_ rps: Double, risingBy rise: Double, over seconds: Double) -> Double {
+        guard lookaheadSeconds > 0, seconds > 0, rise > 0, rise.isFinite else { return rps }
+        return rps + rise / seconds * lookaheadSeconds
     }
 
     /// Replicas needed at a given rate when sizing for `utilization` (at least 1).
@@ -215,9 +240,10 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
 /// removes at most `maxStepReplicas` or `maxStepFraction` of the current
 /// replicas, whichever is more, once per `cooldownSeconds`.
 public struct ScaleDownRule: Sendable, Hashable, Codable {
-    /// Default 180 s: long enough to ride out the 1-minute rate window's
-    /// noise and short bursts, shorter than HPA's 300 s because the rate
-    /// rule scales back up within one interval.
+    /// Default 300 s, as HPA's scale-down stabilisation window. The
+    /// simulator showed 120-180 s oscillating on noisy traffic (reaching the
+    /// reversal limit, which then holds replicas and costs more) and 450 s+
+    /// only adding cost.
     public var stabilizationWindowSeconds: Double
     /// Default 1 replica per step.
     public var maxStepReplicas: Int
@@ -228,7 +254,7 @@ public struct ScaleDownRule: Sendable, Hashable, Codable {
     /// next scale-down. Default 60 s: four evaluation intervals.
     public var cooldownSeconds: Double
 
-    public init(stabilizationWindowSeconds: Double = 180, maxStepReplicas: Int = 1,
+    public init(stabilizationWindowSeconds: Double = 300, maxStepReplicas: Int = 1,
                 maxStepFraction: Double = 0.25, cooldownSeconds: Double = 60) {
         self.stabilizationWindowSeconds = stabilizationWindowSeconds
         self.maxStepReplicas = maxStepReplicas
@@ -276,6 +302,8 @@ extension ScalingPolicy {
             if !(rule.capacityPerReplicaRPS > 0) { errors.append("requestRate.capacityPerReplicaRPS must be > 0") }
             if !(rule.targetUtilization > 0 && rule.targetUtilization <= 1) { errors.append("requestRate.targetUtilization must be in (0, 1]") }
             if let cap = rule.cap, cap < 1 { errors.append("requestRate.cap must be >= 1") }
+            if !(rule.lookaheadSeconds >= 0) { errors.append("requestRate.lookaheadSeconds must be >= 0") }
+            if !(rule.trendWindowSeconds > 0) { errors.append("requestRate.trendWindowSeconds must be > 0") }
             if let adaptive = rule.adaptive {
                 if !(adaptive.minUtilization > 0 && adaptive.minUtilization <= adaptive.maxUtilization && adaptive.maxUtilization <= 1) {
                     errors.append("requestRate.adaptive needs 0 < minUtilization <= maxUtilization <= 1")

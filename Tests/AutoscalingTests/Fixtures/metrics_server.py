@@ -12,9 +12,12 @@ expose (names documented in Sources/Autoscaling/Prometheus/SignalQueries.swift):
   so the GPU query falls back to this gauge).
 
 Counts grow with wall time, so Prometheus' rate() sees steady traffic.
-Binds 127.0.0.1 on the port given (0 = any free port) and prints the
-port on the first stdout line.
+Usage: metrics_server.py PORTFILE. Binds 127.0.0.1 on a free port, then
+writes "<its port> <another free port>" to PORTFILE (atomically); the test
+starts Prometheus on the second one.
 """
+import os
+import socket
 import http.server
 import sys
 import time
@@ -63,10 +66,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def main():
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    print(server.server_address[1], flush=True)
+    port_file = sys.argv[1]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(f"{server.server_address[1]} {free_port()}\n")
+    os.rename(port_file + ".tmp", port_file)
     server.serve_forever()
 
 

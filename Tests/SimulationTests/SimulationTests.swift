@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+@testable import Autoscaling
+@testable import Simulation
+
+@Suite struct TraceLoading {
+    @Test func expandsBucketsToSeconds() throws {
+        let trace = try Trace.parse(csv: "t_s,rps,n_clients\n0,1.5,3\n10,2.000,4\n", name: "t")
+        #expect(trace.rps.count == 20)
+        #expect(trace.rps[9] == 1.5)
+        #expect(trace.rps[10] == 2)
+        #expect(trace.bucketSeconds == 10)
+    }
+
+    @Test(arguments: [
+        ("", "empty file"),
+        ("time,rate\n0,1\n", "header must start with t_s,rps"),
+        ("t_s,rps\n", "no data rows"),
+        ("t_s,rps\n0,abc\n", "rps \"abc\""),
+        ("t_s,rps\n0,-1\n", "rps \"-1\""),
+        ("t_s,rps\n5,1\n", "first t_s must be 0"),
+        ("t_s,rps\n0,1\n1,1\n3,1\n", "breaks the 1 s bucket grid"),
+        ("t_s,rps\n0,1\n1\n", "expected t_s,rps"),
+    ])
+    func badTracesAreRejectedWithTheLine(csv: String, fragment: String) {
+        do {
+            _ = try Trace.parse(csv: csv, name: "bad", path: "bad.csv")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains(fragment), "\(error.description)")
+            #expect(error.description.hasPrefix("bad.csv:"))
+        }
+    }
+
+    @Test func peakMinuteRateIsTheBestSlidingMinute() throws {
+        let rows = (0..<180).map { "\($0),\($0 >= 100 && $0 < 130 ? 10 : 1)" }.joined(separator: "\n")
+        let trace = try Trace.parse(csv: "t_s,rps\n" + rows, name: "t")
+        #expect(abs(trace.peakMinuteRate - (30.0 * 10 + 30) / 60) < 1e-9)
+    }
+
+    @Test func burstyClassComesFromTheFileName() {
+        #expect(Trace(name: "llm_code_bursty_1s", rps: [1], bucketSeconds: 1).isBursty)
+        #expect(!Trace(name: "llm_conv_ramp_1s", rps: [1], bucketSeconds: 1).isBursty)
+    }
+}
+
+@Suite struct WorkloadAndModel {
+    @Test func normalisationPutsThePeakMinuteAtPeakReplicasCapacity() {
+        let trace = Trace(name: "t", rps: Array(repeating: 4, count: 120) + Array(repeating: 8, count: 60), bucketSeconds: 1)
+        let workload = Workload(trace: trace, capacityPerReplicaRPS: 10, peakReplicas: 8, mode: .exact, seed: 1)
+        #expect(workload.scale == 10)
+        #expect(workload.rate.last == 80)
+    }
+
+    @Test func poissonArrivalsAreSeededAndKeepTheMean() {
+        let trace = Trace(name: "t", rps: Array(repeating: 5, count: 20_000), bucketSeconds: 1)
+        let a = Workload(trace: trace, capacityPerReplicaRPS: 10, peakReplicas: 4, mode: .poisson, seed: 7)
+        let b = Workload(trace: trace, capacityPerReplicaRPS: 10, peakReplicas: 4, mode: .poisson, seed: 7)
+        let c = Workload(trace: trace, capacityPerReplicaRPS: 10, peakReplicas: 4, mode: .poisson, seed: 8)
+        #expect(a.arrivals == b.arrivals)
+        #expect(a.arrivals != c.arrivals)
+        let mean = a.arrivals.reduce(0, +) / Double(a.arrivals.count)
+        let variance = a.arrivals.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(a.arrivals.count)
+        #expect(abs(mean - 40) < 0.3)
+        #expect(abs(variance / mean - 1) < 0.1, "Poisson: variance equals the mean")
+    }
+
+    @Test(arguments: [(0.0, 40.0), (0.5, 80.0), (0.8, 200.0), (0.9, 400.0), (2.0, 800.0)])
+    func latencyCurveIsMM1Like(utilisation: Double, p95ms: Double) {
+        let model = ServiceModel()
+        #expect(abs(model.p95(rate: utilisation * 40, ready: 4, backlog: 0) * 1000 - p95ms) < 1e-6)
+    }
+
+    @Test func replicasNeededKeepP95AtTheSLO() {
+        let model = ServiceModel()
+        #expect(model.replicasNeeded(rate: 80, sloSeconds: 0.2) == 10)
+        #expect(model.replicasNeeded(rate: 80.5, sloSeconds: 0.2) == 11)
+        #expect(model.replicasNeeded(rate: 0, sloSeconds: 0.2) == 0)
+    }
+}
+
+@Suite struct SimulatorBehaviour {
+    func simulator(_ rps: [Double], coldStart: Double = 5) -> Simulator {
+        let trace = Trace(name: "t", rps: rps, bucketSeconds: 1)
+        let workload = Workload(trace: trace, capacityPerReplicaRPS: 10, peakReplicas: 8, mode: .exact, seed: 1)
+        return Simulator(workload: workload, model: ServiceModel(coldStartSeconds: coldStart), settings: SimulationSettings())
+    }
+
+    @Test func oracleOrdersReplicasOneColdStartAhead() {
+        let sim = simulator(Array(repeating: 10, count: 100) + Array(repeating: 64, count: 100), coldStart: 30)
+        let ready = sim.oracleReady()
+        let ordered = sim.oracleOrdered(ready: ready)
+        // 64 rps scaled ×1.25 = 80 → 10 replicas at 80%; 12.5 rps → 2.
+        #expect(ready[99] == 2 && ready[100] == 10)
+        #expect(ordered[69] == 2 && ordered[70] == 10, "ordered 30 s before it must be ready")
+    }
+
+    @Test func oracleMeetsTheSLOOnASmoothTrace() {
+        let rps = (0..<7200).map { 20 + 10 * sin(Double($0) / 600) }
+        let report = simulator(rps).report(traceName: "t", isBursty: false, policies: [.oracle], peakReplicas: 8,
+                                           arrivals: .exact, seed: 1)
+        #expect(report.policy(.oracle)?.sloMinutesPct == 100)
+        #expect(report.policy(.oracle)?.costVsOracle == 1)
+    }
+
+    @Test func aStepTooBigForTheMatrixShowsInTheFigures() {
+        // 2 replicas' worth, then a step to 8: the matrix needs several
+        // rounds of +2 (45 s each) and misses minutes; the default's rate
+        // rule jumps at once.
+        let rps = Array(repeating: 2.0, count: 900) + Array(repeating: 8.0, count: 900)
+        let report = simulator(rps).report(traceName: "t", isBursty: false, policies: [.default, .matrix], peakReplicas: 8,
+                                           arrivals: .exact, seed: 1)
+        let matrix = try! #require(report.policy(.matrix))
+        let best = try! #require(report.policy(.default))
+        #expect(matrix.sloMinutesPct < 100)
+        #expect(best.sloMinutesPct > matrix.sloMinutesPct)
+        #expect(best.scaleEvents >= 1)
+    }
+
+    @Test func matrixNeverScalesDownBeforeIdleAndDoesAfter() {
+        let rps = Array(repeating: 8.0, count: 600) + Array(repeating: 1.0, count: 600) + Array(repeating: 0.0, count: 600)
+        let sim = simulator(rps)
+        let run = sim.run(.matrix)
+        let busyEnd = Int(run.replicas[1190])
+        #expect(busyEnd >= Int(run.replicas[590]), "no scale-down while requests continue")
+        #expect(run.replicas.last == 2, "idle for > 300 s: min replicas")
+    }
+
+    @Test func jsonHasTheDocumentedShape() throws {
+        let report = simulator(Array(repeating: 5, count: 600)).report(traceName: "t", isBursty: false, policies: PolicyName.allCases,
+                                                                       peakReplicas: 8, arrivals: .exact, seed: 1)
+        let json = report.json
+        #expect(json["trace"]?.stringValue == "t")
+        #expect(json["cold_start_s"]?.doubleValue == 5)
+        #expect(json["normalisation"]?["factor"]?.doubleValue == 16)
+        let policies = try #require(json["policies"]?.objectValue)
+        #expect(policies.keys == ["default", "matrix", "hpa", "hpa-util", "kpa", "oracle"])
+        for key in ["slo_minutes_pct", "replica_seconds", "cost_vs_oracle", "max_p95_ms", "scale_events", "reversals_per_hour"] {
+            #expect(policies["default"]?[key] != nil, "missing \(key)")
+        }
+    }
+
+    @Test func svgHasOnePanelPerPolicy() {
+        let report = simulator(Array(repeating: 5, count: 600)).report(traceName: "t<&>", isBursty: false, policies: [.default, .kpa],
+                                                                       peakReplicas: 8, arrivals: .exact, seed: 1)
+        let svg = SVGPlot().render(report)
+        #expect(svg.hasPrefix("<svg"))
+        #expect(svg.contains("t&lt;&amp;&gt;"))
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 4, "replicas and p95 per policy")
+    }
+}
