@@ -25,6 +25,17 @@ public enum PolicyMapping {
                                           step: rules.latency.step, cap: rules.latency.effectiveCap(maxReplicas: maxReplicas))
                 : nil,
             idle: rules.idle.enabled ? Autoscaling.IdleRule(afterSeconds: Double(rules.idle.afterSeconds)) : nil)
+        if let capacity = rules.requestRate.capacityPerReplicaRPS {
+            // The shipped improvements (ScalingPolicy.recommended), with the
+            // spec's scale-down stabilisation and step.
+            let recommended = ScalingPolicy.recommended(capacityPerReplicaRPS: capacity)
+            var rate = recommended.requestRate
+            if let target = rules.requestRate.targetUtilization { rate?.targetUtilization = target }
+            policy.requestRate = rate
+            policy.scaleDown = ScaleDownRule(stabilizationWindowSeconds: Double(auto.scaleDown.stabilizationWindowSeconds),
+                                             maxStepReplicas: auto.scaleDown.maxStep)
+            policy.maxReversalsPerHour = recommended.maxReversalsPerHour
+        }
         if followFallback, auto.onMetricsUnavailable.policy == .fallback, let replicas = auto.onMetricsUnavailable.fallbackReplicas {
             policy.fallback = FallbackRule(replicas: replicas)
         }

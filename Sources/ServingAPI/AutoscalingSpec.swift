@@ -97,20 +97,44 @@ public struct RulesSpec: Codable, Sendable, Hashable {
     public var gpu: GPURule
     public var latency: LatencyRule
     public var idle: IdleRule
+    public var requestRate: RequestRateRuleSpec
 
-    public init(gpu: GPURule = GPURule(), latency: LatencyRule = LatencyRule(), idle: IdleRule = IdleRule()) {
+    public init(gpu: GPURule = GPURule(), latency: LatencyRule = LatencyRule(), idle: IdleRule = IdleRule(),
+                requestRate: RequestRateRuleSpec = RequestRateRuleSpec()) {
         self.gpu = gpu
         self.latency = latency
         self.idle = idle
+        self.requestRate = requestRate
     }
 
-    enum CodingKeys: String, CodingKey { case gpu, latency, idle }
+    enum CodingKeys: String, CodingKey { case gpu, latency, idle, requestRate }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         gpu = try c.decodeIfPresent(GPURule.self, forKey: .gpu) ?? GPURule()
         latency = try c.decodeIfPresent(LatencyRule.self, forKey: .latency) ?? LatencyRule()
         idle = try c.decodeIfPresent(IdleRule.self, forKey: .idle) ?? IdleRule()
+        requestRate = try c.decodeIfPresent(RequestRateRuleSpec.self, forKey: .requestRate) ?? RequestRateRuleSpec()
+    }
+}
+
+/// The improvement over the matrix that the simulator showed paying off
+/// (docs/autoscaling.md): size replicas from the observed request rate
+/// with adaptive headroom, and scale down gradually (stabilised by
+/// `scaleDown`) while traffic continues. It needs the model's capacity per
+/// replica, so it is on only when `capacityPerReplicaRPS` is set; without
+/// it the object scales by the plain matrix.
+public struct RequestRateRuleSpec: Codable, Sendable, Hashable {
+    /// Requests per second one replica serves at full utilisation (measure
+    /// it with the server's load generator).
+    public var capacityPerReplicaRPS: Double?
+    /// Utilisation the rule sizes for at first; the adaptive headroom moves
+    /// it within 40-80% from observed p95. Default 0.6 (the simulator's choice).
+    public var targetUtilization: Double?
+
+    public init(capacityPerReplicaRPS: Double? = nil, targetUtilization: Double? = nil) {
+        self.capacityPerReplicaRPS = capacityPerReplicaRPS
+        self.targetUtilization = targetUtilization
     }
 }
 

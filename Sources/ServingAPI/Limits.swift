@@ -17,6 +17,8 @@ public enum Limits {
     public static let consecutiveIntervals = 1...100
     public static let step = 1...100
     public static let idleAfterSeconds = 1...86_400
+    public static let capacityPerReplicaRPS = 0.001...1_000_000.0
+    public static let targetUtilization = 0.1...0.95
     public static let stabilizationWindowSeconds = 0...3600
     public static let scaleDownMaxStep = 1...1000
     public static let queryLength = 1...4096

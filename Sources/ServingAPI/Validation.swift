@@ -124,6 +124,12 @@ public enum InferenceServiceValidator {
             }
         }
         v.range("spec.autoscaling.rules.idle.afterSeconds", a.rules.idle.afterSeconds, Limits.idleAfterSeconds)
+        if let capacity = a.rules.requestRate.capacityPerReplicaRPS {
+            v.range("spec.autoscaling.rules.requestRate.capacityPerReplicaRPS", capacity, Limits.capacityPerReplicaRPS)
+        }
+        if let target = a.rules.requestRate.targetUtilization {
+            v.range("spec.autoscaling.rules.requestRate.targetUtilization", target, Limits.targetUtilization)
+        }
         if a.rules.idle.afterSeconds < a.intervalSeconds {
             v.add(
                 "spec.autoscaling.rules.idle.afterSeconds", .inconsistent,

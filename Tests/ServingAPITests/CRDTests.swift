@@ -216,7 +216,8 @@ func fullyPopulatedService() -> InferenceService {
         replicas: ReplicasSpec(min: 1, max: 4, manual: 2),
         autoscaling: AutoscalingSpec(
             prometheus: PrometheusSpec(url: "http://p:9090", authSecretRef: SecretReference(name: "s")),
-            rules: RulesSpec(gpu: GPURule(cap: 3), latency: LatencyRule(cap: 4)),
+            rules: RulesSpec(gpu: GPURule(cap: 3), latency: LatencyRule(cap: 4),
+                             requestRate: RequestRateRuleSpec(capacityPerReplicaRPS: 12.5, targetUtilization: 0.6)),
             onMetricsUnavailable: MetricsUnavailableSpec(policy: .fallback, fallbackReplicas: 2)),
         warmup: WarmupSpec(sampleInput: ["inputs": [["name": "x"]]]))
     let t = "2026-01-01T00:00:00Z"

@@ -102,6 +102,15 @@ extension RulesSpec {
                             range: Limits.idleAfterSeconds)),
                     ],
                     defaultEmpty: true)),
+                ("requestRate", Schema.object(
+                    "Rate-based scale-up with adaptive headroom and gradual scale-down; on when capacityPerReplicaRPS is set.",
+                    [
+                        ("capacityPerReplicaRPS", Schema.number(
+                            "Requests per second one replica serves at full utilisation.", range: Limits.capacityPerReplicaRPS)),
+                        ("targetUtilization", Schema.number(
+                            "Utilisation to size for at first (0.6 when absent).", range: Limits.targetUtilization)),
+                    ],
+                    defaultEmpty: true)),
             ],
             defaultEmpty: true)
     }

@@ -1,0 +1,68 @@
+import Autoscaling
+import JSONValue
+import Operator
+import ServingAPI
+import Testing
+
+@Suite struct PolicyMappingTests {
+    static func spec(_ patch: (inout InferenceServiceSpec) -> Void = { _ in }) throws -> InferenceServiceSpec {
+        let document: JSON = ["model": ["name": "m", "uri": "file:///m.onnx"]]
+        var spec = try document.decode(InferenceServiceSpec.self)
+        patch(&spec)
+        return spec
+    }
+
+    @Test func theDefaultSpecMapsToThePlainMatrixWithoutTheGPURuleOnCPU() throws {
+        let policy = PolicyMapping.policy(for: try Self.spec(), followFallback: false)
+        #expect(policy.minReplicas == 2 && policy.maxReplicas == 16)
+        #expect(policy.evaluationIntervalSeconds == 15)
+        #expect(policy.latency == Autoscaling.LatencyRule(thresholdMilliseconds: 200, consecutiveIntervals: 3, step: 2, cap: 16))
+        #expect(policy.idle == Autoscaling.IdleRule(afterSeconds: 300))
+        #expect(policy.gpuUtilization == nil)
+        #expect(policy.requestRate == nil && policy.scaleDown == nil && policy.fallback == nil)
+    }
+
+    @Test func gpuObjectsGetTheGPURuleCappedByMax() throws {
+        let policy = PolicyMapping.policy(for: try Self.spec { $0.resources.gpu = 1; $0.replicas.max = 10 }, followFallback: false)
+        #expect(policy.gpuUtilization == GPUUtilizationRule(thresholdPercent: 85, step: 1, cap: 10))
+        #expect(policy.latency?.cap == 10)
+    }
+
+    @Test func capacityTurnsOnTheRecommendedImprovements() throws {
+        let policy = PolicyMapping.policy(for: try Self.spec {
+            $0.autoscaling.rules.requestRate = RequestRateRuleSpec(capacityPerReplicaRPS: 20, targetUtilization: 0.5)
+            $0.autoscaling.scaleDown.stabilizationWindowSeconds = 120
+        }, followFallback: false)
+        #expect(policy.requestRate?.capacityPerReplicaRPS == 20)
+        #expect(policy.requestRate?.targetUtilization == 0.5)
+        #expect(policy.requestRate?.adaptive != nil)
+        #expect(policy.scaleDown?.stabilizationWindowSeconds == 120)
+        #expect(policy.maxReversalsPerHour == ScalingPolicy.recommended(capacityPerReplicaRPS: 20).maxReversalsPerHour)
+    }
+
+    @Test func fallbackNeedsBothTheSpecAndTheOperatorFlag() throws {
+        let spec = try Self.spec { $0.autoscaling.onMetricsUnavailable = MetricsUnavailableSpec(policy: .fallback, fallbackReplicas: 5) }
+        #expect(PolicyMapping.policy(for: spec, followFallback: false).fallback == nil)
+        #expect(PolicyMapping.policy(for: spec, followFallback: true).fallback == FallbackRule(replicas: 5))
+    }
+
+    @Test func customQueriesBecomePerObjectOverridesWithPlaceholdersFilled() throws {
+        let spec = try Self.spec { $0.autoscaling.queries.p95Latency = #"max(p95{ns="{{namespace}}",svc="{{name}}"})"# }
+        let overrides = PolicyMapping.overrides(for: spec, namespace: "ml", name: "bert")
+        #expect(overrides.p95Latency == #"max(p95{ns="ml",svc="bert"})"#)
+        #expect(overrides.requestRate == nil && overrides.gpuUtilization == nil)
+    }
+
+    @Test(arguments: [
+        (#"{"a":1,"b":{"c":[1,2]}}"#, #"{"b":{"c":[1,2]}}"#, true),
+        (#"{"a":1,"b":{"c":[1,2],"d":"server default"}}"#, #"{"b":{"c":[1,2]}}"#, true),
+        (#"{"b":{"c":[1]}}"#, #"{"b":{"c":[1,2]}}"#, false),
+        (#"{"b":{"c":[{"name":"x","image":"i","extra":1}]}}"#, #"{"b":{"c":[{"name":"x","image":"i"}]}}"#, true),
+        (#"{"b":{"c":[{"name":"x","image":"old"}]}}"#, #"{"b":{"c":[{"name":"x","image":"new"}]}}"#, false),
+        (#"{"replicas":2.0}"#, #"{"replicas":2}"#, true),
+        (#"{}"#, #"{"labels":{}}"#, false),
+    ])
+    func liveObjectsSatisfyDesiredOnlyWhenTheyCarryEveryDesiredField(live: String, desired: String, expected: Bool) throws {
+        #expect(liveObjectSatisfies(try JSON.parse(live), desired: try JSON.parse(desired)) == expected)
+    }
+}
