@@ -96,6 +96,11 @@ let package = Package(
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Benchmark: informer and work queue figures (runtime-bench [OBJECTS] [EVENTS] [KEYS])
+        .executableTarget(
+            name: "runtime-bench",
+            dependencies: ["ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "TestAPIServer",
+                           .product(name: "Logging", package: "swift-log")]),
         // Benchmark: scripts/bench-http.sh
         .executableTarget(name: "http-bench", dependencies: ["HTTP"]),
 

@@ -89,6 +89,24 @@ import Testing
         try await server.shutdown()
     }
 
+    @Test func aSlowAPIDelaysButDoesNotBreakSyncAndWatch() async throws {
+        let (server, client) = try await Self.start()
+        _ = try await client.create(.configMaps, Self.configMap("a"))
+        server.faults.latencyMilliseconds = 400
+        let informer = Informer<ConfigMap>(client: client, logger: Logger(label: "t"))
+        let started = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await informer.run() }
+            #expect(await eventually(timeout: .seconds(30)) { informer.hasSynced })
+            #expect(ContinuousClock.now - started >= .milliseconds(400))
+            _ = try? await client.create(.configMaps, Self.configMap("b"))
+            #expect(await eventually(timeout: .seconds(30)) { informer.store.count == 2 })
+            group.cancelAll()
+        }
+        server.faults.latencyMilliseconds = 0
+        try await server.shutdown()
+    }
+
     @Test func staleUpdatesConflict() async throws {
         let (server, client) = try await Self.start()
         _ = try await client.create(.configMaps, Self.configMap("x"))

@@ -96,7 +96,11 @@ struct OperatorEndToEndTests {
         // The default p95 query keeps a 1 m window, and scale-down waits until it no longer breaches.
         let scaledDown = try await eventually(timeout: .seconds(150)) { try await deploymentReplicas() == 2 }
         await check(scaledDown, "scaledDown")
-        #expect((try await object())[path: "status", "recentDecisions"]?.arrayValue?.contains { $0["rule"] == "idle" } == true)
+        // Status follows the scale write (reconcile is its only writer).
+        let idleRecorded = try await eventually(timeout: .seconds(15)) {
+            try await object()[path: "status", "recentDecisions"]?.arrayValue?.contains { $0["rule"] == "idle" } == true
+        }
+        await check(idleRecorded, "idle decision recorded in status")
 
         // 4. Prometheus stops → MetricsAvailable=False, replicas held.
         await prometheus?.stop()
