@@ -27,6 +27,8 @@ public struct OperatorOptions: Sendable {
     public var metricsHost = "0.0.0.0"
     public var metricsPort = 8080
     public var scalingTick: Duration = .seconds(1)
+    /// Bound on graceful shutdown (finishing reconciles, releasing the lease).
+    public var shutdownGracePeriod: Duration = .seconds(20)
 
     public init(prometheusURL: String, identity: String) {
         self.prometheusURL = prometheusURL
@@ -101,9 +103,12 @@ public final class OperatorRuntime: Sendable {
             list.append(.init(service: TaskService("leader-election") { await elector.run() }))
         }
         list.append(.init(service: TaskService("leader-work") { await self.leaderWork() }))
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: list, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        var configuration = ServiceGroupConfiguration(services: list, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // In-flight reconciles get this long to finish before they are cancelled
+        // (Kubernetes' default termination grace period is 30 s).
+        configuration.maximumGracefulShutdownDuration = options.shutdownGracePeriod
+        configuration.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     /// Maps informer deltas to keys of the current term's queue.

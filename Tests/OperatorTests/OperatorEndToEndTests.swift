@@ -64,6 +64,7 @@ struct OperatorEndToEndTests {
         try #require(created)
         let deployment = try await cluster.client.get(.deployments, name: "demo-predictor", namespace: "ml")
         #expect(deployment[path: "spec", "replicas"] == 2)
+        #expect(deployment[path: "spec", "template", "metadata", "labels", "inference.warmup"] == "true")
         #expect(deployment[path: "metadata", "ownerReferences"]?[0]?["kind"] == "InferenceService")
         #expect(deployment[path: "spec", "template", "spec", "containers"]?[0]?["args"]?.arrayValue?.contains("serve") == true)
         let ready = try await eventually(timeout: .seconds(30)) {
@@ -71,6 +72,16 @@ struct OperatorEndToEndTests {
             return current.condition("Ready")?["status"] == "True" && current.condition("MetricsAvailable")?["status"] == "True"
         }
         await check(ready, "ready")
+        // Warmup: the rendered pods carry the label until the rollout completes; then status records the fingerprint.
+        let warmed = try await eventually(timeout: .seconds(30)) {
+            try await object()[path: "status", "warmedFingerprint"]?.stringValue?.hasPrefix("fp") == true
+        }
+        await check(warmed, "warm fingerprint recorded once the pods are ready")
+        let labelDropped = try await eventually(timeout: .seconds(30)) {
+            let d = try await cluster.client.get(.deployments, name: "demo-predictor", namespace: "ml")
+            return d[path: "spec", "template", "metadata", "labels", "inference.warmup"] == nil
+        }
+        await check(labelDropped, "warmup label removed once warmed")
         #expect(await op.get("/readyz").status == 200)
         #expect(await op.get("/healthz").status == 200)
 
