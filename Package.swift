@@ -75,8 +75,9 @@ let package = Package(
         .testTarget(
             name: "InferenceServerTests",
             dependencies: [
-                "InferenceServer", "ONNXRuntime", "JSONValue",
+                "InferenceServer", "ONNXRuntime", "JSONValue", "Batching",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
     ],
     swiftLanguageModes: [.v6]
