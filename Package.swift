@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .executable(name: "inference-operator", targets: ["inference-operator"]),
         .executable(name: "inference-server", targets: ["inference-server"]),
+        // For Fuzz/InferRequestFuzz, which links the request decoder.
+        .library(name: "InferenceServer", targets: ["InferenceServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,6 +64,16 @@ let package = Package(
                 "InferenceServer", "ONNXRuntime",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Closed-loop HTTP load generator for the server benchmarks (scripts/benchmark-server.sh).
+        .executableTarget(
+            name: "inference-loadgen",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

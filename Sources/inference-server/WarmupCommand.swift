@@ -1,7 +1,32 @@
 import ArgumentParser
+import InferenceServer
+import ONNXRuntime
 
-/// Placeholder replaced below once warmup lands.
+/// `inference-server warmup`: fetch, optimise, run once per batch size, save for `serve`.
 struct WarmupCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "warmup", abstract: "Not available yet.")
-    func run() async throws { throw ValidationError("warmup is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "warmup",
+        abstract: "Fetch a model (path, file:// or http(s)://), save ONNX Runtime's optimised graph, and run it once per batch size.",
+        discussion: "Writes DIR/model.onnx, DIR/model.optimized.onnx and DIR/warmup.json; `serve --model DIR` starts from the optimised file.")
+
+    @Option(help: "Model path or URI.")
+    var model: String
+    @Option(help: "Output directory.")
+    var out: String
+    @Option(help: "Run batch sizes 1...N (default 8, as serve's --max-batch-size).")
+    var maxBatchSize: Int = 8
+    @Option(help: "ONNX Runtime threads inside an operator (0 = one per core).")
+    var intraOpThreads: Int = 0
+    @Option(help: "Path of libonnxruntime.so (env: ORT_LIBRARY).")
+    var ortLibrary: String?
+
+    func run() async throws {
+        var session = SessionConfiguration()
+        session.intraOpThreads = intraOpThreads
+        let report = try await Warmup.run(source: model, outputDirectory: out, maxBatchSize: maxBatchSize,
+                                          session: session, ortLibrary: ortLibrary)
+        print("warmup: optimised model \(report.optimizedModel); session \(String(format: "%.3f", report.sessionSeconds)) s; "
+              + "first runs (batch 1...\(report.runSeconds.count)): "
+              + report.runSeconds.map { String(format: "%.3f", $0) }.joined(separator: " ") + " s")
+    }
 }

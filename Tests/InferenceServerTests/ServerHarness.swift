@@ -14,11 +14,13 @@ enum Fixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let directory: String = {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("server-test-models-\(getpid())").path
-        let process = Process()
-        process.executableURL = root.appendingPathComponent(".venv/bin/python")
-        process.arguments = [root.appendingPathComponent("Tests/ONNXRuntimeTests/Fixtures/make_models.py").path, out]
-        try? process.run()
-        process.waitUntilExit()
+        // system(3) rather than Process: Process.waitUntilExit can stall when every
+        // cooperative thread is busy (2-core machines), and this runs inside a test.
+        let python = root.appendingPathComponent(".venv/bin/python").path
+        let script = root.appendingPathComponent("Tests/ONNXRuntimeTests/Fixtures/make_models.py").path
+        if system("'\(python)' '\(script)' '\(out)'") != 0 {
+            print("make_models.py failed: run `make bootstrap` first")
+        }
         return out
     }()
     static let runtime = Result { () throws(ORTError) in try ORTRuntime.load(locator: LibraryLocator(workingDirectory: root.path)) }

@@ -9,14 +9,12 @@ enum TestModels {
 
     static let directory: String = {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ort-test-models-\(getpid())").path
-        let process = Process()
-        process.executableURL = repositoryRoot.appendingPathComponent(".venv/bin/python")
-        process.arguments = [repositoryRoot.appendingPathComponent("Tests/ONNXRuntimeTests/Fixtures/make_models.py").path, out]
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            print("could not run make_models.py (run `make bootstrap` first): \(error)")
+        // system(3) rather than Process: Process.waitUntilExit can stall when every
+        // cooperative thread is busy (2-core machines), and this runs inside a test.
+        let python = repositoryRoot.appendingPathComponent(".venv/bin/python").path
+        let script = repositoryRoot.appendingPathComponent("Tests/ONNXRuntimeTests/Fixtures/make_models.py").path
+        if system("'\(python)' '\(script)' '\(out)'") != 0 {
+            print("make_models.py failed: run `make bootstrap` first")
         }
         return out
     }()

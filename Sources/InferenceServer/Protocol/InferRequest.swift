@@ -14,6 +14,10 @@ public struct InferRequest: Sendable {
     public struct RequestedOutput: Sendable, Equatable {
         public let name: String
         public let binary: Bool
+        public init(name: String, binary: Bool) {
+            self.name = name
+            self.binary = binary
+        }
     }
 
     public let id: String?
