@@ -51,9 +51,7 @@ struct LoadGenerator: AsyncParsableCommand {
                     while ContinuousClock.now < end {
                         let sent = ContinuousClock.now
                         let promise = channel.eventLoop.makePromise(of: HTTPResponseStatus.self)
-                        channel.write(HTTPClientRequestPart.head(requestHead), promise: nil)
-                        channel.write(HTTPClientRequestPart.body(.byteBuffer(payload)), promise: nil)
-                        channel.writeAndFlush(RequestEnvelope(end: (), promise: promise), promise: nil)
+                        channel.writeAndFlush(RequestEnvelope(head: requestHead, body: payload, promise: promise), promise: nil)
                         let status = try? await promise.futureResult.get()
                         let done = ContinuousClock.now
                         guard sent >= measureFrom, done <= end else { continue }
@@ -85,13 +83,14 @@ struct LoadGenerator: AsyncParsableCommand {
     }
 }
 
-/// The end of a request, carrying the promise its response completes.
+/// One request, carrying the promise its response completes.
 struct RequestEnvelope {
-    let end: Void
+    let head: HTTPRequestHead
+    let body: ByteBuffer
     let promise: EventLoopPromise<HTTPResponseStatus>
 }
 
-/// Sends `.end` for an envelope and completes its promise when the response has fully arrived.
+/// Writes a request and completes its promise when the response has fully arrived.
 final class ResponseWaiter: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = RequestEnvelope
@@ -103,6 +102,8 @@ final class ResponseWaiter: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let envelope = unwrapOutboundIn(data)
         pending = envelope.promise
+        context.write(wrapOutboundOut(.head(envelope.head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(envelope.body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
     }
 
