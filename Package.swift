@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "inference-server", targets: ["inference-server"]),
         // For the fuzz package under Fuzz/ (and any tool that reads YAML).
         .library(name: "YAML", targets: ["YAML", "JSONValue"]),
+        // For Fuzz/InferRequestFuzz, which links the request decoder.
+        .library(name: "InferenceServer", targets: ["InferenceServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,11 +22,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // C shims
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // ONNX Runtime's C API, declared from the upstream header's ABI order; the library is dlopen'ed.
+        .systemLibrary(name: "CONNXRuntime"),
 
         // Foundation layer
         .target(name: "JSONValue"),
@@ -74,6 +79,22 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
 
+        // Inference server
+        .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime"]),
+        .target(name: "Batching"),
+        .target(
+            name: "InferenceServer",
+            dependencies: [
+                "ONNXRuntime", "Batching", "JSONValue", "HTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
+
         // Executables: argument parsing and wiring only
         .executableTarget(
             name: "inference-operator",
@@ -94,6 +115,19 @@ let package = Package(
         .executableTarget(
             name: "inference-server",
             dependencies: [
+                "InferenceServer", "ONNXRuntime",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Closed-loop HTTP load generator for the server benchmarks (scripts/benchmark-server.sh).
+        .executableTarget(
+            name: "inference-loadgen",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmark: informer and work queue figures (runtime-bench [OBJECTS] [EVENTS] [KEYS])
@@ -136,6 +170,15 @@ let package = Package(
             dependencies: ["Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
                            "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime"], exclude: ["Fixtures"]),
+        .testTarget(name: "BatchingTests", dependencies: ["Batching"]),
+        .testTarget(
+            name: "InferenceServerTests",
+            dependencies: [
+                "InferenceServer", "ONNXRuntime", "JSONValue", "Batching",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -182,7 +182,7 @@ public final class OperatorRuntime: Sendable {
         }
         let loop = ScalingLoop(
             configuration: .init(defaultPrometheusURL: options.prometheusURL, followFallback: options.followFallback, tick: options.scalingTick),
-            client: client, transport: transport, services: services.store, deployments: deployments.store, records: records,
+            transport: transport, services: services.store, deployments: deployments.store, records: records,
             recorder: recorder, logger: logger
         ) { keys in
             for key in keys { await queue.add(key) }

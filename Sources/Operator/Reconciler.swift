@@ -95,6 +95,15 @@ public struct Reconciler: Sendable {
             return outcome
         }
 
+        // Status first: it records the scaling intent (desiredReplicas and the
+        // decision) before the Deployment changes, so a crash in between is
+        // finished by the next reconcile, never lost or repeated.
+        StatusRules.update(&status, service: service, deployment: liveDeployment, plan: rendered.warmup,
+                           generation: generation, now: now, replicasApplied: replicas)
+        if let scaling { StatusRules.merge(scaling, into: &status) }
+        outcome.wroteStatus = try await writeStatus(object, before: before, after: status)
+        if let scaling { await records.acknowledge(key, decisions: scaling.pending.count) }
+
         if try await applyIfChanged(.deployments, desired: rendered.deployment, live: try liveDeployment.map { try JSON(encoding: $0) }) {
             outcome.appliedDeployment = true
         }
@@ -102,12 +111,6 @@ public struct Reconciler: Sendable {
         if try await applyIfChanged(.services, desired: rendered.service, live: try liveService.map { try JSON(encoding: $0) }) {
             outcome.appliedService = true
         }
-
-        StatusRules.update(&status, service: service, deployment: liveDeployment, plan: rendered.warmup,
-                           generation: generation, now: now, replicasApplied: replicas)
-        if let scaling { StatusRules.merge(scaling, into: &status) }
-        outcome.wroteStatus = try await writeStatus(object, before: before, after: status)
-        if let scaling { await records.acknowledge(key, decisions: scaling.pending.count) }
         return outcome
     }
 

@@ -12,9 +12,8 @@ import ServingAPI
 
 /// Every interval: one batched Prometheus query per signal for all due
 /// InferenceServices (per-object query overrides go alone), the decision
-/// engine per object, the Deployment's replicas through its scale
-/// subresource (Active mode), an Event for each change, and a record for
-/// reconcile to put into status.
+/// engine per object, an Event for each change, and a record that the
+/// reconciler turns into status and the Deployment's replicas (Active mode).
 public struct ScalingLoop: Sendable {
     public struct Configuration: Sendable {
         public var defaultPrometheusURL: String
@@ -39,7 +38,6 @@ public struct ScalingLoop: Sendable {
     }
 
     let configuration: Configuration
-    let client: KubeClient
     let transport: any HTTPTransport
     let services: Store<InferenceServiceResource>
     let deployments: Store<Deployment>
@@ -51,12 +49,11 @@ public struct ScalingLoop: Sendable {
     /// Called with the keys whose record changed, so reconcile writes status.
     let changed: @Sendable ([String]) async -> Void
 
-    public init(configuration: Configuration, client: KubeClient, transport: any HTTPTransport,
+    public init(configuration: Configuration, transport: any HTTPTransport,
                 services: Store<InferenceServiceResource>, deployments: Store<Deployment>, records: ScalingRecords,
                 recorder: EventRecorder, clock: TimeSource = .continuous, wallClock: @escaping @Sendable () -> Date = { Date() },
                 logger: Logger, changed: @escaping @Sendable ([String]) async -> Void) {
         self.configuration = configuration
-        self.client = client
         self.transport = transport
         self.services = services
         self.deployments = deployments
@@ -161,18 +158,12 @@ public struct ScalingLoop: Sendable {
         let stamp = Timestamps.format(Date(timeIntervalSince1970: now))
         let generation = candidate.object.metadata.generation
 
-        var scaled = false
-        if decision.targetReplicas != current, mode == .active {
-            do {
-                _ = try await client.scale(.deployments, name: predictor, namespace: namespace,
-                                           replicas: Int32(decision.targetReplicas), fieldManager: Reconciler.fieldManager)
-                Counter(label: "operator_api_writes_total", dimensions: [("resource", "deployments/scale"), ("verb", "patch")]).increment()
-                scaled = true
-            } catch {
-                logger.error("scaling failed", metadata: ["key": "\(key)", "target": "\(decision.targetReplicas)", "error": "\(error)"])
-                return  // state not advanced: the next interval decides again
-            }
-        }
+        // The change is not written here: it goes into the record, and the
+        // reconciler writes status first (desiredReplicas + the decision),
+        // then applies the Deployment's replicas. A crash between the two
+        // leaves the intent in status, so a restarted operator finishes the
+        // change instead of losing or repeating it.
+        let scaled = decision.targetReplicas != current && mode == .active
         let direction = decision.targetReplicas > current ? "up" : (decision.targetReplicas < current ? "down" : "none")
         Counter(label: "operator_scaling_decisions_total", dimensions: [("rule", decision.rule.rawValue), ("direction", direction)]).increment()
         Gauge(label: "operator_desired_replicas", dimensions: [("namespace", namespace), ("name", candidate.service.metadata.name)])

@@ -4,12 +4,15 @@ import ServingAPI
 /// The inference-server command lines the pods run. This is the contract
 /// with the `inference-server` executable:
 ///
-///     inference-server warmup --model URI --out DIR [--warm --device D --batch-sizes 1,2,4,8 [--sample-input JSON]]
-///         fetches the model to DIR/model.onnx; with --warm it also runs the
-///         model at each batch size on device D and replaces DIR/model.onnx
-///         by ONNX Runtime's optimised model.
-///     inference-server serve --model-name NAME --model PATH --port P --device D
+///     inference-server warmup --model URI --out DIR (--max-batch-size N | --fetch-only)
+///         fetches the model to DIR/model.onnx; unless --fetch-only it also
+///         saves ONNX Runtime's optimised model as DIR/model.optimized.onnx and
+///         runs it once per batch size 1...N.
+///     inference-server serve --model-name NAME --model DIR --http-port P --use-cuda true|false
 ///                            --max-batch-size N --max-queue-delay-ms MS --max-queue-size Q
+/// `RenderingTests` checks every flag against the built executable's `--help`.
+/// The warmup spec's `sampleInput` is not passed yet: the server warms with
+/// generated inputs of the model's declared shapes.
 public enum ServerCommandLine {
     public static let executable = "inference-server"
     /// The HTTP port of the v2 protocol and `/metrics`.
@@ -20,15 +23,16 @@ public enum ServerCommandLine {
     /// Where a `pvc://` claim is mounted in the init container.
     public static let modelSourceDirectory = "/mnt/model-source"
 
-    static func device(_ spec: InferenceServiceSpec) -> String { spec.resources.gpu > 0 ? "cuda" : "cpu" }
+    static func useCUDA(_ spec: InferenceServiceSpec) -> String { spec.resources.gpu > 0 ? "true" : "false" }
 
+    /// `serve --model DIR` starts from the optimised model when warmup left one, else `DIR/model.onnx`.
     public static func serveArguments(_ spec: InferenceServiceSpec) -> [String] {
         [
             "serve",
             "--model-name", spec.model.name,
-            "--model", modelPath,
-            "--port", String(port),
-            "--device", device(spec),
+            "--model", modelDirectory,
+            "--http-port", String(port),
+            "--use-cuda", useCUDA(spec),
             "--max-batch-size", String(spec.batching.maxBatchSize),
             "--max-queue-delay-ms", String(spec.batching.maxQueueDelayMs),
             "--max-queue-size", String(spec.batching.maxQueueSize),
@@ -44,14 +48,11 @@ public enum ServerCommandLine {
         }
     }
 
+    /// Warming: fetch, optimise, run batch sizes 1...max (`plan.batchSizes`); otherwise fetch only.
     public static func warmupArguments(_ spec: InferenceServiceSpec, uri: ModelURI, plan: WarmupPlan) -> [String] {
         var arguments = ["warmup", "--model", fetchURI(uri), "--out", modelDirectory]
-        guard plan.warm else { return arguments }
-        arguments += [
-            "--warm", "--device", device(spec),
-            "--batch-sizes", plan.batchSizes.map(String.init).joined(separator: ","),
-        ]
-        if let sample = spec.warmup.sampleInput { arguments += ["--sample-input", sample.serialized()] }
+        guard plan.warm else { return arguments + ["--fetch-only"] }
+        arguments += ["--max-batch-size", String(plan.batchSizes.max() ?? spec.batching.maxBatchSize)]
         return arguments
     }
 }

@@ -6,6 +6,6 @@ struct InferenceServerCommand: AsyncParsableCommand {
         commandName: "inference-server",
         abstract: "Model server for ONNX models speaking the Open Inference Protocol (KServe v2) over HTTP.",
         version: ProductVersion.string,
-        subcommands: []
+        subcommands: [ServeCommand.self, WarmupCommand.self]
     )
 }

@@ -27,6 +27,7 @@ struct Cluster {
     static func start(simulateDeployments: Bool = true) async throws -> Cluster {
         var configuration = TestAPIServer.Configuration()
         configuration.cluster.simulateDeployments = simulateDeployments
+        configuration.cluster.deploymentReadyDelay = 2  // new replicas become ready after 2 s, as pods that start
         configuration.bookmarkInterval = .seconds(2)
         let server = TestAPIServer(configuration: configuration)
         let port = try await server.start()

@@ -94,11 +94,18 @@ struct OperatorEndToEndTests {
         try await workload.set(rps: 20, latencyMs: 400)
         let scaledUp = try await eventually(timeout: .seconds(60)) { (try await deploymentReplicas() ?? 0) >= 4 }
         await check(scaledUp, "scaledUp")
-        let afterUp = try await object()
-        let decisions = afterUp[path: "status", "recentDecisions"]?.arrayValue ?? []
-        #expect(decisions.contains { $0["rule"] == "latency" && $0["from"] == 2 && $0["to"] == 4 }, "\(decisions)")
-        let events = try await cluster.client.list(.events, namespace: "ml")["items"]?.arrayValue ?? []
-        #expect(events.contains { $0["reason"] == "ScaledUp" && ($0["note"]?.stringValue ?? "").contains("latency") }, "\(events)")
+        // Status follows the scale write (reconcile is its only writer).
+        var decisions: [JSON] = []
+        let upRecorded = try await eventually(timeout: .seconds(15)) {
+            decisions = try await object()[path: "status", "recentDecisions"]?.arrayValue ?? []
+            return decisions.contains { $0["rule"] == "latency" && $0["from"] == 2 && $0["to"] == 4 }
+        }
+        await check(upRecorded, "latency decision 2 -> 4 recorded: \(decisions)")
+        let eventRecorded = try await eventually(timeout: .seconds(15)) {
+            let events = try await cluster.client.list(.events, namespace: "ml")["items"]?.arrayValue ?? []
+            return events.contains { $0["reason"] == "ScaledUp" && ($0["note"]?.stringValue ?? "").contains("latency") }
+        }
+        await check(eventRecorded, "ScaledUp event naming the latency rule")
         let metrics = await op.get("/metrics").body
         #expect(metrics.contains("operator_scaling_decisions_total"), "\(metrics.prefix(2000))")
 

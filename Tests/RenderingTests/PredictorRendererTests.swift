@@ -57,7 +57,7 @@ import Testing
         let container = try #require(server(try render(spec)))
         #expect(container["command"] == ["inference-server"])
         #expect(container["args"] == [
-            "serve", "--model-name", "resnet50", "--model", "/models/model.onnx", "--port", "8080", "--device", "cpu",
+            "serve", "--model-name", "resnet50", "--model", "/models", "--http-port", "8080", "--use-cuda", "false",
             "--max-batch-size", "4", "--max-queue-delay-ms", "10", "--max-queue-size", "64",
         ])
         #expect(container["ports"]?[0]?["containerPort"] == 8080)

@@ -32,7 +32,8 @@ import Testing
         let label = rendered.deployment[path: "spec", "template", "metadata", "labels", WarmupPlan.labelKey]
         #expect(label == (warms ? "true" : nil))
         let initArgs = rendered.deployment[path: "spec", "template", "spec", "initContainers"]?[0]?["args"]?.arrayValue ?? []
-        #expect(initArgs.contains("--warm") == warms)
+        #expect(initArgs.contains("--fetch-only") == !warms)
+        #expect(initArgs.contains("--max-batch-size") == warms)
         #expect(initArgs.prefix(2) == ["warmup", "--model"])
     }
 

@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOPosix
+import ONNXRuntime
+import ServiceLifecycle
+
+/// Wires the server: model service, HTTP app, and the readiness gate, in one ServiceGroup
+/// that handles SIGTERM/SIGINT. Shutdown runs in reverse order: readiness goes false
+/// (and waits `drainDelay`), the HTTP server finishes in-flight requests, then the
+/// batcher runs what is still queued.
+public enum InferenceServerApp {
+    public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        let registry = ModelRegistry(modelName: configuration.modelName)
+        let metrics = ServerMetrics(model: configuration.modelName)
+        let threadPool = NIOThreadPool(numberOfThreads: configuration.batching.maxConcurrentBatches)
+        threadPool.start()
+        let router = Router(context: BasicRequestContext.self)
+        V2Routes(registry: registry, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: V2Routes.serverName),
+            onServerRunning: { channel in
+                logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            },
+            logger: logger)
+        let model = ModelService(configuration: configuration, registry: registry, metrics: metrics, threadPool: threadPool, logger: logger)
+        let gate = ReadinessGate(registry: registry, drainDelay: configuration.drainDelay, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: model), .init(service: app), .init(service: gate)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
+        try await threadPool.shutdownGracefully()
+    }
+}
+
+/// Loads and warms the model, marks it ready, then runs its batcher until shutdown.
+struct ModelService: Service {
+    let configuration: ServerConfiguration
+    let registry: ModelRegistry
+    let metrics: ServerMetrics
+    let threadPool: NIOThreadPool
+    let logger: Logger
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        let configuration = self.configuration
+        let metrics = self.metrics
+        let pool = self.threadPool
+        let runner: ModelRunner
+        do {
+            runner = try await threadPool.runIfActive { () throws -> ModelRunner in
+                let runtime = try ORTRuntime.load(locator: LibraryLocator(explicitPath: configuration.ortLibrary))
+                let location = ModelLocation.resolve(
+                    configuration.model,
+                    fileExists: { FileManager.default.fileExists(atPath: $0) },
+                    isDirectory: { path in
+                        var directory: ObjCBool = false
+                        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+                    })
+                let session = try runtime.makeSession(modelPath: location.path, configuration: configuration.session)
+                let runner = ModelRunner(name: configuration.modelName, session: session, batching: configuration.batching,
+                                         threadPool: pool, metrics: metrics)
+                try runner.warm(upTo: configuration.batching.maxBatchSize)
+                return runner
+            }
+        } catch {
+            registry.markFailed("\(error)")
+            logger.error("model failed to load", metadata: ["error": "\(error)"])
+            throw error
+        }
+        registry.markReady(runner)
+        logger.info("model ready", metadata: [
+            "model": "\(configuration.modelName)", "seconds": "\((ContinuousClock.now - started).seconds)",
+            "batching": "\(runner.batchingEnabled)", "cuda": "\(runner.session.usesCUDA)",
+            "onnxruntime": "\(runner.session.runtime.version)",
+        ])
+        await withGracefulShutdownHandler {
+            await runner.run()
+        } onGracefulShutdown: {
+            runner.shutdown()
+        }
+    }
+}
+
+/// Turns readiness off first when shutdown starts, then waits for load balancers to notice.
+struct ReadinessGate: Service {
+    let registry: ModelRegistry
+    let drainDelay: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        registry.startDraining()
+        logger.info("draining: readiness is now false")
+        if drainDelay > .zero { try? await Task.sleep(for: drainDelay) }
+    }
+}
+
+extension Duration {
+    /// Seconds as a Double, for logs and reports.
+    public var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

@@ -1,0 +1,152 @@
+import Batching
+import ONNXRuntime
+
+/// Everything `serve` needs. Each setting has a flag and an environment variable;
+/// `Setting` lists them with their defaults (the `--help` text is generated from it).
+public struct ServerConfiguration: Sendable, Equatable {
+    public var model: String
+    public var modelName: String
+    public var host: String = "0.0.0.0"
+    public var port: Int = 8080
+    public var batching = BatchingConfiguration()
+    public var session = SessionConfiguration()
+    /// 64 MiB: large enough for image batches, small enough to refuse abuse (413).
+    public var maxBodyBytes: Int = 64 << 20
+    public var ortLibrary: String?
+    /// Time between readiness going false and the HTTP server closing, so load balancers stop sending
+    /// (Kubernetes endpoints take a few seconds to update). 0 in tests.
+    public var drainDelay: Duration = .zero
+    /// OTLP/HTTP endpoint for traces; tracing is off when nil.
+    public var otlpEndpoint: String?
+
+    public init(model: String, modelName: String? = nil) {
+        self.model = model
+        self.modelName = modelName ?? ServerConfiguration.defaultName(for: model)
+    }
+
+    /// "models/minilm.onnx" -> "minilm".
+    public static func defaultName(for model: String) -> String {
+        var base = model.split(separator: "/").last.map(String.init) ?? model
+        for suffix in [".optimized.onnx", ".onnx"] where base.hasSuffix(suffix) {
+            base.removeLast(suffix.count)
+            break
+        }
+        return base.isEmpty ? "model" : base
+    }
+}
+
+/// The settings `serve` understands: flag name, environment variable, default, meaning.
+public enum Setting: String, CaseIterable, Sendable {
+    case model, modelName, httpHost, httpPort, maxBatchSize, maxQueueDelayMs, maxQueueSize, maxConcurrentBatches
+    case intraOpThreads, interOpThreads, graphOptimization, useCuda, maxBodyBytes, ortLibrary, drainDelayMs, otlpEndpoint
+
+    public var environmentVariable: String {
+        switch self {
+        case .model: return "MODEL"
+        case .modelName: return "MODEL_NAME"
+        case .httpHost: return "HTTP_HOST"
+        case .httpPort: return "HTTP_PORT"
+        case .maxBatchSize: return "MAX_BATCH_SIZE"
+        case .maxQueueDelayMs: return "MAX_QUEUE_DELAY_MS"
+        case .maxQueueSize: return "MAX_QUEUE_SIZE"
+        case .maxConcurrentBatches: return "MAX_CONCURRENT_BATCHES"
+        case .intraOpThreads: return "INTRA_OP_THREADS"
+        case .interOpThreads: return "INTER_OP_THREADS"
+        case .graphOptimization: return "GRAPH_OPTIMIZATION"
+        case .useCuda: return "USE_CUDA"
+        case .maxBodyBytes: return "MAX_BODY_BYTES"
+        case .ortLibrary: return "ORT_LIBRARY"
+        case .drainDelayMs: return "DRAIN_DELAY_MS"
+        case .otlpEndpoint: return "OTEL_EXPORTER_OTLP_ENDPOINT"
+        }
+    }
+
+    public var defaultDescription: String {
+        switch self {
+        case .model: return "required"
+        case .modelName: return "file name without .onnx"
+        case .httpHost: return "0.0.0.0"
+        case .httpPort: return "8080"
+        case .maxBatchSize: return "8 (the seed's rule)"
+        case .maxQueueDelayMs: return "50 (the seed's rule)"
+        case .maxQueueSize: return "256"
+        case .maxConcurrentBatches: return "1"
+        case .intraOpThreads: return "0 = one per core"
+        case .interOpThreads: return "0 = ONNX Runtime's choice"
+        case .graphOptimization: return "all"
+        case .useCuda: return "false"
+        case .maxBodyBytes: return "67108864 (64 MiB)"
+        case .ortLibrary: return "venv wheel, then system paths"
+        case .drainDelayMs: return "0"
+        case .otlpEndpoint: return "unset = tracing off"
+        }
+    }
+}
+
+public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    case missing(Setting)
+    case invalid(Setting, String)
+
+    public var description: String {
+        switch self {
+        case .missing(let s): return "--\(s.flagName) (or \(s.environmentVariable)) is required"
+        case .invalid(let s, let value): return "invalid value '\(value)' for --\(s.flagName) / \(s.environmentVariable)"
+        }
+    }
+}
+
+extension Setting {
+    /// kebab-case flag name: maxQueueDelayMs -> max-queue-delay-ms.
+    public var flagName: String {
+        rawValue.reduce(into: "") { result, char in
+            if char.isUppercase { result += "-" + char.lowercased() } else { result.append(char) }
+        }
+    }
+}
+
+extension ServerConfiguration {
+    /// Builds the configuration from flags (first) and environment variables (second); pure.
+    public static func resolve(flags: [Setting: String], environment: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
+        func value(_ setting: Setting) -> String? {
+            if let flag = flags[setting], !flag.isEmpty { return flag }
+            if let env = environment[setting.environmentVariable], !env.isEmpty { return env }
+            return nil
+        }
+        func int(_ setting: Setting, min: Int) throws(ConfigurationError) -> Int? {
+            guard let raw = value(setting) else { return nil }
+            guard let number = Int(raw), number >= min else { throw .invalid(setting, raw) }
+            return number
+        }
+        guard let model = value(.model) else { throw .missing(.model) }
+        var config = ServerConfiguration(model: model, modelName: value(.modelName))
+        if let host = value(.httpHost) { config.host = host }
+        if let port = try int(.httpPort, min: 0) {
+            guard port <= 65535 else { throw .invalid(.httpPort, String(port)) }
+            config.port = port
+        }
+        var batching = config.batching
+        if let n = try int(.maxBatchSize, min: 1) { batching.maxBatchSize = n }
+        if let n = try int(.maxQueueDelayMs, min: 0) { batching.maxQueueDelay = .milliseconds(n) }
+        if let n = try int(.maxQueueSize, min: 1) { batching.maxQueueSize = n }
+        if let n = try int(.maxConcurrentBatches, min: 1) { batching.maxConcurrentBatches = n }
+        config.batching = batching
+        if let n = try int(.intraOpThreads, min: 0) { config.session.intraOpThreads = n }
+        if let n = try int(.interOpThreads, min: 0) { config.session.interOpThreads = n }
+        if let raw = value(.graphOptimization) {
+            guard let level = SessionConfiguration.GraphOptimization(rawValue: raw) else { throw .invalid(.graphOptimization, raw) }
+            config.session.graphOptimization = level
+        }
+        if let raw = value(.useCuda) {
+            switch raw.lowercased() {
+            case "1", "true", "yes": config.session.preferCUDA = true
+            case "0", "false", "no": config.session.preferCUDA = false
+            default: throw .invalid(.useCuda, raw)
+            }
+        }
+        if let n = try int(.maxBodyBytes, min: 1) { config.maxBodyBytes = n }
+        config.ortLibrary = value(.ortLibrary)
+        if let n = try int(.drainDelayMs, min: 0) { config.drainDelay = .milliseconds(n) }
+        config.otlpEndpoint = value(.otlpEndpoint)
+        return config
+    }
+}

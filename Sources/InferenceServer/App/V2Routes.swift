@@ -1,0 +1,159 @@
+import HTTPTypes
+import Hummingbird
+import JSONValue
+import NIOCore
+import ONNXRuntime
+
+/// The Open Inference Protocol (KServe v2) routes and `/metrics`.
+public struct V2Routes: Sendable {
+    public let registry: ModelRegistry
+    public let metrics: ServerMetrics
+    /// Largest accepted request body.
+    public let maxBodyBytes: Int
+    public static let serverName = "inference-server"
+
+    public init(registry: ModelRegistry, metrics: ServerMetrics, maxBodyBytes: Int) {
+        self.registry = registry
+        self.metrics = metrics
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        router.get("/v2/health/live") { _, _ in Self.json(.ok, ["live": true]) }
+        router.get("/v2/health/ready") { _, _ in
+            let ready = registry.isReady
+            return Self.json(ready ? .ok : .serviceUnavailable, ["ready": .bool(ready)])
+        }
+        router.get("/v2") { _, _ in
+            Self.json(.ok, ["name": .string(Self.serverName), "version": .string(ServerInfo.version),
+                            "extensions": ["binary_tensor_data"]])
+        }
+        router.get("/v2/models/:model") { _, context in metadata(context) }
+        router.get("/v2/models/:model/versions/:version") { _, context in metadata(context) }
+        router.get("/v2/models/:model/ready") { _, context in modelReady(context) }
+        router.get("/v2/models/:model/versions/:version/ready") { _, context in modelReady(context) }
+        router.post("/v2/models/:model/infer") { request, context in await infer(request, context) }
+        router.post("/v2/models/:model/versions/:version/infer") { request, context in await infer(request, context) }
+        router.get("/metrics") { _, _ in
+            let depth: Int
+            switch registry.current {
+            case .ready(let runner), .draining(let runner): depth = runner.queueDepth
+            default: depth = 0
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(queueDepth: depth))))
+        }
+    }
+
+    // MARK: - Handlers
+
+    func metadata(_ context: BasicRequestContext) -> Response {
+        let name = context.parameters.get("model") ?? ""
+        do {
+            let runner = try registry.loadedRunner(named: name)
+            try checkVersion(context)
+            let describe: (TensorInfo) -> JSON = { info in
+                ["name": .string(info.name),
+                 "datatype": .string(info.elementType.map(V2Datatype.name(of:)) ?? "UNSUPPORTED"),
+                 "shape": .array(info.shape.map { .int($0) })]
+            }
+            return Self.json(.ok, [
+                "name": .string(registry.modelName), "versions": [.string(registry.modelVersion)],
+                "platform": "onnxruntime_onnx",
+                "inputs": .array(runner.session.info.inputs.map(describe)),
+                "outputs": .array(runner.session.info.outputs.map(describe)),
+            ])
+        } catch {
+            return Self.error(error)
+        }
+    }
+
+    func modelReady(_ context: BasicRequestContext) -> Response {
+        let name = context.parameters.get("model") ?? ""
+        guard name == registry.modelName else { return Self.error(InferenceError.modelNotFound(name)) }
+        if let version = context.parameters.get("version"), version != registry.modelVersion {
+            return Self.error(InferenceError.modelNotFound("\(name) version \(version)"))
+        }
+        let ready = registry.isReady
+        return Self.json(ready ? .ok : .serviceUnavailable, ["name": .string(name), "ready": .bool(ready)])
+    }
+
+    func infer(_ request: Request, _ context: BasicRequestContext) async -> Response {
+        let started = ContinuousClock.now
+        let name = context.parameters.get("model") ?? ""
+        let served = name == registry.modelName
+        if served { metrics.inFlight.increment() }
+        defer { if served { metrics.inFlight.decrement() } }
+        do {
+            try checkVersion(context)
+            let runner = try registry.runner(named: name)
+            if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBodyBytes {
+                throw InferenceError.payloadTooLarge(limit: maxBodyBytes)
+            }
+            var request = request
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: maxBodyBytes)
+            } catch {
+                throw InferenceError.payloadTooLarge(limit: maxBodyBytes)
+            }
+            var headerLength: Int?
+            if let field = request.headers.first(where: { $0.name.canonicalName == "inference-header-content-length" }) {
+                guard let length = Int(field.value) else {
+                    throw InferenceError.badRequest("Inference-Header-Content-Length must be an integer")
+                }
+                headerLength = length
+            }
+            let decoded = try InferRequestDecoder.decode(body: body, headerLength: headerLength)
+            let outputs = try await runner.infer(decoded)
+            let binaryFor: (String) -> Bool = { output in
+                decoded.outputs?.first { $0.name == output }?.binary ?? decoded.binaryOutputByDefault
+            }
+            let encoded = InferResponseEncoder.encode(
+                modelName: registry.modelName, modelVersion: registry.modelVersion, id: decoded.id,
+                outputs: outputs.map { ($0, binary: binaryFor($0.name)) })
+            metrics.requestDuration(outcome: "success").record(ContinuousClock.now - started)
+            var headers = HTTPFields()
+            if let length = encoded.jsonHeaderLength {
+                headers[.contentType] = "application/octet-stream"
+                if let field = HTTPField.Name("Inference-Header-Content-Length") { headers[field] = String(length) }
+            } else {
+                headers[.contentType] = "application/json"
+            }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: encoded.body))
+        } catch {
+            let failure = (error as? InferenceError) ?? .inferenceFailed("\(error)")
+            if served { metrics.requestDuration(outcome: failure.outcome).record(ContinuousClock.now - started) }
+            return Self.error(failure)
+        }
+    }
+
+    private func checkVersion(_ context: BasicRequestContext) throws(InferenceError) {
+        if let version = context.parameters.get("version"), version != registry.modelVersion {
+            throw .modelNotFound("\(registry.modelName) version \(version)")
+        }
+    }
+
+    // MARK: - Responses
+
+    static func json(_ status: HTTPResponse.Status, _ value: JSON) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+    }
+
+    static func error(_ error: any Error) -> Response {
+        let failure = (error as? InferenceError) ?? .inferenceFailed("\(error)")
+        var response = json(HTTPResponse.Status(code: failure.statusCode), ["error": .string(failure.description)])
+        if case .overloaded(let seconds) = failure {
+            response.headers[.retryAfter] = String(seconds)
+        }
+        return response
+    }
+}
+
+/// Version reported by `/v2`.
+public enum ServerInfo {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,155 @@
+import Batching
+import NIOCore
+import NIOPosix
+import ONNXRuntime
+import Synchronization
+
+/// One served model: its session, its batcher, and the thread pool ONNX Runtime runs on.
+public final class ModelRunner: Sendable {
+    public let name: String
+    public let session: ORTSession
+    public let batchingEnabled: Bool
+    let metrics: ServerMetrics
+    let batcher: DynamicBatcher<BatchItem, [OutputSlice], BatchKey, ContinuousClock>
+    private let pool: BufferPool
+
+    /// - Parameter threadPool: runs `OrtApi::Run` off the async executors; size it to `maxConcurrentBatches`.
+    public init(name: String, session: ORTSession, batching: BatchingConfiguration, threadPool: NIOThreadPool, metrics: ServerMetrics) {
+        self.name = name
+        self.session = session
+        self.metrics = metrics
+        let enabled = session.info.supportsBatching && batching.maxBatchSize > 1
+        self.batchingEnabled = enabled
+        var configuration = batching
+        if !enabled { configuration.maxBatchSize = 1 }
+        let pool = BufferPool()
+        self.pool = pool
+        batcher = DynamicBatcher(configuration: configuration, clock: ContinuousClock()) { items in
+            try await Self.execute(items, session: session, pool: pool, threadPool: threadPool, metrics: metrics)
+        }
+    }
+
+    public var queueDepth: Int { batcher.queueDepth }
+
+    /// Validates, queues, and returns this request's outputs.
+    public func infer(_ request: InferRequest) async throws(InferenceError) -> [OutputSlice] {
+        let (inputs, rows, outputs) = try BatchPlan.validate(request, model: session.info, batching: batchingEnabled)
+        let item = BatchItem(inputs: inputs, rows: rows, outputNames: outputs, enqueuedAt: .now)
+        do {
+            return try await batcher.submit(item, key: BatchPlan.key(for: item))
+        } catch let error as InferenceError {
+            throw error
+        } catch BatchingError.overloaded {
+            throw .overloaded(retryAfterSeconds: 1)
+        } catch BatchingError.shuttingDown {
+            throw .notReady("the server is shutting down")
+        } catch let error as ORTError {
+            throw .inferenceFailed(error.description)
+        } catch is CancellationError {
+            throw .notReady("request cancelled")
+        } catch {
+            throw .inferenceFailed("\(error)")
+        }
+    }
+
+    /// Runs the batcher until shutdown (graceful: queued requests still run).
+    public func run() async { await batcher.run() }
+    public func shutdown() { batcher.shutdown() }
+
+    /// Runs the model once per batch size 1...maxBatchSize with zero-filled inputs, so
+    /// ONNX Runtime allocates and plans before the first real request.
+    public func warm(upTo maxBatchSize: Int) throws(ORTError) {
+        let sizes = batchingEnabled ? Array(1...max(1, maxBatchSize)) : [1]
+        for size in sizes {
+            _ = try session.run(WarmupInputs.make(for: session.info, batch: size))
+        }
+    }
+
+    // MARK: - Batch execution
+
+    private static func execute(
+        _ items: [BatchItem], session: ORTSession, pool: BufferPool, threadPool: NIOThreadPool, metrics: ServerMetrics
+    ) async throws -> [[OutputSlice]] {
+        let started = ContinuousClock.now
+        for item in items { metrics.queueWait.record(started - item.enqueuedAt) }
+        metrics.batchSize.record(Double(items.count))
+        guard let first = items.first else { return [] }
+        let outputNames = first.outputNames
+        if items.count == 1 {
+            // One request: its own buffers go to ONNX Runtime as they are.
+            let outputs = try await threadPool.runIfActive { try session.run(first.inputs, outputNames: outputNames) }
+            metrics.compute.record(ContinuousClock.now - started)
+            return [outputs.map(OutputSlice.whole)]
+        }
+        // Several: one copy of each input into a pooled buffer, stacked along the batch dimension.
+        var buffers: [ByteBuffer] = []
+        defer { pool.giveBack(buffers) }
+        var inputs: [InputTensor] = []
+        let totalRows = items.reduce(0) { $0 + $1.rows }
+        for (index, model) in first.inputs.enumerated() {
+            let shape = [Int64(totalRows)] + model.shape.dropFirst()
+            if model.elementType == .string {
+                var strings: [[UInt8]] = []
+                for item in items {
+                    if case .strings(let s) = item.inputs[index].data { strings += s }
+                }
+                inputs.append(InputTensor(name: model.name, elementType: .string, shape: shape, data: .strings(strings)))
+            } else {
+                var buffer = pool.take(capacity: items.reduce(0) { $0 + rawCount($1.inputs[index].data) })
+                for item in items {
+                    if case .raw(let bytes) = item.inputs[index].data {
+                        bytes.withUnsafeBytes { raw -> Void in buffer.writeBytes(raw) }
+                    }
+                }
+                buffers.append(buffer)
+                inputs.append(InputTensor(name: model.name, elementType: model.elementType, shape: shape, data: .raw(buffer)))
+            }
+        }
+        let batchInputs = inputs
+        let outputs = try await threadPool.runIfActive { try session.run(batchInputs, outputNames: outputNames) }
+        metrics.compute.record(ContinuousClock.now - started)
+        return try BatchPlan.split(outputs, rows: items.map(\.rows))
+    }
+
+    private static func rawCount(_ data: TensorData) -> Int {
+        if case .raw(let bytes) = data { return bytes.byteCount }
+        return 0
+    }
+}
+
+/// Reusable buffers for assembling batched inputs, so steady-state batching does not allocate.
+final class BufferPool: Sendable {
+    private let free = Mutex<[ByteBuffer]>([])
+    private let allocator = ByteBufferAllocator()
+    private static let keep = 8
+
+    func take(capacity: Int) -> ByteBuffer {
+        var buffer = free.withLock { $0.popLast() } ?? allocator.buffer(capacity: capacity)
+        buffer.clear(minimumCapacity: capacity)
+        return buffer
+    }
+
+    func giveBack(_ buffers: [ByteBuffer]) {
+        free.withLock { list in
+            for buffer in buffers where list.count < Self.keep { list.append(buffer) }
+        }
+    }
+}
+
+/// Zero-filled inputs shaped for a batch size, with dynamic inner dimensions set to 1.
+public enum WarmupInputs {
+    public static func make(for model: ModelInfo, batch: Int) -> [InputTensor] {
+        model.inputs.compactMap { info in
+            guard let type = info.elementType else { return nil }
+            let shape = info.shape.enumerated().map { index, dim -> Int64 in
+                dim >= 0 ? dim : (index == 0 ? Int64(batch) : 1)
+            }
+            let count = Shape.elementCount(shape) ?? 0
+            if type == .string {
+                return InputTensor(name: info.name, elementType: type, shape: shape, data: .strings(Array(repeating: [], count: count)))
+            }
+            let zeros = [UInt8](repeating: 0, count: count * (type.byteWidth ?? 1))
+            return InputTensor(name: info.name, elementType: type, shape: shape, data: .raw(zeros))
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import InferenceServer
+import Logging
+
+/// `inference-server serve`: every flag can also come from the environment variable named in its help.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve one ONNX model over HTTP (KServe v2 protocol, /metrics).",
+        discussion: "Flags win over environment variables, which win over defaults.")
+
+    @Option(help: help(.model, "Model file, warmed model directory (from `warmup --out`), or .onnx path."))
+    var model: String?
+    @Option(help: help(.modelName, "Name in /v2/models/{name}."))
+    var modelName: String?
+    @Option(help: help(.httpHost, "Address to listen on."))
+    var httpHost: String?
+    @Option(help: help(.httpPort, "Port to listen on."))
+    var httpPort: String?
+    @Option(help: help(.maxBatchSize, "Largest dynamic batch; 1 turns batching off."))
+    var maxBatchSize: String?
+    @Option(help: help(.maxQueueDelayMs, "Longest a request waits for its batch to fill."))
+    var maxQueueDelayMs: String?
+    @Option(help: help(.maxQueueSize, "Waiting requests beyond which the server answers 429."))
+    var maxQueueSize: String?
+    @Option(help: help(.maxConcurrentBatches, "Batches run at once (model instances)."))
+    var maxConcurrentBatches: String?
+    @Option(help: help(.intraOpThreads, "ONNX Runtime threads inside an operator."))
+    var intraOpThreads: String?
+    @Option(help: help(.interOpThreads, "ONNX Runtime threads across operators."))
+    var interOpThreads: String?
+    @Option(help: help(.graphOptimization, "disable, basic, extended or all."))
+    var graphOptimization: String?
+    @Option(help: help(.useCuda, "Use the CUDA execution provider when the library has it."))
+    var useCuda: String?
+    @Option(help: help(.maxBodyBytes, "Largest request body; larger ones get 413."))
+    var maxBodyBytes: String?
+    @Option(help: help(.ortLibrary, "Path of libonnxruntime.so."))
+    var ortLibrary: String?
+    @Option(help: help(.drainDelayMs, "On SIGTERM, time between readiness going false and closing the listener."))
+    var drainDelayMs: String?
+    @Option(help: help(.otlpEndpoint, "OTLP/HTTP endpoint for traces."))
+    var otlpEndpoint: String?
+
+    static func help(_ setting: Setting, _ text: String) -> ArgumentHelp {
+        ArgumentHelp("\(text) (env: \(setting.environmentVariable); default: \(setting.defaultDescription))")
+    }
+
+    var flags: [Setting: String] {
+        let pairs: [(Setting, String?)] = [
+            (.model, model), (.modelName, modelName), (.httpHost, httpHost), (.httpPort, httpPort),
+            (.maxBatchSize, maxBatchSize), (.maxQueueDelayMs, maxQueueDelayMs), (.maxQueueSize, maxQueueSize),
+            (.maxConcurrentBatches, maxConcurrentBatches), (.intraOpThreads, intraOpThreads),
+            (.interOpThreads, interOpThreads), (.graphOptimization, graphOptimization), (.useCuda, useCuda),
+            (.maxBodyBytes, maxBodyBytes), (.ortLibrary, ortLibrary), (.drainDelayMs, drainDelayMs),
+            (.otlpEndpoint, otlpEndpoint),
+        ]
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
+    }
+
+    func run() async throws {
+        let configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        var logger = Logger(label: "inference-server")
+        logger.logLevel = .info
+        try await InferenceServerApp.run(configuration, logger: logger)
+    }
+}

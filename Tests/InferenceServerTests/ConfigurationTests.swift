@@ -1,0 +1,59 @@
+import InferenceServer
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func defaultsMatchTheSeedRules() throws {
+        let config = try ServerConfiguration.resolve(flags: [.model: "/m/minilm.onnx"], environment: [:])
+        #expect(config.modelName == "minilm")
+        #expect(config.port == 8080)
+        #expect(config.batching.maxBatchSize == 8)
+        #expect(config.batching.maxQueueDelay == .milliseconds(50))
+        #expect(config.otlpEndpoint == nil)
+    }
+
+    @Test func flagsWinOverEnvironmentWhichWinsOverDefaults() throws {
+        let config = try ServerConfiguration.resolve(
+            flags: [.httpPort: "9000"],
+            environment: ["MODEL": "/m/a.onnx", "HTTP_PORT": "7000", "MAX_BATCH_SIZE": "4", "MAX_QUEUE_DELAY_MS": "10",
+                          "USE_CUDA": "true", "GRAPH_OPTIMIZATION": "basic"])
+        #expect(config.port == 9000)
+        #expect(config.batching.maxBatchSize == 4)
+        #expect(config.batching.maxQueueDelay == .milliseconds(10))
+        #expect(config.session.preferCUDA)
+        #expect(config.session.graphOptimization == .basic)
+    }
+
+    @Test(arguments: [
+        ([Setting.httpPort: "70000"], ConfigurationError.invalid(.httpPort, "70000")),
+        ([.maxBatchSize: "0"], .invalid(.maxBatchSize, "0")),
+        ([.maxQueueDelayMs: "soon"], .invalid(.maxQueueDelayMs, "soon")),
+        ([.useCuda: "maybe"], .invalid(.useCuda, "maybe")),
+        ([.graphOptimization: "max"], .invalid(.graphOptimization, "max")),
+    ])
+    func invalidValuesNameTheSetting(flags: [Setting: String], expected: ConfigurationError) {
+        var all = flags
+        all[.model] = "m.onnx"
+        #expect(throws: expected) { try ServerConfiguration.resolve(flags: all, environment: [:]) }
+    }
+
+    @Test func modelIsRequired() {
+        #expect(throws: ConfigurationError.missing(.model)) { try ServerConfiguration.resolve(flags: [:], environment: [:]) }
+    }
+
+    @Test func flagNamesAreKebabCase() {
+        #expect(Setting.maxQueueDelayMs.flagName == "max-queue-delay-ms")
+        #expect(Setting.otlpEndpoint.environmentVariable == "OTEL_EXPORTER_OTLP_ENDPOINT")
+    }
+
+    @Test(arguments: [
+        ("/w", true, ["/w/model.optimized.onnx"], "/w/model.optimized.onnx", true),
+        ("/w/", true, [], "/w/model.onnx", false),
+        ("/m/a.onnx", false, ["/m/a.optimized.onnx"], "/m/a.optimized.onnx", true),
+        ("/m/a.onnx", false, [], "/m/a.onnx", false),
+    ])
+    func servingPrefersTheWarmedOptimisedModel(path: String, directory: Bool, files: [String], expected: String, optimized: Bool) {
+        let resolved = ModelLocation.resolve(path, fileExists: { files.contains($0) }, isDirectory: { _ in directory })
+        #expect(resolved.path == expected)
+        #expect(resolved.optimized == optimized)
+    }
+}
