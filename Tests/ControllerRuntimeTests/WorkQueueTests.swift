@@ -1,4 +1,5 @@
 import Synchronization
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -150,9 +151,3 @@ func waitUntil(_ condition: @Sendable () async -> Bool) async throws {
     }
 }
 
-/// A lock-protected value shareable with concurrent test tasks.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
-}
