@@ -88,18 +88,22 @@ public struct ScalingLoop: Sendable {
     public func evaluateDue() async -> [String] {
         let now = wallClock().timeIntervalSince1970
         var due: [Candidate] = []
+        var disabledChanged: [String] = []
         for object in services.list() where object.metadata.deletionTimestamp == nil {
-            guard let service = try? InferenceService.decodeValidated(object.document) else { continue }
             let key = object.key
-            let interval = Double(service.spec.autoscaling.intervalSeconds)
-            if service.spec.autoscaling.mode == .disabled {
-                await markDisabled(key, generation: object.metadata.generation)
-                continue
-            }
+            // Due-ness from the raw spec first: decoding and validating every
+            // object every tick would cost more than the evaluation itself.
+            let rawInterval = object.spec?[path: "autoscaling", "intervalSeconds"]?.intValue ?? Int64(Defaults.intervalSeconds)
+            let interval = Double(max(1, rawInterval))
             let last = await records.entry(key)?.lastEvaluatedAt
             // Objects with the same interval evaluate together (at multiples
             // of the interval), so one batched query serves them all.
             if let last, (now / interval).rounded(.down) == (last / interval).rounded(.down) { continue }
+            guard let service = try? InferenceService.decodeValidated(object.document) else { continue }
+            if service.spec.autoscaling.mode == .disabled {
+                if await markDisabled(key, generation: object.metadata.generation, now: now) { disabledChanged.append(key) }
+                continue
+            }
             let namespace = object.metadata.namespace ?? "default"
             due.append(Candidate(
                 key: key, object: object, service: service,
@@ -107,7 +111,10 @@ public struct ScalingLoop: Sendable {
                 overrides: PolicyMapping.overrides(for: service.spec, namespace: namespace, name: service.metadata.name),
                 prometheusURL: service.spec.autoscaling.prometheus?.url ?? configuration.defaultPrometheusURL))
         }
-        guard !due.isEmpty else { return [] }
+        guard !due.isEmpty else {
+            if !disabledChanged.isEmpty { await changed(disabledChanged) }
+            return []
+        }
 
         var evaluated: [String] = []
         for (url, group) in Dictionary(grouping: due, by: \.prometheusURL).sorted(by: { $0.key < $1.key }) {
@@ -120,7 +127,7 @@ public struct ScalingLoop: Sendable {
                 evaluated.append(candidate.key)
             }
         }
-        await changed(evaluated)
+        await changed(evaluated + disabledChanged)
         return evaluated
     }
 
@@ -214,14 +221,18 @@ public struct ScalingLoop: Sendable {
         }
     }
 
-    private func markDisabled(_ key: String, generation: Int64?) async {
-        let stamp = Timestamps.format(wallClock())
+    /// Records that autoscaling is off; returns whether that is news for status.
+    private func markDisabled(_ key: String, generation: Int64?, now: Double) async -> Bool {
+        let stamp = Timestamps.format(Date(timeIntervalSince1970: now))
+        let wasDisabled = await records.entry(key)?.scalingActive?.reason == "Disabled"
         await records.update(key) { entry in
+            entry.lastEvaluatedAt = now
             entry.desiredReplicas = nil
             entry.scalingActive = ServingAPI.Condition(type: ConditionType.scalingActive.rawValue, status: .false, observedGeneration: generation,
                                             lastTransitionTime: stamp, reason: "Disabled",
                                             message: "autoscaling is Disabled; replicas follow spec.replicas.manual")
         }
+        return !wasDisabled
     }
 }
 
