@@ -1,3 +1,4 @@
+import ControllerRuntime
 import JSONValue
 import KubeAPI
 import ServingAPI
@@ -60,6 +61,3 @@ public struct InferenceServiceResource: KubeResource, Hashable {
                         namespace: metadata.namespace, uid: metadata.uid)
     }
 }
-
-/// The key helper from ControllerRuntime, re-exported for this module's files.
-import ControllerRuntime
