@@ -50,6 +50,8 @@ kubectl create namespace ml >/dev/null
 for _ in $(seq 100); do [ -s "$out/operator.port" ] && break; sleep 0.1; done
 
 echo "== applying an InferenceService"
+rate_rule=", requestRate: {capacityPerReplicaRPS: 10}"
+[ "${DEMO_MATRIX_ONLY:-}" = 1 ] && rate_rule=""
 kubectl apply -f - >/dev/null <<YAML
 apiVersion: serving.swiftinfer.io/v1alpha1
 kind: InferenceService
@@ -59,7 +61,10 @@ spec:
   replicas: {min: 2, max: 12}
   autoscaling:
     intervalSeconds: 3
-    rules: {latency: {consecutiveIntervals: 3}, idle: {afterSeconds: 30}}
+    # capacityPerReplicaRPS turns on the rate-based improvements over the plain matrix
+    # (DEMO_MATRIX_ONLY=1 shows the matrix alone); 10 rps is the demo workload's capacity.
+    rules: {latency: {consecutiveIntervals: 3}, idle: {afterSeconds: 30}${rate_rule}}
+    scaleDown: {stabilizationWindowSeconds: 30}
     queries:
       p95Latency: 'histogram_quantile(0.95, sum by (le) (rate(inference_request_duration_seconds_bucket{namespace="{{namespace}}",service="{{name}}-predictor"}[10s])))'
       requestRate: 'sum(rate(inference_request_duration_seconds_count{namespace="{{namespace}}",service="{{name}}-predictor"}[10s]))'
