@@ -148,7 +148,7 @@ let package = Package(
         // Tests
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "TestSupport"]),
         .testTarget(
             name: "ControllerRuntimeTests",
@@ -171,7 +171,7 @@ let package = Package(
                            "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"],
             exclude: ["Fixtures"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime"], exclude: ["Fixtures"]),
-        .testTarget(name: "BatchingTests", dependencies: ["Batching"]),
+        .testTarget(name: "BatchingTests", dependencies: ["Batching", "TestSupport"]),
         .testTarget(
             name: "InferenceServerTests",
             dependencies: [

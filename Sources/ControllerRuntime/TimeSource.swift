@@ -1,5 +1,5 @@
 /// Elapsed time and sleeping taken from an injected `Clock`, so components
-/// need not be generic over the clock type. Tests pass a `ManualClock`.
+/// need not be generic over the clock type. Tests pass `TestSupport.ManualClock`.
 public struct TimeSource: Sendable {
     /// Time elapsed since the source was made.
     public let now: @Sendable () -> Duration

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import TestSupport
 import Testing
 
 /// Streaming responses from `CurlTransport` against the real Python server.
@@ -60,7 +61,7 @@ import Testing
                 for try await _ in response.lines { count += 1 }
                 return count
             }
-            #expect(try await eventually { try await ServerStats.fetch(server).open_streams == 1 })
+            #expect(try await eventually(timeout: .seconds(5)) { try await ServerStats.fetch(server).open_streams == 1 })
             let cancelledAt = ContinuousClock.now
             consumer.cancel()
             // Cancelled while waiting for a chunk: HTTPError.cancelled; between
@@ -68,7 +69,7 @@ import Testing
             let outcome = await consumer.result
             if case .failure(let error) = outcome { #expect(error as? HTTPError == .cancelled) }
             #expect(ContinuousClock.now - cancelledAt < .seconds(2))
-            #expect(try await eventually(timeout: .seconds(3)) { transport.statistics.activeTransfers == 0 })
+            #expect(await eventually(timeout: .seconds(3)) { transport.statistics.activeTransfers == 0 })
             #expect(try await eventually(timeout: .seconds(3)) { try await ServerStats.fetch(server).open_streams == 0 })
         }
     }
@@ -81,7 +82,7 @@ import Testing
                 var lines = response.lines.makeAsyncIterator()
                 #expect(try await lines.next().map(text) == "tick 0")
             }
-            #expect(try await eventually(timeout: .seconds(3)) { transport.statistics.activeTransfers == 0 })
+            #expect(await eventually(timeout: .seconds(3)) { transport.statistics.activeTransfers == 0 })
             #expect(try await eventually(timeout: .seconds(3)) { try await ServerStats.fetch(server).open_streams == 0 })
         }
     }
@@ -95,7 +96,7 @@ import Testing
             task.cancel()
             await #expect(throws: HTTPError.cancelled) { try await task.value }
             #expect(ContinuousClock.now - cancelledAt < .seconds(2))
-            #expect(try await eventually { transport.statistics.activeTransfers == 0 })
+            #expect(await eventually(timeout: .seconds(5)) { transport.statistics.activeTransfers == 0 })
         }
     }
 
@@ -183,7 +184,7 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(counts == Array(repeating: 10, count: 20))
-            #expect(try await eventually(timeout: .seconds(3)) { transport.statistics.activeTransfers == 0 })
+            #expect(await eventually(timeout: .seconds(3)) { transport.statistics.activeTransfers == 0 })
         }
     }
 }

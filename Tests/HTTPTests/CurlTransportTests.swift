@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import TestSupport
 import Testing
 
 /// `CurlTransport` against the real Python server (plain HTTP).
@@ -190,7 +191,7 @@ import Testing
             task.cancel()
             await #expect(throws: HTTPError.cancelled) { try await task.value }
             #expect(ContinuousClock.now - started < .seconds(2))
-            #expect(try await eventually { transport.statistics.activeTransfers == 0 })
+            #expect(await eventually(timeout: .seconds(5)) { transport.statistics.activeTransfers == 0 })
         }
     }
 

@@ -1,4 +1,5 @@
 @testable import HTTP
+import TestSupport
 import Testing
 
 /// The curl thread lives as long as its transport or its running transfers.
@@ -10,7 +11,7 @@ import Testing
             _ = try await transport?.send(HTTPRequest(url: server.url("/small")))
             #expect(!engine.isClosed)
             transport = nil
-            #expect(try await eventually(timeout: .seconds(3)) { engine.isClosed })
+            #expect(await eventually(timeout: .seconds(3)) { engine.isClosed })
         }
     }
 
@@ -28,7 +29,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(100))
                 #expect(!engine.isClosed)
             }
-            #expect(try await eventually(timeout: .seconds(3)) { engine.isClosed })
+            #expect(await eventually(timeout: .seconds(3)) { engine.isClosed })
         }
     }
 }

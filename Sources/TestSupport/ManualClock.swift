@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A clock that moves only when told to, for deterministic tests of
-/// everything that waits (queues, backoff, leases) and for simulations.
+/// everything that waits (queues, backoff, leases, the batcher).
 public final class ManualClock: Clock, Sendable {
     public struct Instant: InstantProtocol, Sendable, Hashable, Comparable {
         public var offset: Duration
