@@ -170,6 +170,10 @@ let package = Package(
             dependencies: ["Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
                            "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"],
             exclude: ["Fixtures"]),
+        // The Helm chart and manifests/install.yaml: helm lint/template, schema validation, least-privilege RBAC
+        .testTarget(
+            name: "InstallTests",
+            dependencies: ["TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime"], exclude: ["Fixtures"]),
         .testTarget(name: "BatchingTests", dependencies: ["Batching", "TestSupport"]),
         .testTarget(

