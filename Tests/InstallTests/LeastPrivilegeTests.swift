@@ -90,8 +90,8 @@ struct LeastPrivilegeTests {
 
         // What the operator did, in RBAC terms.
         let records = cluster.server.requestLog.records.filter { $0.user == Self.serviceAccountUser }
-        let forbidden = records.filter { $0.status == 403 || $0.status == 401 }
-        #expect(forbidden.isEmpty, "denied: \(forbidden.map { "\($0.verb) \($0.path) -> \($0.status)" })")
+        let forbidden = records.filter { $0.status == 403 || $0.status == 401 }.map { "\($0.verb) \($0.path) -> \($0.status)" }
+        #expect(forbidden.isEmpty, "denied: \(Set(forbidden).sorted())")
         let nonResource = records.filter { $0.resource.isEmpty }
         #expect(nonResource.allSatisfy { $0.verb == "get" }, "non-resource requests: \(nonResource.map(\.path))")
         let uses = records.filter { !$0.resource.isEmpty }.flatMap(Use.from)
