@@ -16,7 +16,7 @@ enum Helm {
     static let binary = packageRoot.appendingPathComponent(".tools/helm").path
     static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: binary) }
 
-    static func run(_ arguments: [String]) async throws -> Subprocess.Result {
+    static func run(_ arguments: [String], kubeconfig: String? = nil) async throws -> Subprocess.Result {
         guard isInstalled else {
             throw InstallTestError("\(binary) is missing: run `bash scripts/install-helm.sh` (make test does it through scripts/bootstrap.sh)")
         }
@@ -24,6 +24,7 @@ enum Helm {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("helm-home").path
         var environment = ProcessInfo.processInfo.environment
         for key in ["HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"] { environment[key] = "\(home)/\(key)" }
+        environment["KUBECONFIG"] = kubeconfig ?? "/dev/null"
         return try await Subprocess.run(binary, arguments, currentDirectory: packageRoot, environment: environment)
     }
 
@@ -111,4 +112,18 @@ extension JSON {
         }
         return current
     }
+}
+
+/// A kubeconfig for a test API server without authentication (every caller is an admin).
+func writeKubeconfig(port: Int) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)").path
+    try """
+        apiVersion: v1
+        kind: Config
+        current-context: test
+        clusters: [{name: test, cluster: {server: "http://127.0.0.1:\(port)"}}]
+        users: [{name: test, user: {}}]
+        contexts: [{name: test, context: {cluster: test, user: test}}]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
 }
