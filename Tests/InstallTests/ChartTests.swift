@@ -141,7 +141,7 @@ import YAML
         for name in names {
             let copy = try Data(contentsOf: chartCRDs.appendingPathComponent(name))
             #expect(copy == (try Data(contentsOf: repositoryCRDs.appendingPathComponent(name))),
-                    "charts/inference-operator/crds/\(name) differs from CRDs/\(name): cp CRDs/*.yaml charts/inference-operator/crds/")
+                    "charts/inference-operator/crds/\(name) differs from CRDs/\(name): run scripts/generate-crd.sh (or cp CRDs/*.yaml charts/inference-operator/crds/)")
         }
     }
 
