@@ -1,6 +1,7 @@
 import Foundation
 import JSONValue
 import TestSupport
+import Testing
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

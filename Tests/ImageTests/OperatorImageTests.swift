@@ -29,6 +29,11 @@ struct OperatorImageTests {
         #expect(labels["org.opencontainers.image.source"]?.hasPrefix("https://") == true)
         #expect(labels["org.opencontainers.image.licenses"]?.isEmpty == false)
         print("image: inference-operator \(image.layers.count) layers, \(image.compressedBytes) bytes compressed")
+        // The base layers (glibc, certificates, users) are byte-identical to the server's, so a node pulls them once.
+        if ImageFixture.built("inference-server") {
+            let server = try ImageLayout(ImageFixture.layout("inference-server"))
+            #expect(image.layers.prefix(2).map { $0["digest"] } == server.layers.prefix(2).map { $0["digest"] })
+        }
     }
 
     @Test func runsFromTheUnpackedRootfsAndDeploysTheServerImage() async throws {
