@@ -208,6 +208,7 @@ EOF
 )
     unpacked=$(du -sb --apparent-size "$CTX/base" $(for d in "$CTX/$t"-*; do echo "$d"; done) | awk '{s += $1} END {print s}')
     printf '%s compressed=%d unpacked=%d digest=sha256:%s\n' "$name" "$compressed" "$unpacked" "$manifest" | tee -a "$OUT/sizes.new"
+    echo "build-image: $name done, ${SECONDS}s since start"
 done
 # Keep the figures of an image not rebuilt this time.
 if [ -f "$OUT/sizes.txt" ]; then
