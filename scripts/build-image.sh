@@ -210,6 +210,8 @@ EOF
     printf '%s compressed=%d unpacked=%d digest=sha256:%s\n' "$name" "$compressed" "$unpacked" "$manifest" | tee -a "$OUT/sizes.new"
     echo "build-image: $name done, ${SECONDS}s since start"
 done
+# Drop images that no tag points to any more (earlier builds' layers), so out/image/storage stays bounded.
+"${BUILDAH[@]}" rmi --prune >/dev/null 2>&1 || true
 # Keep the figures of an image not rebuilt this time.
 if [ -f "$OUT/sizes.txt" ]; then
     grep -v -F -f <(cut -d' ' -f1 "$OUT/sizes.new") "$OUT/sizes.txt" >>"$OUT/sizes.new" || true
