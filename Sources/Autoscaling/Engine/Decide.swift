@@ -10,12 +10,14 @@
 /// 3. Scale-up candidates, each a target above the current replicas:
 ///    below `minReplicas`; latency (+step after N breaches, also while
 ///    replicas start); GPU (+step, only when no replica is not ready);
-///    request rate (to what the rate needs). A rule whose cap is at or
+///    request rate (to what the rate needs); burst (to what the full rate
+///    window will show, when the rate rose `factor`× within the window). A rule whose cap is at or
 ///    below the current replicas does not fire (a cap never scales down).
 ///    The highest target wins; on a tie the earlier rule in that list is
 ///    named. Scale-ups are never held for missing data or reversals.
 /// 4. Only when no scale-up fired: above `maxReplicas` → max; otherwise a
-///    scale-down (idle → min, then stabilised rate scale-down) only if none
+///    scale-down (idle → min, then stabilised rate scale-down, whose window
+///    is the burst hold for `holdSeconds` after a burst) only if none
 ///    of the policy's signals is missing/unavailable, no up-rule signal is
 ///    breaching, and the reversal limit allows it.
 /// 5. The result is clamped to [minReplicas, maxReplicas].
