@@ -227,16 +227,17 @@ private struct DecisionEngine {
     }
 
     /// A burst: `rps` is at least `factor` × the lowest reading of the
-    /// burst window and needs more than the minimum replicas.
+    /// burst window and its projection needs more than the minimum replicas.
     mutating func detectBurst(_ rule: BurstRule, rateRule: RequestRateRule, rps: Double) {
         // The lowest reading of the window; of equal ones the latest, where the rise began.
         var lowest: TimedRate?
         for reading in state.recentRates where reading.time >= now - rule.windowSeconds && reading.time < now {
             if lowest == nil || reading.rps <= lowest!.rps { lowest = reading }
         }
-        guard let lowest else { return }
-        guard rps >= rule.factor * lowest.rps,
-              rateRule.replicas(forRate: rps, utilization: state.rateTargetUtilization ?? rateRule.targetUtilization) > lower
+        guard let lowest, rps >= rule.factor * lowest.rps else { return }
+        // Ignore rises that stay small: the projected rate must need more than the minimum.
+        let projected = rule.projectedRate(rps, from: lowest, now: now)
+        guard rateRule.replicas(forRate: projected, utilization: state.rateTargetUtilization ?? rateRule.targetUtilization) > lower
         else { return }
         burstThisEvaluation = lowest
         state.lastBurstAt = now

@@ -274,7 +274,7 @@ public struct ScaleDownRule: Sendable, Hashable, Codable {
 
 /// Improvement: burst detection. A burst is a request-rate reading at
 /// least `factor` times the lowest reading of the last `windowSeconds`,
-/// when that rate needs more than `minReplicas`. On a burst:
+/// when the rate it projects (below) needs more than `minReplicas`. On a burst:
 /// - scale-up (rule `burst`): size for the rate the 1-minute window will
 ///   show once it is full of the burst: the reading plus its rise since the
 ///   lowest reading, continued until `windowSeconds` after that reading. A
