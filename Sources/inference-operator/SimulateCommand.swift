@@ -41,10 +41,10 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Write per-minute load, replicas and p95 of every policy as CSV (trace name inserted with several traces).")
     var minutesCsv: String?
 
-    @Option(name: .long, help: "Sweep: start utilisation of the default policy's rate rule (shipped 0.7).")
+    @Option(name: .long, help: "Sweep: start utilisation of the default policy's rate rule (shipped 0.6).")
     var defaultUtilization: Double?
 
-    @Option(name: .long, help: "Sweep: scale-down stabilisation window of the default policy, seconds (shipped 180).")
+    @Option(name: .long, help: "Sweep: scale-down stabilisation window of the default policy, seconds (shipped 300).")
     var defaultWindow: Double?
 
     @Option(name: .long, help: "Sweep: lookahead of the default policy's rate trend, seconds (0 = off).")
