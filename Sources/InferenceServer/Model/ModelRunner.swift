@@ -3,6 +3,18 @@ import NIOCore
 import NIOPosix
 import ONNXRuntime
 import Synchronization
+import Tracing
+
+/// One request's outputs and how its batch went (for the request's span and logs).
+public struct InferResult: Sendable {
+    public let outputs: [OutputSlice]
+    /// Time between queueing and the batch starting.
+    public let queueWait: Duration
+    /// Requests in the batch that carried this one.
+    public let batchSize: Int
+    /// The batch span's context, when tracing is on.
+    public let batchTrace: ServiceContext?
+}
 
 /// One served model: its session, its batcher, and the thread pool ONNX Runtime runs on.
 public final class ModelRunner: Sendable {
@@ -10,11 +22,14 @@ public final class ModelRunner: Sendable {
     public let session: ORTSession
     public let batchingEnabled: Bool
     let metrics: ServerMetrics
-    let batcher: DynamicBatcher<BatchItem, [OutputSlice], BatchKey, ContinuousClock>
+    let batcher: DynamicBatcher<BatchItem, InferResult, BatchKey, ContinuousClock>
     private let pool: BufferPool
 
-    /// - Parameter threadPool: runs `OrtApi::Run` off the async executors; size it to `maxConcurrentBatches`.
-    public init(name: String, session: ORTSession, batching: BatchingConfiguration, threadPool: NIOThreadPool, metrics: ServerMetrics) {
+    /// - Parameters:
+    ///   - threadPool: runs `OrtApi::Run` off the async executors; size it to `maxConcurrentBatches`.
+    ///   - tracer: when set, each batch gets a span linked to its requests' spans.
+    public init(name: String, session: ORTSession, batching: BatchingConfiguration, threadPool: NIOThreadPool,
+                metrics: ServerMetrics, tracer: (any Tracer)? = nil) {
         self.name = name
         self.session = session
         self.metrics = metrics
@@ -25,16 +40,19 @@ public final class ModelRunner: Sendable {
         let pool = BufferPool()
         self.pool = pool
         batcher = DynamicBatcher(configuration: configuration, clock: ContinuousClock()) { items in
-            try await Self.execute(items, session: session, pool: pool, threadPool: threadPool, metrics: metrics)
+            try await Self.traced(items, model: name, tracer: tracer) {
+                try await Self.execute(items, session: session, pool: pool, threadPool: threadPool, metrics: metrics)
+            }
         }
     }
 
     public var queueDepth: Int { batcher.queueDepth }
 
     /// Validates, queues, and returns this request's outputs.
-    public func infer(_ request: InferRequest) async throws(InferenceError) -> [OutputSlice] {
+    /// - Parameter trace: the request span's context, which the batch span links to.
+    public func infer(_ request: InferRequest, trace: ServiceContext? = nil) async throws(InferenceError) -> InferResult {
         let (inputs, rows, outputs) = try BatchPlan.validate(request, model: session.info, batching: batchingEnabled)
-        let item = BatchItem(inputs: inputs, rows: rows, outputNames: outputs, enqueuedAt: .now)
+        let item = BatchItem(inputs: inputs, rows: rows, outputNames: outputs, enqueuedAt: .now, trace: trace)
         do {
             return try await batcher.submit(item, key: BatchPlan.key(for: item))
         } catch let error as InferenceError {
@@ -66,6 +84,43 @@ public final class ModelRunner: Sendable {
     }
 
     // MARK: - Batch execution
+
+    /// Runs `body` inside the batch span (when tracing is on) and packs each request's result.
+    private static func traced(
+        _ items: [BatchItem], model: String, tracer: (any Tracer)?, _ body: () async throws -> [[OutputSlice]]
+    ) async throws -> [InferResult] {
+        let started = ContinuousClock.now
+        guard let tracer, items.contains(where: { $0.trace != nil }) else {
+            return try await body().enumerated().map { index, outputs in
+                InferResult(outputs: outputs, queueWait: started - items[index].enqueuedAt, batchSize: items.count, batchTrace: nil)
+            }
+        }
+        let span = tracer.startSpan("inference batch", context: .topLevel, ofKind: .internal)
+        defer { span.end() }
+        var maxWait = Duration.zero
+        for item in items {
+            maxWait = max(maxWait, started - item.enqueuedAt)
+            if let trace = item.trace { span.addLink(SpanLink(context: trace, attributes: [:])) }
+        }
+        span.attributes[TraceAttribute.model] = model
+        span.attributes[TraceAttribute.batchSize] = items.count
+        span.attributes[TraceAttribute.batchRows] = items.reduce(0) { $0 + $1.rows }
+        span.attributes[TraceAttribute.maxQueueWaitMs] = maxWait.milliseconds
+        do {
+            let outputs = try await body()
+            span.attributes[TraceAttribute.computeMs] = (ContinuousClock.now - started).milliseconds
+            span.attributes[TraceAttribute.outcome] = "success"
+            let context = span.context
+            return outputs.enumerated().map { index, outputs in
+                InferResult(outputs: outputs, queueWait: started - items[index].enqueuedAt, batchSize: items.count, batchTrace: context)
+            }
+        } catch {
+            span.attributes[TraceAttribute.outcome] = "error"
+            span.recordError(error)
+            span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+            throw error
+        }
+    }
 
     private static func execute(
         _ items: [BatchItem], session: ORTSession, pool: BufferPool, threadPool: NIOThreadPool, metrics: ServerMetrics
@@ -101,6 +156,7 @@ public final class ModelRunner: Sendable {
                         bytes.withUnsafeBytes { raw -> Void in buffer.writeBytes(raw) }
                     }
                 }
+                DataMovement.batchAssemblyBytes.add(buffer.readableBytes, ordering: .relaxed)
                 buffers.append(buffer)
                 inputs.append(InputTensor(name: model.name, elementType: model.elementType, shape: shape, data: .raw(buffer)))
             }

@@ -89,6 +89,7 @@ public enum InferResponseEncoder {
         slice.tensor.withUnsafeBytes { raw -> Void in
             body.writeBytes(UnsafeRawBufferPointer(rebasing: raw[slice.byteRange]))
         }
+        DataMovement.responseBinaryBytes.add(slice.byteRange.count, ordering: .relaxed)
     }
 
     /// Elements as JSON numbers; non-finite floats become `null` (JSON has no NaN/Infinity; use binary output for those).
