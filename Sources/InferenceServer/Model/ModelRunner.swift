@@ -137,7 +137,7 @@ public final class ModelRunner: Sendable {
             return [outputs.map(OutputSlice.whole)]
         }
         // Several: one copy of each input into a pooled buffer, stacked along the batch dimension.
-        var buffers: [ByteBuffer] = []
+        var buffers: [BatchBuffer] = []
         defer { pool.giveBack(buffers) }
         var inputs: [InputTensor] = []
         let totalRows = items.reduce(0) { $0 + $1.rows }
@@ -150,13 +150,13 @@ public final class ModelRunner: Sendable {
                 }
                 inputs.append(InputTensor(name: model.name, elementType: .string, shape: shape, data: .strings(strings)))
             } else {
-                var buffer = pool.take(capacity: items.reduce(0) { $0 + rawCount($1.inputs[index].data) })
+                let buffer = pool.take(capacity: items.reduce(0) { $0 + rawCount($1.inputs[index].data) })
                 for item in items {
                     if case .raw(let bytes) = item.inputs[index].data {
-                        bytes.withUnsafeBytes { raw -> Void in buffer.writeBytes(raw) }
+                        bytes.withUnsafeBytes { raw -> Void in buffer.append(raw) }
                     }
                 }
-                DataMovement.batchAssemblyBytes.add(buffer.readableBytes, ordering: .relaxed)
+                DataMovement.batchAssemblyBytes.add(buffer.byteCount, ordering: .relaxed)
                 buffers.append(buffer)
                 inputs.append(InputTensor(name: model.name, elementType: model.elementType, shape: shape, data: .raw(buffer)))
             }
@@ -175,20 +175,41 @@ public final class ModelRunner: Sendable {
 
 /// Reusable buffers for assembling batched inputs, so steady-state batching does not allocate.
 final class BufferPool: Sendable {
-    private let free = Mutex<[ByteBuffer]>([])
-    private let allocator = ByteBufferAllocator()
+    private let free = Mutex<[BatchBuffer]>([])
     private static let keep = 8
 
-    func take(capacity: Int) -> ByteBuffer {
-        var buffer = free.withLock { $0.popLast() } ?? allocator.buffer(capacity: capacity)
-        buffer.clear(minimumCapacity: capacity)
+    func take(capacity: Int) -> BatchBuffer {
+        let buffer = free.withLock { $0.popLast() } ?? BatchBuffer()
+        buffer.reset(capacity: capacity)
         return buffer
     }
 
-    func giveBack(_ buffers: [ByteBuffer]) {
+    /// Called once the batch that used `buffers` has finished (ONNX Runtime no longer reads them).
+    func giveBack(_ buffers: [BatchBuffer]) {
         free.withLock { list in
             for buffer in buffers where list.count < Self.keep { list.append(buffer) }
         }
+    }
+}
+
+/// One pooled batch input. A class rather than a `ByteBuffer`: a value buffer that is still
+/// referenced after its batch (a thread pool keeps its last work item, and with it the
+/// inputs it captured) would be copied on write when reused, an allocation of the whole batch
+/// every time. Only the pool's current holder writes to it (between `take` and `giveBack`).
+final class BatchBuffer: TensorBytes, @unchecked Sendable {
+    private var bytes: [UInt8] = []
+
+    var byteCount: Int { bytes.count }
+
+    func reset(capacity: Int) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.reserveCapacity(capacity)
+    }
+
+    func append(_ raw: UnsafeRawBufferPointer) { bytes.append(contentsOf: raw) }
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes(body)
     }
 }
 
