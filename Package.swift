@@ -23,6 +23,12 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // Tracing API (already in the graph through Hummingbird) and the OTLP exporter. Only the OTLP/HTTP
+        // trait: the default traits would also build gRPC (grpc-swift-2, nio-transport, protobuf plugin).
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // Allocation counts for the zero-copy benchmark (server-bench) only.
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         // C shims
@@ -93,6 +99,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
             ]),
 
         // Executables: argument parsing and wiring only
@@ -135,6 +143,16 @@ let package = Package(
             name: "runtime-bench",
             dependencies: ["ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "TestAPIServer",
                            .product(name: "Logging", package: "swift-log")]),
+        // Benchmark: per-request allocations and copies by tensor size (scripts/bench-zero-copy.sh)
+        .executableTarget(
+            name: "server-bench",
+            dependencies: [
+                "InferenceServer", "ONNXRuntime", "Batching",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]),
         // Benchmark: scripts/bench-http.sh
         .executableTarget(name: "http-bench", dependencies: ["HTTP"]),
 
@@ -183,9 +201,11 @@ let package = Package(
         .testTarget(
             name: "InferenceServerTests",
             dependencies: [
-                "InferenceServer", "ONNXRuntime", "JSONValue", "Batching",
+                "InferenceServer", "ONNXRuntime", "JSONValue", "Batching", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
     ],
     swiftLanguageModes: [.v6]

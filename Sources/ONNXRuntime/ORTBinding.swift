@@ -120,6 +120,10 @@ public final class ORTSession: @unchecked Sendable {
         try check(api, entry(api.SetSessionGraphOptimizationLevel)(options, level))
         try check(api, entry(api.SetIntraOpNumThreads)(options, Int32(clamping: configuration.intraOpThreads)))
         try check(api, entry(api.SetInterOpNumThreads)(options, Int32(clamping: configuration.interOpThreads)))
+        if !configuration.intraOpSpinning {
+            try check(api, entry(api.AddSessionConfigEntry)(options, "session.intra_op.allow_spinning", "0"))
+            try check(api, entry(api.AddSessionConfigEntry)(options, "session.inter_op.allow_spinning", "0"))
+        }
         if let output = configuration.optimizedModelOutputPath {
             try check(api, entry(api.SetOptimizedModelFilePath)(options, output))
         }

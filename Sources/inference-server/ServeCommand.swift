@@ -30,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
     var intraOpThreads: String?
     @Option(help: help(.interOpThreads, "ONNX Runtime threads across operators."))
     var interOpThreads: String?
+    @Option(help: help(.intraOpSpinning, "Let idle ONNX Runtime threads busy-wait for work (false frees the cores between batches)."))
+    var intraOpSpinning: String?
     @Option(help: help(.graphOptimization, "disable, basic, extended or all."))
     var graphOptimization: String?
     @Option(help: help(.useCuda, "Use the CUDA execution provider when the library has it."))
@@ -40,8 +42,10 @@ struct ServeCommand: AsyncParsableCommand {
     var ortLibrary: String?
     @Option(help: help(.drainDelayMs, "On SIGTERM, time between readiness going false and closing the listener."))
     var drainDelayMs: String?
-    @Option(help: help(.otlpEndpoint, "OTLP/HTTP endpoint for traces."))
+    @Option(help: help(.otlpEndpoint, "OTLP/HTTP base URL for traces (spans go to {url}/v1/traces, protobuf); other OTEL_* variables apply too."))
     var otlpEndpoint: String?
+    @Option(help: help(.otelServiceName, "service.name of the exported spans."))
+    var otelServiceName: String?
 
     static func help(_ setting: Setting, _ text: String) -> ArgumentHelp {
         ArgumentHelp("\(text) (env: \(setting.environmentVariable); default: \(setting.defaultDescription))")
@@ -52,9 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
             (.model, model), (.modelName, modelName), (.httpHost, httpHost), (.httpPort, httpPort),
             (.maxBatchSize, maxBatchSize), (.maxQueueDelayMs, maxQueueDelayMs), (.maxQueueSize, maxQueueSize),
             (.maxConcurrentBatches, maxConcurrentBatches), (.intraOpThreads, intraOpThreads),
-            (.interOpThreads, interOpThreads), (.graphOptimization, graphOptimization), (.useCuda, useCuda),
+            (.interOpThreads, interOpThreads), (.intraOpSpinning, intraOpSpinning), (.graphOptimization, graphOptimization), (.useCuda, useCuda),
             (.maxBodyBytes, maxBodyBytes), (.ortLibrary, ortLibrary), (.drainDelayMs, drainDelayMs),
-            (.otlpEndpoint, otlpEndpoint),
+            (.otlpEndpoint, otlpEndpoint), (.otelServiceName, otelServiceName),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

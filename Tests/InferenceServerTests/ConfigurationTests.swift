@@ -36,6 +36,21 @@ import Testing
         #expect(throws: expected) { try ServerConfiguration.resolve(flags: all, environment: [:]) }
     }
 
+    @Test func tracingAndSpinningSettings() throws {
+        let defaults = try ServerConfiguration.resolve(flags: [.model: "m.onnx"], environment: [:])
+        #expect(defaults.serviceName == "inference-server")
+        #expect(defaults.session.intraOpSpinning)
+        let config = try ServerConfiguration.resolve(
+            flags: [.model: "m.onnx", .intraOpSpinning: "false"],
+            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_SERVICE_NAME": "minilm-predictor"])
+        #expect(config.otlpEndpoint == "http://collector:4318")
+        #expect(config.serviceName == "minilm-predictor")
+        #expect(!config.session.intraOpSpinning)
+        #expect(throws: ConfigurationError.invalid(.intraOpSpinning, "often")) {
+            try ServerConfiguration.resolve(flags: [.model: "m.onnx", .intraOpSpinning: "often"], environment: [:])
+        }
+    }
+
     @Test func modelIsRequired() {
         #expect(throws: ConfigurationError.missing(.model)) { try ServerConfiguration.resolve(flags: [:], environment: [:]) }
     }

@@ -36,7 +36,7 @@ struct ServerHarness {
 
     static func with<T: Sendable>(
         model: String, batching: BatchingConfiguration = BatchingConfiguration(maxQueueDelay: .milliseconds(5)),
-        maxBodyBytes: Int = 1 << 20, loaded: Bool = true,
+        maxBodyBytes: Int = 1 << 20, loaded: Bool = true, tracing: ServerTracing? = nil,
         _ body: @Sendable (ServerHarness, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         let registry = ModelRegistry(modelName: model)
@@ -47,12 +47,13 @@ struct ServerHarness {
         var runner: ModelRunner?
         if loaded {
             let session = try Fixtures.runtime.get().makeSession(modelPath: Fixtures.path(model))
-            let made = ModelRunner(name: model, session: session, batching: batching, threadPool: pool, metrics: metrics)
+            let made = ModelRunner(name: model, session: session, batching: batching, threadPool: pool, metrics: metrics,
+                                   tracer: tracing?.tracer)
             registry.markReady(made)
             runner = made
         }
         let router = Router(context: BasicRequestContext.self)
-        V2Routes(registry: registry, metrics: metrics, maxBodyBytes: maxBodyBytes).register(on: router)
+        V2Routes(registry: registry, metrics: metrics, maxBodyBytes: maxBodyBytes, tracing: tracing).register(on: router)
         let harness = ServerHarness(registry: registry, metrics: metrics, runner: runner, app: Application(router: router))
         let served = runner
         let batcherTask = Task { await served?.run() }

@@ -4,6 +4,7 @@ import Logging
 import NIOPosix
 import ONNXRuntime
 import ServiceLifecycle
+import Tracing
 
 /// Wires the server: model service, HTTP app, and the readiness gate, in one ServiceGroup
 /// that handles SIGTERM/SIGINT. Shutdown runs in reverse order: readiness goes false
@@ -15,8 +16,12 @@ public enum InferenceServerApp {
         let metrics = ServerMetrics(model: configuration.modelName)
         let threadPool = NIOThreadPool(numberOfThreads: configuration.batching.maxConcurrentBatches)
         threadPool.start()
+        let tracing = try ServerTracing.make(endpoint: configuration.otlpEndpoint, serviceName: configuration.serviceName, logger: logger)
+        if let endpoint = configuration.otlpEndpoint, tracing != nil {
+            logger.info("tracing on", metadata: ["otlp": "\(ServerTracing.tracesURL(base: endpoint))"])
+        }
         let router = Router(context: BasicRequestContext.self)
-        V2Routes(registry: registry, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        V2Routes(registry: registry, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, tracing: tracing).register(on: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: V2Routes.serverName),
@@ -24,10 +29,15 @@ public enum InferenceServerApp {
                 logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
             },
             logger: logger)
-        let model = ModelService(configuration: configuration, registry: registry, metrics: metrics, threadPool: threadPool, logger: logger)
+        let model = ModelService(configuration: configuration, registry: registry, metrics: metrics, threadPool: threadPool,
+                                 tracer: tracing?.tracer, logger: logger)
         let gate = ReadinessGate(registry: registry, drainDelay: configuration.drainDelay, logger: logger)
+        // Services stop in reverse order: the span exporter goes last, so it flushes the drained requests' spans.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let tracing { services.append(.init(service: tracing.exporter)) }
+        services += [.init(service: model), .init(service: app), .init(service: gate)]
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: model), .init(service: app), .init(service: gate)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {
@@ -46,6 +56,7 @@ struct ModelService: Service {
     let registry: ModelRegistry
     let metrics: ServerMetrics
     let threadPool: NIOThreadPool
+    let tracer: (any Tracer)?
     let logger: Logger
 
     func run() async throws {
@@ -53,6 +64,7 @@ struct ModelService: Service {
         let configuration = self.configuration
         let metrics = self.metrics
         let pool = self.threadPool
+        let tracer = self.tracer
         let runner: ModelRunner
         do {
             runner = try await threadPool.runIfActive { () throws -> ModelRunner in
@@ -66,7 +78,7 @@ struct ModelService: Service {
                     })
                 let session = try runtime.makeSession(modelPath: location.path, configuration: configuration.session)
                 let runner = ModelRunner(name: configuration.modelName, session: session, batching: configuration.batching,
-                                         threadPool: pool, metrics: metrics)
+                                         threadPool: pool, metrics: metrics, tracer: tracer)
                 try runner.warm(upTo: configuration.batching.maxBatchSize)
                 return runner
             }
@@ -109,4 +121,7 @@ extension Duration {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
     }
+
+    /// Milliseconds as a Double, for span attributes.
+    var milliseconds: Double { seconds * 1000 }
 }

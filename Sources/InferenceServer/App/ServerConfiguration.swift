@@ -16,8 +16,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Time between readiness going false and the HTTP server closing, so load balancers stop sending
     /// (Kubernetes endpoints take a few seconds to update). 0 in tests.
     public var drainDelay: Duration = .zero
-    /// OTLP/HTTP endpoint for traces; tracing is off when nil.
+    /// OTLP/HTTP endpoint (base URL) for traces; tracing is off when nil.
     public var otlpEndpoint: String?
+    /// `service.name` of the exported spans.
+    public var serviceName: String = "inference-server"
 
     public init(model: String, modelName: String? = nil) {
         self.model = model
@@ -39,6 +41,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 public enum Setting: String, CaseIterable, Sendable {
     case model, modelName, httpHost, httpPort, maxBatchSize, maxQueueDelayMs, maxQueueSize, maxConcurrentBatches
     case intraOpThreads, interOpThreads, graphOptimization, useCuda, maxBodyBytes, ortLibrary, drainDelayMs, otlpEndpoint
+    case otelServiceName, intraOpSpinning
 
     public var environmentVariable: String {
         switch self {
@@ -58,6 +61,8 @@ public enum Setting: String, CaseIterable, Sendable {
         case .ortLibrary: return "ORT_LIBRARY"
         case .drainDelayMs: return "DRAIN_DELAY_MS"
         case .otlpEndpoint: return "OTEL_EXPORTER_OTLP_ENDPOINT"
+        case .otelServiceName: return "OTEL_SERVICE_NAME"
+        case .intraOpSpinning: return "INTRA_OP_SPINNING"
         }
     }
 
@@ -79,6 +84,8 @@ public enum Setting: String, CaseIterable, Sendable {
         case .ortLibrary: return "venv wheel, then system paths"
         case .drainDelayMs: return "0"
         case .otlpEndpoint: return "unset = tracing off"
+        case .otelServiceName: return "inference-server"
+        case .intraOpSpinning: return "true (ONNX Runtime's default)"
         }
     }
 }
@@ -136,17 +143,21 @@ extension ServerConfiguration {
             guard let level = SessionConfiguration.GraphOptimization(rawValue: raw) else { throw .invalid(.graphOptimization, raw) }
             config.session.graphOptimization = level
         }
-        if let raw = value(.useCuda) {
+        func bool(_ setting: Setting) throws(ConfigurationError) -> Bool? {
+            guard let raw = value(setting) else { return nil }
             switch raw.lowercased() {
-            case "1", "true", "yes": config.session.preferCUDA = true
-            case "0", "false", "no": config.session.preferCUDA = false
-            default: throw .invalid(.useCuda, raw)
+            case "1", "true", "yes": return true
+            case "0", "false", "no": return false
+            default: throw .invalid(setting, raw)
             }
         }
+        if let cuda = try bool(.useCuda) { config.session.preferCUDA = cuda }
+        if let spinning = try bool(.intraOpSpinning) { config.session.intraOpSpinning = spinning }
         if let n = try int(.maxBodyBytes, min: 1) { config.maxBodyBytes = n }
         config.ortLibrary = value(.ortLibrary)
         if let n = try int(.drainDelayMs, min: 0) { config.drainDelay = .milliseconds(n) }
         config.otlpEndpoint = value(.otlpEndpoint)
+        if let name = value(.otelServiceName) { config.serviceName = name }
         return config
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import JSONValue
 import NIOCore
 import ONNXRuntime
+import Tracing
 
 /// The Open Inference Protocol (KServe v2) routes and `/metrics`.
 public struct V2Routes: Sendable {
@@ -10,12 +11,15 @@ public struct V2Routes: Sendable {
     public let metrics: ServerMetrics
     /// Largest accepted request body.
     public let maxBodyBytes: Int
+    /// nil: tracing off, and the request path does no tracing work at all.
+    public let tracing: ServerTracing?
     public static let serverName = "inference-server"
 
-    public init(registry: ModelRegistry, metrics: ServerMetrics, maxBodyBytes: Int) {
+    public init(registry: ModelRegistry, metrics: ServerMetrics, maxBodyBytes: Int, tracing: ServerTracing? = nil) {
         self.registry = registry
         self.metrics = metrics
         self.maxBodyBytes = maxBodyBytes
+        self.tracing = tracing
     }
 
     public func register(on router: Router<BasicRequestContext>) {
@@ -32,8 +36,12 @@ public struct V2Routes: Sendable {
         router.get("/v2/models/:model/versions/:version") { _, context in metadata(context) }
         router.get("/v2/models/:model/ready") { _, context in modelReady(context) }
         router.get("/v2/models/:model/versions/:version/ready") { _, context in modelReady(context) }
-        router.post("/v2/models/:model/infer") { request, context in await infer(request, context) }
-        router.post("/v2/models/:model/versions/:version/infer") { request, context in await infer(request, context) }
+        router.post("/v2/models/:model/infer") { request, context in
+            await traced("POST /v2/models/{model}/infer", request, context)
+        }
+        router.post("/v2/models/:model/versions/:version/infer") { request, context in
+            await traced("POST /v2/models/{model}/versions/{version}/infer", request, context)
+        }
         router.get("/metrics") { _, _ in
             let depth: Int
             switch registry.current {
@@ -79,7 +87,22 @@ public struct V2Routes: Sendable {
         return Self.json(ready ? .ok : .serviceUnavailable, ["name": .string(name), "ready": .bool(ready)])
     }
 
-    func infer(_ request: Request, _ context: BasicRequestContext) async -> Response {
+    /// `infer` inside a server span named after the route template, a child of the caller's
+    /// `traceparent` when there is one.
+    func traced(_ route: String, _ request: Request, _ context: BasicRequestContext) async -> Response {
+        guard let tracing else { return await infer(request, context, span: nil) }
+        let span = tracing.tracer.startSpan(route, context: tracing.extract(from: request.headers), ofKind: .server)
+        defer { span.end() }
+        span.attributes[TraceAttribute.method] = "POST"
+        span.attributes[TraceAttribute.route] = String(route.dropFirst("POST ".count))
+        span.attributes[TraceAttribute.model] = context.parameters.get("model") ?? ""
+        let response = await infer(request, context, span: span)
+        span.attributes[TraceAttribute.statusCode] = Int(response.status.code)
+        if response.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
+        return response
+    }
+
+    func infer(_ request: Request, _ context: BasicRequestContext, span: (any Span)?) async -> Response {
         let started = ContinuousClock.now
         let name = context.parameters.get("model") ?? ""
         let served = name == registry.modelName
@@ -106,7 +129,13 @@ public struct V2Routes: Sendable {
                 headerLength = length
             }
             let decoded = try InferRequestDecoder.decode(body: body, headerLength: headerLength)
-            let outputs = try await runner.infer(decoded)
+            let result = try await runner.infer(decoded, trace: span?.context)
+            if let span {
+                span.attributes[TraceAttribute.queueWaitMs] = result.queueWait.milliseconds
+                span.attributes[TraceAttribute.batchSize] = result.batchSize
+                if let batch = result.batchTrace { span.addLink(SpanLink(context: batch, attributes: [:])) }
+            }
+            let outputs = result.outputs
             let binaryFor: (String) -> Bool = { output in
                 decoded.outputs?.first { $0.name == output }?.binary ?? decoded.binaryOutputByDefault
             }
@@ -114,6 +143,7 @@ public struct V2Routes: Sendable {
                 modelName: registry.modelName, modelVersion: registry.modelVersion, id: decoded.id,
                 outputs: outputs.map { ($0, binary: binaryFor($0.name)) })
             metrics.requestDuration(outcome: "success").record(ContinuousClock.now - started)
+            span?.attributes[TraceAttribute.outcome] = "success"
             var headers = HTTPFields()
             if let length = encoded.jsonHeaderLength {
                 headers[.contentType] = "application/octet-stream"
@@ -125,6 +155,8 @@ public struct V2Routes: Sendable {
         } catch {
             let failure = (error as? InferenceError) ?? .inferenceFailed("\(error)")
             if served { metrics.requestDuration(outcome: failure.outcome).record(ContinuousClock.now - started) }
+            // The span status turns to error for 5xx only (in `traced`), as OpenTelemetry's HTTP conventions say.
+            span?.attributes[TraceAttribute.outcome] = failure.outcome
             return Self.error(failure)
         }
     }

@@ -1,4 +1,5 @@
 import ONNXRuntime
+import Tracing
 
 /// A validated request, ready to queue: inputs in the model's order.
 struct BatchItem: Sendable {
@@ -7,6 +8,8 @@ struct BatchItem: Sendable {
     let rows: Int
     let outputNames: [String]
     let enqueuedAt: ContinuousClock.Instant
+    /// The request span's context when tracing is on.
+    var trace: ServiceContext? = nil
 }
 
 /// Requests can share a batch when everything but the batch dimension matches.

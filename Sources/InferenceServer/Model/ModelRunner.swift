@@ -3,6 +3,18 @@ import NIOCore
 import NIOPosix
 import ONNXRuntime
 import Synchronization
+import Tracing
+
+/// One request's outputs and how its batch went (for the request's span and logs).
+public struct InferResult: Sendable {
+    public let outputs: [OutputSlice]
+    /// Time between queueing and the batch starting.
+    public let queueWait: Duration
+    /// Requests in the batch that carried this one.
+    public let batchSize: Int
+    /// The batch span's context, when tracing is on.
+    public let batchTrace: ServiceContext?
+}
 
 /// One served model: its session, its batcher, and the thread pool ONNX Runtime runs on.
 public final class ModelRunner: Sendable {
@@ -10,11 +22,14 @@ public final class ModelRunner: Sendable {
     public let session: ORTSession
     public let batchingEnabled: Bool
     let metrics: ServerMetrics
-    let batcher: DynamicBatcher<BatchItem, [OutputSlice], BatchKey, ContinuousClock>
+    let batcher: DynamicBatcher<BatchItem, InferResult, BatchKey, ContinuousClock>
     private let pool: BufferPool
 
-    /// - Parameter threadPool: runs `OrtApi::Run` off the async executors; size it to `maxConcurrentBatches`.
-    public init(name: String, session: ORTSession, batching: BatchingConfiguration, threadPool: NIOThreadPool, metrics: ServerMetrics) {
+    /// - Parameters:
+    ///   - threadPool: runs `OrtApi::Run` off the async executors; size it to `maxConcurrentBatches`.
+    ///   - tracer: when set, each batch gets a span linked to its requests' spans.
+    public init(name: String, session: ORTSession, batching: BatchingConfiguration, threadPool: NIOThreadPool,
+                metrics: ServerMetrics, tracer: (any Tracer)? = nil) {
         self.name = name
         self.session = session
         self.metrics = metrics
@@ -25,16 +40,19 @@ public final class ModelRunner: Sendable {
         let pool = BufferPool()
         self.pool = pool
         batcher = DynamicBatcher(configuration: configuration, clock: ContinuousClock()) { items in
-            try await Self.execute(items, session: session, pool: pool, threadPool: threadPool, metrics: metrics)
+            try await Self.traced(items, model: name, tracer: tracer) {
+                try await Self.execute(items, session: session, pool: pool, threadPool: threadPool, metrics: metrics)
+            }
         }
     }
 
     public var queueDepth: Int { batcher.queueDepth }
 
     /// Validates, queues, and returns this request's outputs.
-    public func infer(_ request: InferRequest) async throws(InferenceError) -> [OutputSlice] {
+    /// - Parameter trace: the request span's context, which the batch span links to.
+    public func infer(_ request: InferRequest, trace: ServiceContext? = nil) async throws(InferenceError) -> InferResult {
         let (inputs, rows, outputs) = try BatchPlan.validate(request, model: session.info, batching: batchingEnabled)
-        let item = BatchItem(inputs: inputs, rows: rows, outputNames: outputs, enqueuedAt: .now)
+        let item = BatchItem(inputs: inputs, rows: rows, outputNames: outputs, enqueuedAt: .now, trace: trace)
         do {
             return try await batcher.submit(item, key: BatchPlan.key(for: item))
         } catch let error as InferenceError {
@@ -67,6 +85,43 @@ public final class ModelRunner: Sendable {
 
     // MARK: - Batch execution
 
+    /// Runs `body` inside the batch span (when tracing is on) and packs each request's result.
+    private static func traced(
+        _ items: [BatchItem], model: String, tracer: (any Tracer)?, _ body: () async throws -> [[OutputSlice]]
+    ) async throws -> [InferResult] {
+        let started = ContinuousClock.now
+        guard let tracer, items.contains(where: { $0.trace != nil }) else {
+            return try await body().enumerated().map { index, outputs in
+                InferResult(outputs: outputs, queueWait: started - items[index].enqueuedAt, batchSize: items.count, batchTrace: nil)
+            }
+        }
+        let span = tracer.startSpan("inference batch", context: .topLevel, ofKind: .internal)
+        defer { span.end() }
+        var maxWait = Duration.zero
+        for item in items {
+            maxWait = max(maxWait, started - item.enqueuedAt)
+            if let trace = item.trace { span.addLink(SpanLink(context: trace, attributes: [:])) }
+        }
+        span.attributes[TraceAttribute.model] = model
+        span.attributes[TraceAttribute.batchSize] = items.count
+        span.attributes[TraceAttribute.batchRows] = items.reduce(0) { $0 + $1.rows }
+        span.attributes[TraceAttribute.maxQueueWaitMs] = maxWait.milliseconds
+        do {
+            let outputs = try await body()
+            span.attributes[TraceAttribute.computeMs] = (ContinuousClock.now - started).milliseconds
+            span.attributes[TraceAttribute.outcome] = "success"
+            let context = span.context
+            return outputs.enumerated().map { index, outputs in
+                InferResult(outputs: outputs, queueWait: started - items[index].enqueuedAt, batchSize: items.count, batchTrace: context)
+            }
+        } catch {
+            span.attributes[TraceAttribute.outcome] = "error"
+            span.recordError(error)
+            span.setStatus(SpanStatus(code: .error, message: "\(error)"))
+            throw error
+        }
+    }
+
     private static func execute(
         _ items: [BatchItem], session: ORTSession, pool: BufferPool, threadPool: NIOThreadPool, metrics: ServerMetrics
     ) async throws -> [[OutputSlice]] {
@@ -82,7 +137,7 @@ public final class ModelRunner: Sendable {
             return [outputs.map(OutputSlice.whole)]
         }
         // Several: one copy of each input into a pooled buffer, stacked along the batch dimension.
-        var buffers: [ByteBuffer] = []
+        var buffers: [BatchBuffer] = []
         defer { pool.giveBack(buffers) }
         var inputs: [InputTensor] = []
         let totalRows = items.reduce(0) { $0 + $1.rows }
@@ -95,12 +150,13 @@ public final class ModelRunner: Sendable {
                 }
                 inputs.append(InputTensor(name: model.name, elementType: .string, shape: shape, data: .strings(strings)))
             } else {
-                var buffer = pool.take(capacity: items.reduce(0) { $0 + rawCount($1.inputs[index].data) })
+                let buffer = pool.take(capacity: items.reduce(0) { $0 + rawCount($1.inputs[index].data) })
                 for item in items {
                     if case .raw(let bytes) = item.inputs[index].data {
-                        bytes.withUnsafeBytes { raw -> Void in buffer.writeBytes(raw) }
+                        bytes.withUnsafeBytes { raw -> Void in buffer.append(raw) }
                     }
                 }
+                DataMovement.batchAssemblyBytes.add(buffer.byteCount, ordering: .relaxed)
                 buffers.append(buffer)
                 inputs.append(InputTensor(name: model.name, elementType: model.elementType, shape: shape, data: .raw(buffer)))
             }
@@ -119,20 +175,41 @@ public final class ModelRunner: Sendable {
 
 /// Reusable buffers for assembling batched inputs, so steady-state batching does not allocate.
 final class BufferPool: Sendable {
-    private let free = Mutex<[ByteBuffer]>([])
-    private let allocator = ByteBufferAllocator()
+    private let free = Mutex<[BatchBuffer]>([])
     private static let keep = 8
 
-    func take(capacity: Int) -> ByteBuffer {
-        var buffer = free.withLock { $0.popLast() } ?? allocator.buffer(capacity: capacity)
-        buffer.clear(minimumCapacity: capacity)
+    func take(capacity: Int) -> BatchBuffer {
+        let buffer = free.withLock { $0.popLast() } ?? BatchBuffer()
+        buffer.reset(capacity: capacity)
         return buffer
     }
 
-    func giveBack(_ buffers: [ByteBuffer]) {
+    /// Called once the batch that used `buffers` has finished (ONNX Runtime no longer reads them).
+    func giveBack(_ buffers: [BatchBuffer]) {
         free.withLock { list in
             for buffer in buffers where list.count < Self.keep { list.append(buffer) }
         }
+    }
+}
+
+/// One pooled batch input. A class rather than a `ByteBuffer`: a value buffer that is still
+/// referenced after its batch (a thread pool keeps its last work item, and with it the
+/// inputs it captured) would be copied on write when reused, an allocation of the whole batch
+/// every time. Only the pool's current holder writes to it (between `take` and `giveBack`).
+final class BatchBuffer: TensorBytes, @unchecked Sendable {
+    private var bytes: [UInt8] = []
+
+    var byteCount: Int { bytes.count }
+
+    func reset(capacity: Int) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.reserveCapacity(capacity)
+    }
+
+    func append(_ raw: UnsafeRawBufferPointer) { bytes.append(contentsOf: raw) }
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes(body)
     }
 }
 

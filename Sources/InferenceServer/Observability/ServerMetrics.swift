@@ -41,11 +41,18 @@ public final class ServerMetrics: Sendable {
         queueDepth = registry.makeGauge(
             descriptor: .init(metricName: "inference_queue_depth", unitName: "", helpText: "Requests waiting for a batch."),
             labels: labels)
-        // Create the success series up front so dashboards see zero rather than nothing.
-        _ = requestDuration(outcome: "success")
+        // Created up front so dashboards see zero rather than nothing, and kept: the success
+        // path then skips the registry's lookup (a lock and a label-keyed dictionary).
+        successDuration = Self.requestDuration(registry, model: model, outcome: "success")
     }
 
+    private let successDuration: DurationHistogram
+
     func requestDuration(outcome: String) -> DurationHistogram {
+        outcome == "success" ? successDuration : Self.requestDuration(registry, model: model, outcome: outcome)
+    }
+
+    private static func requestDuration(_ registry: PrometheusCollectorRegistry, model: String, outcome: String) -> DurationHistogram {
         registry.makeDurationHistogram(
             descriptor: .init(metricName: "inference_request_duration", unitName: "seconds",
                               helpText: "Inference request latency from body received to response ready, by model and outcome."),

@@ -169,6 +169,7 @@ public enum InferRequestDecoder {
         for element in flat {
             try write(element, as: type, into: &buffer, name: name)
         }
+        DataMovement.jsonInputBytes.add(buffer.readableBytes, ordering: .relaxed)
         return .raw(buffer)
     }
 

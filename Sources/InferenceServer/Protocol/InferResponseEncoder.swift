@@ -35,7 +35,8 @@ public struct EncodedResponse: Sendable {
 /// Writes v2 responses straight into a ByteBuffer, reading output elements in place.
 public enum InferResponseEncoder {
     public static func encode(modelName: String, modelVersion: String, id: String?, outputs: [(OutputSlice, binary: Bool)]) -> EncodedResponse {
-        var body = ByteBufferAllocator().buffer(capacity: 256 + outputs.reduce(0) { $0 + $1.0.byteRange.count * 2 })
+        // Binary outputs need exactly their bytes; JSON numbers take about two characters per byte.
+        var body = ByteBufferAllocator().buffer(capacity: 256 + outputs.reduce(0) { $0 + $1.0.byteRange.count * ($1.binary ? 1 : 2) })
         body.writeString("{\"model_name\":")
         body.writeString(JSON.string(modelName).serialized())
         body.writeString(",\"model_version\":")
@@ -89,6 +90,7 @@ public enum InferResponseEncoder {
         slice.tensor.withUnsafeBytes { raw -> Void in
             body.writeBytes(UnsafeRawBufferPointer(rebasing: raw[slice.byteRange]))
         }
+        DataMovement.responseBinaryBytes.add(slice.byteRange.count, ordering: .relaxed)
     }
 
     /// Elements as JSON numbers; non-finite floats become `null` (JSON has no NaN/Infinity; use binary output for those).

@@ -8,6 +8,8 @@ Every model has a dynamic first dimension named "batch" so it can be batched:
   types.onnx    out_T = Identity(in_T) for every served element type, shape [batch, 2]
   reshape.onnx  y = Reshape(x, shape) x: float32 [batch, 6], shape: int64 [2]
                 (fails at run time when the shape does not fit: used to test error paths)
+  scale.onnx    y = 2 * x            x: float32 [batch, n]           -> y: float32 [batch, n]
+                (any row size: the zero-copy benchmark, server-bench)
 """
 import os
 import sys
@@ -60,6 +62,12 @@ def main(out):
     ry = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["rows", "cols"])
     save(helper.make_graph([helper.make_node("Reshape", ["x", "shape"], ["y"])], "reshape", [rx, rs], [ry]),
          os.path.join(out, "reshape.onnx"))
+
+    sx = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "n"])
+    sy = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "n"])
+    two = helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])
+    save(helper.make_graph([helper.make_node("Mul", ["x", "two"], ["y"])], "scale", [sx], [sy], [two]),
+         os.path.join(out, "scale.onnx"))
 
 
 if __name__ == "__main__":
