@@ -168,8 +168,7 @@ let package = Package(
         .testTarget(
             name: "OperatorTests",
             dependencies: ["Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
-                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"],
-            exclude: ["Fixtures"]),
+                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime"], exclude: ["Fixtures"]),
         .testTarget(name: "BatchingTests", dependencies: ["Batching", "TestSupport"]),
         .testTarget(

@@ -25,7 +25,8 @@ rm -rf "$out"; mkdir -p "$out/servers"
 pids=()
 cleanup() {
     trap - EXIT INT TERM
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    # Newest first: the driver (it stops its servers), the operator, Prometheus, the API server.
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
     # Servers the driver started, should it have gone first.
     for f in "$out"/servers/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
     wait 2>/dev/null || true
@@ -82,7 +83,8 @@ matrix=()
 echo "== the driver starts one inference-server per replica the Deployment asks for"
 "$python" scripts/demo_driver.py --api "$api" --server "$bin/inference-server" --model "$model" \
     --request "$out/request.json" --targets "$out/targets.json" --trace "$trace" --out "$out" \
-    --seconds "$seconds" --speedup "$speedup" --peak "$peak" "${matrix[@]}"
+    --seconds "$seconds" --speedup "$speedup" --peak "$peak" "${matrix[@]}" & pids+=($!)
+wait "${pids[-1]}"  # in the background so that a signal reaches the trap at once
 echo "== final state"
 kubectl get infsvc -n ml
 kubectl get events -n ml 2>/dev/null | grep -E 'Scaled|Scale' | tail -6 || true
