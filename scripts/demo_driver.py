@@ -290,7 +290,7 @@ def calibrate(ports, body, path, seconds=4.0):
 def nice_ceiling(v):
     """The smallest 1/2/5 x 10^n at or above v (axis tops that read well)."""
     magnitude = 10 ** len(str(int(max(v, 1)))) / 10
-    for m in (1, 2, 5, 10):
+    for m in (1, 2, 2.5, 5, 10):
         if m * magnitude >= v:
             return m * magnitude
     return 10 * magnitude
