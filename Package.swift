@@ -169,7 +169,15 @@ let package = Package(
             name: "OperatorTests",
             dependencies: ["Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
                            "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"]),
+        // The Helm chart and manifests/install.yaml: helm lint/template, schema validation, least-privilege RBAC
+        .testTarget(
+            name: "InstallTests",
+            dependencies: ["TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime"], exclude: ["Fixtures"]),
+        // The OCI images (scripts/build-image.sh): config, and both executables run from the unpacked rootfs.
+        .testTarget(
+            name: "ImageTests",
+            dependencies: ["TestSupport", "TestAPIServer", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "ServingAPI"]),
         .testTarget(name: "BatchingTests", dependencies: ["Batching", "TestSupport"]),
         .testTarget(
             name: "InferenceServerTests",

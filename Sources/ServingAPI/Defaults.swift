@@ -70,6 +70,14 @@ public enum Defaults {
     /// Idle rule: no requests for more than 300 s scales to `replicas.min`
     /// (decision matrix; also KEDA's default `cooldownPeriod`).
     public static let idleAfterSeconds = 300
+    /// Burst rule: a rate at least 3x its lowest reading of the last 60 s
+    /// (Knative's stable window; also the rate query's window) is a burst;
+    /// its size is held 1200 s. Both chosen in the simulator
+    /// (docs/autoscaling.md; `BurstRule` in Autoscaling says why 3, not
+    /// Knative's 2).
+    public static let burstFactor = 3.0
+    public static let burstWindowSeconds = 60
+    public static let burstHoldSeconds = 1200
     /// 300 s: HPA's default scale-down stabilisation window.
     public static let scaleDownStabilizationWindowSeconds = 300
     /// 1 replica per interval: a misread dip costs at most one replica per

@@ -130,6 +130,9 @@ public enum InferenceServiceValidator {
         if let target = a.rules.requestRate.targetUtilization {
             v.range("spec.autoscaling.rules.requestRate.targetUtilization", target, Limits.targetUtilization)
         }
+        v.range("spec.autoscaling.rules.burst.factor", a.rules.burst.factor, Limits.burstFactor)
+        v.range("spec.autoscaling.rules.burst.windowSeconds", a.rules.burst.windowSeconds, Limits.burstWindowSeconds)
+        v.range("spec.autoscaling.rules.burst.holdSeconds", a.rules.burst.holdSeconds, Limits.burstHoldSeconds)
         if a.rules.idle.afterSeconds < a.intervalSeconds {
             v.add(
                 "spec.autoscaling.rules.idle.afterSeconds", .inconsistent,

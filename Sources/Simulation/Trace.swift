@@ -35,7 +35,7 @@ public struct Trace: Sendable {
         var lines = csv.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         guard let header = lines.first else { throw .invalidTrace(path: path, line: 1, reason: "empty file, expected header t_s,rps") }
-        let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let columns = header.split(separator: ",").map { String($0.trimmedOfBlanks) }
         guard columns.count >= 2, columns[0] == "t_s", columns[1] == "rps" else {
             throw .invalidTrace(path: path, line: 1, reason: "header must start with t_s,rps, got \"\(header)\"")
         }
@@ -47,10 +47,10 @@ public struct Trace: Sendable {
             let lineNumber = index + 1
             let fields = line.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count >= 2 else { throw .invalidTrace(path: path, line: lineNumber, reason: "expected t_s,rps, got \"\(line)\"") }
-            guard let t = Double(fields[0].trimmingCharacters(in: .whitespaces)), t.isFinite, t >= 0, t == t.rounded() else {
+            guard let t = Double(fields[0].trimmedOfBlanks), t.isFinite, t >= 0, t == t.rounded() else {
                 throw .invalidTrace(path: path, line: lineNumber, reason: "t_s \"\(fields[0])\" is not a whole number of seconds ≥ 0")
             }
-            guard let r = Double(fields[1].trimmingCharacters(in: .whitespaces)), r.isFinite, r >= 0 else {
+            guard let r = Double(fields[1].trimmedOfBlanks), r.isFinite, r >= 0 else {
                 throw .invalidTrace(path: path, line: lineNumber, reason: "rps \"\(fields[1])\" is not a finite number ≥ 0")
             }
             times.append(Int(t))
@@ -85,5 +85,17 @@ public struct Trace: Sendable {
             i += 1
         }
         return best / Double(window)
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs. (Foundation's
+    /// `trimmingCharacters(in:)` bridges through NSString: it took a third
+    /// of the time of simulating the ServeGen week.)
+    var trimmedOfBlanks: Substring {
+        var result = self
+        while let first = result.first, first == " " || first == "\t" { result.removeFirst() }
+        while let last = result.last, last == " " || last == "\t" { result.removeLast() }
+        return result
     }
 }

@@ -41,10 +41,10 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Write per-minute load, replicas and p95 of every policy as CSV (trace name inserted with several traces).")
     var minutesCsv: String?
 
-    @Option(name: .long, help: "Sweep: start utilisation of the default policy's rate rule (shipped 0.7).")
+    @Option(name: .long, help: "Sweep: start utilisation of the default policy's rate rule (shipped 0.6).")
     var defaultUtilization: Double?
 
-    @Option(name: .long, help: "Sweep: scale-down stabilisation window of the default policy, seconds (shipped 180).")
+    @Option(name: .long, help: "Sweep: scale-down stabilisation window of the default policy, seconds (shipped 300).")
     var defaultWindow: Double?
 
     @Option(name: .long, help: "Sweep: lookahead of the default policy's rate trend, seconds (0 = off).")
@@ -56,7 +56,26 @@ struct SimulateCommand: ParsableCommand {
     @Flag(name: .long, help: "Sweep: turn off the default policy's adaptive headroom.")
     var defaultFixedHeadroom = false
 
+    @Option(name: .long, help: "Sweep: how long the default policy holds a burst's size, seconds (shipped 1200).")
+    var defaultBurstHold: Double?
+
+    @Option(name: .long, help: "Sweep: per-evaluation rise of the adaptive headroom (shipped 0.005).")
+    var defaultRaiseStep: Double?
+
+    @Option(name: .long, help: "Ablation: run the default policy without one improvement: rate (and all that needs it), adaptive, scale-down, burst (repeatable).")
+    var defaultWithout: [String] = []
+
+    @Option(name: .long, help: "Sweep: the default policy as JSON (a ScalingPolicy, as --print-default-policy writes it); replaces the shipped one before the other --default-* flags apply.")
+    var defaultPolicyJson: String?
+
+    @Flag(name: .long, help: "Print the shipped default policy (for --capacity) as JSON and exit.")
+    var printDefaultPolicy = false
+
+    @Option(name: .long, help: "Latency model: p95 of an idle replica in ms (40; the SLO is reached where idle/(1-utilisation) = 200 ms).")
+    var idleP95Ms: Double = 40
+
     func validate() throws {
+        if printDefaultPolicy { return }
         if trace.isEmpty { throw ValidationError("give at least one --trace FILE") }
         for name in policy where PolicyName(rawValue: name) == nil {
             throw ValidationError("unknown policy \"\(name)\"; use one of \(PolicyName.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -64,17 +83,42 @@ struct SimulateCommand: ParsableCommand {
         if !(coldStart >= 0 && coldStart <= 3600) { throw ValidationError("--cold-start must be between 0 and 3600 seconds") }
         if !(peakReplicas > 0) { throw ValidationError("--peak-replicas must be > 0") }
         if !(capacity > 0) { throw ValidationError("--capacity must be > 0") }
+        if !(idleP95Ms > 0 && idleP95Ms < 200) { throw ValidationError("--idle-p95-ms must be in (0, 200): the SLO is 200 ms") }
     }
 
     func run() throws {
         let policies = policy.isEmpty ? PolicyName.allCases : policy.compactMap(PolicyName.init(rawValue:))
-        let model = ServiceModel(capacityPerReplicaRPS: capacity, coldStartSeconds: coldStart)
+        let model = ServiceModel(capacityPerReplicaRPS: capacity, idleP95Seconds: idleP95Ms / 1000, coldStartSeconds: coldStart)
         var defaultPolicy = ScalingPolicy.recommended(capacityPerReplicaRPS: capacity)
+        if printDefaultPolicy {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(defaultPolicy), as: UTF8.self))
+            return
+        }
+        if let path = defaultPolicyJson {
+            do {
+                defaultPolicy = try JSONDecoder().decode(ScalingPolicy.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                throw ValidationError("--default-policy-json \(path): \(error)")
+            }
+        }
         if let defaultUtilization { defaultPolicy.requestRate?.targetUtilization = defaultUtilization }
         if let defaultWindow { defaultPolicy.scaleDown?.stabilizationWindowSeconds = defaultWindow }
         if let defaultLookahead { defaultPolicy.requestRate?.lookaheadSeconds = defaultLookahead }
         if let defaultRaiseBelow { defaultPolicy.requestRate?.adaptive?.raiseBelowFraction = defaultRaiseBelow }
         if defaultFixedHeadroom { defaultPolicy.requestRate?.adaptive = nil }
+        if let defaultBurstHold { defaultPolicy.burst?.holdSeconds = defaultBurstHold }
+        if let defaultRaiseStep { defaultPolicy.requestRate?.adaptive?.raiseStep = defaultRaiseStep }
+        for part in defaultWithout {
+            switch part {
+            case "rate": defaultPolicy.requestRate = nil; defaultPolicy.scaleDown = nil; defaultPolicy.burst = nil
+            case "adaptive": defaultPolicy.requestRate?.adaptive = nil
+            case "scale-down": defaultPolicy.scaleDown = nil
+            case "burst": defaultPolicy.burst = nil
+            default: throw ValidationError("--default-without: unknown improvement \"\(part)\"; use rate, adaptive, scale-down or burst")
+            }
+        }
         let problems = defaultPolicy.validationErrors()
         if !problems.isEmpty { throw ValidationError("default policy: " + problems.joined(separator: "; ")) }
         let settings = SimulationSettings(defaultPolicy: defaultPolicy)

@@ -269,6 +269,7 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
         p.requestRate?.adaptive = nil
         p.requestRate?.targetUtilization = 0.7
         p.scaleDown?.stabilizationWindowSeconds = 180
+        p.burst = nil  // BurstRuleTests cover it
         return p
     }()
 
@@ -367,7 +368,8 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
     }
 
     @Test(arguments: ["maxReplicas", "minReplicas", "latency.consecutiveIntervals", "gpuUtilization.thresholdPercent",
-                      "scaleDown needs requestRate", "maxReversalsPerHour", "capacityPerReplicaRPS", "requestRate.adaptive"])
+                      "scaleDown needs requestRate", "maxReversalsPerHour", "capacityPerReplicaRPS", "requestRate.adaptive",
+                      "burst needs requestRate", "burst.factor"])
     func invalidFieldsAreNamed(field: String) {
         var policy = ScalingPolicy.matrix
         switch field {
@@ -378,6 +380,10 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
         case "scaleDown needs requestRate": policy.scaleDown = ScaleDownRule()
         case "maxReversalsPerHour": policy.maxReversalsPerHour = 0
         case "capacityPerReplicaRPS": policy.requestRate = RequestRateRule(capacityPerReplicaRPS: 0)
+        case "burst needs requestRate": policy.burst = BurstRule()
+        case "burst.factor":
+            policy = .recommended(capacityPerReplicaRPS: 10)
+            policy.burst?.factor = 1
         default: policy.requestRate = RequestRateRule(capacityPerReplicaRPS: 5, adaptive: AdaptiveHeadroom(minUtilization: 0.9, maxUtilization: 0.5))
         }
         #expect(policy.validationErrors().contains { $0.contains(field) }, "\(policy.validationErrors())")

@@ -74,6 +74,26 @@ import Testing
         #expect(policy.maxReversalsPerHour == ScalingPolicy.recommended(capacityPerReplicaRPS: 20).maxReversalsPerHour)
     }
 
+    @Test func burstRuleComesWithCapacityAndFollowsTheSpec() throws {
+        let on = PolicyMapping.policy(for: try Self.spec {
+            $0.autoscaling.rules.requestRate = RequestRateRuleSpec(capacityPerReplicaRPS: 20)
+            $0.autoscaling.rules.burst = BurstRuleSpec(factor: 2.5, windowSeconds: 30, holdSeconds: 600)
+        }, followFallback: false)
+        #expect(on.burst == BurstRule(factor: 2.5, windowSeconds: 30, holdSeconds: 600))
+        #expect(on.validationErrors().isEmpty)
+        let defaults = PolicyMapping.policy(for: try Self.spec {
+            $0.autoscaling.rules.requestRate = RequestRateRuleSpec(capacityPerReplicaRPS: 20)
+        }, followFallback: false)
+        #expect(defaults.burst == ScalingPolicy.recommended(capacityPerReplicaRPS: 20).burst)
+        let off = PolicyMapping.policy(for: try Self.spec {
+            $0.autoscaling.rules.requestRate = RequestRateRuleSpec(capacityPerReplicaRPS: 20)
+            $0.autoscaling.rules.burst.enabled = false
+        }, followFallback: false)
+        #expect(off.burst == nil)
+        let withoutCapacity = PolicyMapping.policy(for: try Self.spec(), followFallback: false)
+        #expect(withoutCapacity.burst == nil, "the matrix alone has no burst rule")
+    }
+
     @Test func fallbackNeedsBothTheSpecAndTheOperatorFlag() throws {
         let spec = try Self.spec { $0.autoscaling.onMetricsUnavailable = MetricsUnavailableSpec(policy: .fallback, fallbackReplicas: 5) }
         #expect(PolicyMapping.policy(for: spec, followFallback: false).fallback == nil)

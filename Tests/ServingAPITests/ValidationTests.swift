@@ -104,6 +104,8 @@ import Testing
         ("fallback without replicas", { @Sendable (s: inout InferenceServiceSpec) in s.autoscaling.onMetricsUnavailable.policy = .fallback }, ["spec.autoscaling.onMetricsUnavailable.fallbackReplicas"]),
         ("fallback above max", { @Sendable (s: inout InferenceServiceSpec) in s.autoscaling.onMetricsUnavailable = MetricsUnavailableSpec(policy: .fallback, fallbackReplicas: 17) }, ["spec.autoscaling.onMetricsUnavailable.fallbackReplicas"]),
         ("fallback replicas with hold", { @Sendable (s: inout InferenceServiceSpec) in s.autoscaling.onMetricsUnavailable.fallbackReplicas = 3 }, ["spec.autoscaling.onMetricsUnavailable.fallbackReplicas"]),
+        ("burst factor of one", { @Sendable (s: inout InferenceServiceSpec) in s.autoscaling.rules.burst.factor = 1 }, ["spec.autoscaling.rules.burst.factor"]),
+        ("burst window zero, hold negative", { @Sendable (s: inout InferenceServiceSpec) in s.autoscaling.rules.burst.windowSeconds = 0; s.autoscaling.rules.burst.holdSeconds = -1 }, ["spec.autoscaling.rules.burst.windowSeconds", "spec.autoscaling.rules.burst.holdSeconds"]),
         ("zero batch", { @Sendable (s: inout InferenceServiceSpec) in s.batching.maxBatchSize = 0 }, ["spec.batching.maxBatchSize"]),
         ("bad quantity", { @Sendable (s: inout InferenceServiceSpec) in s.resources.cpu = "two"; s.resources.memory = "4GB" }, ["spec.resources.cpu", "spec.resources.memory"]),
         ("too many gpus", { @Sendable (s: inout InferenceServiceSpec) in s.resources.gpu = 17 }, ["spec.resources.gpu"]),

@@ -59,4 +59,27 @@ import TestAPIServer
             #expect(response.object[path: "status", "allowed"] == .bool(allowed))
         }
     }
+
+    /// As in the real API server, a server-side apply that creates the object
+    /// needs `create` besides `patch`; applying to an existing object needs only `patch`.
+    @Test func applyThatCreatesNeedsCreateToo() async throws {
+        try await withServer(Self.configure) { _, client in
+            let role: JSON = ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": ["name": "patcher"],
+                              "rules": [["apiGroups": [""], "resources": ["configmaps"], "verbs": ["patch"]]]]
+            let binding: JSON = ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": ["name": "patcher"],
+                                 "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "patcher"],
+                                 "subjects": [["kind": "ServiceAccount", "name": "operator", "namespace": "default"]]]
+            #expect(try await client.request("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles", json: role, headers: Self.admin).status == 201)
+            #expect(try await client.request("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", json: binding, headers: Self.admin).status == 201)
+            let path = "\(Fixtures.configMaps)/applied?fieldManager=op"
+            let config: JSON = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "applied"], "data": ["a": "1"]]
+            let denied = try await client.request("PATCH", path, json: config, contentType: "application/apply-patch+yaml", headers: Self.op)
+            #expect(denied.status == 403)
+            #expect((denied.object["message"]?.stringValue ?? "").contains("cannot create resource \"configmaps\""), "\(denied.object)")
+            #expect(try await client.request("PATCH", path, json: config, contentType: "application/apply-patch+yaml", headers: Self.admin).status == 201)
+            let updated: JSON = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "applied"], "data": ["a": "2"]]
+            let allowed = try await client.request("PATCH", path, json: updated, contentType: "application/apply-patch+yaml", headers: Self.op)
+            #expect(allowed.status == 200, "\(allowed.object)")
+        }
+    }
 }

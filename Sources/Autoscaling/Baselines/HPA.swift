@@ -3,7 +3,7 @@
 ///
 /// Every `syncPeriodSeconds` (15 s): ratio = metric / target;
 /// no change while |ratio - 1| <= tolerance (0.1); otherwise
-/// desired = ceil(replicas × ratio). Scale-down takes the highest
+/// desired = ceil(ready replicas × ratio). Scale-down takes the highest
 /// recommendation of the last `scaleDownStabilizationSeconds` (300 s);
 /// scale-up is limited to the larger of +100% or +4 pods per 15 s.
 /// Missing metrics: for an averaged pod metric, not-ready pods count as 0
@@ -78,7 +78,10 @@ public func hpaDecide(config: HPAConfig, state previous: HPAState, metric: Signa
     if abs(ratio - 1) > config.tolerance {
         switch config.metric {
         case .objectValue:
-            proposal = ratio.isFinite ? Int((Double(max(current, 1)) * ratio - 1e-9).rounded(.up)) : upper
+            // As the HPA's replica calculator (`getUsageRatioReplicaCount`):
+            // the ratio scales the *ready* pods (all pods when none exist).
+            let base = current > 0 ? min(max(readyReplicas, 0), current) : 1
+            proposal = ratio.isFinite ? Int((Double(base) * ratio - 1e-9).rounded(.up)) : upper
         case .averagePerPod:
             let ready = min(max(readyReplicas, 0), current)
             let notReady = current - ready

@@ -11,12 +11,14 @@
 ///    below `minReplicas`; latency (+step after N breaches, also while
 ///    replicas start unless its `whileReplicasStart` is false); GPU (+step,
 ///    only when no replica is not ready unless `whileReplicasStart`);
-///    request rate (to what the rate needs). A rule whose cap is at or
+///    request rate (to what the rate needs); burst (to what the full rate
+///    window will show, when the rate rose `factor`× within the window). A rule whose cap is at or
 ///    below the current replicas does not fire (a cap never scales down).
 ///    The highest target wins; on a tie the earlier rule in that list is
 ///    named. Scale-ups are never held for missing data or reversals.
 /// 4. Only when no scale-up fired: above `maxReplicas` → max; otherwise a
-///    scale-down (idle → min, then stabilised rate scale-down) only if none
+///    scale-down (idle → min, then stabilised rate scale-down, whose window
+///    is the burst hold for `holdSeconds` after a burst) only if none
 ///    of the policy's signals is missing/unavailable, no up-rule signal is
 ///    breaching, and the reversal limit allows it.
 /// 5. The result is clamped to [minReplicas, maxReplicas].
@@ -37,6 +39,9 @@ private struct DecisionEngine {
     let obs: Observation
     let now: Double
     var notes: [String] = []
+    /// The burst seen at this evaluation: the lowest earlier reading of the
+    /// burst window (the rise starts there).
+    var burstThisEvaluation: TimedRate?
 
     let lower: Int
     let upper: Int
@@ -121,11 +126,14 @@ private struct DecisionEngine {
         } else {
             state.consecutiveSignalFailures = 0
         }
-        if let rateRule = policy.requestRate, rateRule.lookaheadSeconds > 0 {
+        burstThisEvaluation = nil
+        if let rateRule = policy.requestRate, rateRule.lookaheadSeconds > 0 || policy.burst != nil {
+            let keep = max(rateRule.lookaheadSeconds > 0 ? rateRule.trendWindowSeconds : 0, policy.burst?.windowSeconds ?? 0)
+            state.recentRates.removeAll { $0.time < now - keep }
             if case .value(let rps) = obs.requestRate, rps.isFinite {
+                if let burst = policy.burst { detectBurst(burst, rateRule: rateRule, rps: rps) }
                 state.recentRates.append(TimedRate(time: now, rps: rps))
             }
-            state.recentRates.removeAll { $0.time < now - rateRule.trendWindowSeconds }
         }
         if let rateRule = policy.requestRate, let adaptive = rateRule.adaptive {
             var utilization = state.rateTargetUtilization ?? rateRule.targetUtilization
@@ -145,7 +153,7 @@ private struct DecisionEngine {
         if let rateRule = policy.requestRate, let down = policy.scaleDown, case .value(let rps) = obs.requestRate {
             state.rateRecommendations.append(TimedReplicas(time: now, replicas: rateRule.replicas(forRate: rps, utilization: state.rateTargetUtilization)))
             if state.rateHistoryStart == nil { state.rateHistoryStart = now }
-            let horizon = now - down.stabilizationWindowSeconds
+            let horizon = now - max(down.stabilizationWindowSeconds, policy.burst?.holdSeconds ?? 0)
             state.rateRecommendations.removeAll { $0.time < horizon }
         }
         state.reversalTimes.removeAll { $0 <= now - 3600 }
@@ -202,6 +210,17 @@ private struct DecisionEngine {
                                          reason: "request rate \(formatNumber(rps))/s\(trend) needs \(needed) replicas at \(formatNumber(utilization * 100))% of \(formatNumber(rule.capacityPerReplicaRPS))/s each"))
             }
         }
+        if let rule = policy.burst, let rateRule = policy.requestRate, let from = burstThisEvaluation,
+           case .value(let rps) = obs.requestRate {
+            let cap = rateRule.cap ?? upper
+            let utilization = state.rateTargetUtilization ?? rateRule.targetUtilization
+            let sized = rule.projectedRate(rps, from: from, now: now)
+            let needed = min(rateRule.replicas(forRate: sized, utilization: utilization), cap)
+            if needed > current {
+                ruleUps.append(Candidate(rule: .burst, target: needed,
+                                         reason: "burst: request rate \(formatNumber(rps))/s is \(from.rps > 0 ? formatNumber(rps / from.rps) + "×" : "up from 0/s") within \(formatNumber(now - from.time)) s; sized for the \(formatNumber(sized))/s the full \(formatNumber(rule.windowSeconds)) s window will show: \(needed) replicas"))
+            }
+        }
         if !ruleUps.isEmpty, policy.scaleUpCooldownSeconds > 0, let last = state.lastScaleUpAt,
            now - last < policy.scaleUpCooldownSeconds {
             notes.append("scale-up wanted (\(ruleUps.map(\.rule.rawValue).joined(separator: ", "))) but within the \(formatNumber(policy.scaleUpCooldownSeconds)) s scale-up cooldown")
@@ -210,9 +229,28 @@ private struct DecisionEngine {
         return ups + ruleUps
     }
 
+    /// A burst: `rps` is at least `factor` × the lowest reading of the
+    /// burst window and its projection needs more than the minimum replicas.
+    mutating func detectBurst(_ rule: BurstRule, rateRule: RequestRateRule, rps: Double) {
+        // The lowest reading of the window; of equal ones the latest, where the rise began.
+        var lowest: TimedRate?
+        for reading in state.recentRates where reading.time >= now - rule.windowSeconds && reading.time < now {
+            if lowest == nil || reading.rps <= lowest!.rps { lowest = reading }
+        }
+        guard let lowest, rps >= rule.factor * lowest.rps else { return }
+        // Ignore rises that stay small: the projected rate must need more than the minimum.
+        let projected = rule.projectedRate(rps, from: lowest, now: now)
+        guard rateRule.replicas(forRate: projected, utilization: state.rateTargetUtilization ?? rateRule.targetUtilization) > lower
+        else { return }
+        burstThisEvaluation = lowest
+        state.lastBurstAt = now
+    }
+
     /// The rate the rule sizes for: the reading, or its projection when rising.
     func projectedRate(_ rule: RequestRateRule, current rps: Double) -> Double {
-        guard rule.lookaheadSeconds > 0, let oldest = state.recentRates.first, now > oldest.time else { return rps }
+        guard rule.lookaheadSeconds > 0,
+              let oldest = state.recentRates.first(where: { $0.time >= now - rule.trendWindowSeconds }),
+              now > oldest.time else { return rps }
         return rule.projectedRate(rps, risingBy: rps - oldest.rps, over: now - oldest.time)
     }
 
@@ -261,7 +299,12 @@ private struct DecisionEngine {
 
     mutating func rateScaleDown(_ rule: ScaleDownRule) -> Candidate? {
         guard let start = state.rateHistoryStart, now - start >= rule.stabilizationWindowSeconds else { return nil }
-        guard let highest = state.rateRecommendations.map(\.replicas).max() else { return nil }
+        var window = rule.stabilizationWindowSeconds
+        if let burst = policy.burst, let last = state.lastBurstAt, now - last < burst.holdSeconds {
+            window = max(window, burst.holdSeconds)
+        }
+        guard let highest = state.rateRecommendations.filter({ $0.time >= now - window }).map(\.replicas).max()
+        else { return nil }
         let recommended = clamp(highest)
         guard recommended < current else { return nil }
         let lastChange = max(state.lastScaleUpAt ?? -.infinity, state.lastScaleDownAt ?? -.infinity)
@@ -271,7 +314,7 @@ private struct DecisionEngine {
         let step = max(rule.maxStepReplicas, Int(Double(current) * rule.maxStepFraction))
         let target = max(recommended, current - step, lower)
         return Candidate(rule: .scaleDown, target: target,
-                         reason: "request rate needs at most \(recommended) replicas over the last \(formatNumber(rule.stabilizationWindowSeconds)) s: -\(current - target) to \(target)")
+                         reason: "request rate needs at most \(recommended) replicas over the last \(formatNumber(window)) s: -\(current - target) to \(target)")
     }
 
     func holdReason(unusable: [SignalName]) -> String {

@@ -11,6 +11,8 @@ public enum ScalingRule: String, Sendable, Hashable, Codable, CaseIterable {
     case idle
     /// Improvement: the request rate needs more replicas.
     case requestRate
+    /// Improvement: the rate at least doubled within a minute (a burst).
+    case burst
     /// Improvement: stabilised gradual scale-down to what the rate needs.
     case scaleDown
     /// The current replicas are below `minReplicas` / above `maxReplicas`.

@@ -28,6 +28,8 @@ public struct ScalerState: Sendable, Hashable, Codable {
     public var rateRecommendations: [TimedReplicas] = []
     /// Recent request-rate readings (for the rate rule's trend), oldest first.
     public var recentRates: [TimedRate] = []
+    /// When the burst rule last saw a burst (its hold runs from here).
+    public var lastBurstAt: Double?
     /// When the first rate-based recommendation was recorded; scale-down
     /// waits until a full window of them exists.
     public var rateHistoryStart: Double?

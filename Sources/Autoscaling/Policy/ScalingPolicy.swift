@@ -34,6 +34,12 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
     /// Improvement: gradual, stabilised scale-down while traffic continues.
     /// Needs `requestRate` (it scales down to what the rate needs).
     public var scaleDown: ScaleDownRule?
+    /// Improvement: burst detection (Knative-panic-like). A rate that at
+    /// least doubles within a minute is sized for at once along its rise,
+    /// and the scale-down then holds the burst's size for a while, because
+    /// bursty traffic comes back faster than any replica can start. Needs
+    /// `requestRate` (it sizes with the rate rule's capacity).
+    public var burst: BurstRule?
 
     /// Minimum time between two scale-ups. Default 0: the matrix rules pace
     /// themselves (GPU waits for readiness, p95 restarts its count).
@@ -55,6 +61,7 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
                 idle: IdleRule? = IdleRule(),
                 requestRate: RequestRateRule? = nil,
                 scaleDown: ScaleDownRule? = nil,
+                burst: BurstRule? = nil,
                 scaleUpCooldownSeconds: Double = 0,
                 maxReversalsPerHour: Int? = 12,
                 fallback: FallbackRule? = nil) {
@@ -66,6 +73,7 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
         self.idle = idle
         self.requestRate = requestRate
         self.scaleDown = scaleDown
+        self.burst = burst
         self.scaleUpCooldownSeconds = scaleUpCooldownSeconds
         self.maxReversalsPerHour = maxReversalsPerHour
         self.fallback = fallback
@@ -88,6 +96,7 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
             policy.requestRate = RequestRateRule(capacityPerReplicaRPS: capacity, targetUtilization: 0.6,
                                                  adaptive: AdaptiveHeadroom())
             policy.scaleDown = ScaleDownRule()
+            policy.burst = BurstRule()
             // Two below the product goal of 12, so the goal
             // also holds when counted over traces shorter than an hour.
             policy.maxReversalsPerHour = 10
@@ -274,6 +283,52 @@ public struct ScaleDownRule: Sendable, Hashable, Codable {
     }
 }
 
+/// Improvement: burst detection. A burst is a request-rate reading at
+/// least `factor` times the lowest reading of the last `windowSeconds`,
+/// when the rate it projects (below) needs more than `minReplicas`. On a burst:
+/// - scale-up (rule `burst`): size for the rate the 1-minute window will
+///   show once it is full of the burst: the reading plus its rise since the
+///   lowest reading, continued until `windowSeconds` after that reading. A
+///   burst 15 s old shows as a quarter of its rate; this orders its full
+///   size in one evaluation instead of four.
+/// - hold: for `holdSeconds` after the last burst, the rate scale-down
+///   keeps the highest rate-based target of the last `holdSeconds` (instead
+///   of the stabilisation window), so replicas stay for the next burst.
+/// Smooth traffic (diurnal cycles, ramps, Poisson noise) does not double
+/// within a minute, so the rule stays silent there.
+public struct BurstRule: Sendable, Hashable, Codable {
+    /// Default 3. Knative panics at 200%, but it compares demand with the
+    /// ready pods' capacity, which already carries headroom; this compares
+    /// two readings of a 1-minute rate, which at low load can double within
+    /// a minute on smooth traffic (the conv trace's first minute: a false
+    /// burst costing 0.03x of the oracle). No smooth trace tripled.
+    public var factor: Double
+    /// Default 60 s: the request-rate query's window (`rate(...[1m])`), which
+    /// is also Knative's stable window.
+    public var windowSeconds: Double
+    /// Default 1200 s (20 min). On the simulator's bursty trace an idealised
+    /// policy that sees the exact rate 1 s late must hold a burst's size for
+    /// 15-20 min to keep ~91% of minutes within the SLO (5 min: 83%): such
+    /// traffic comes back faster than any replica starts. Simulator, code
+    /// trace, 5 s cold start: 600 s → 86.2% of minutes, 1200 s → 93.1% at
+    /// 3.45x the oracle, 1800 s → 93.1% at 3.70x.
+    public var holdSeconds: Double
+
+    public init(factor: Double = 3, windowSeconds: Double = 60, holdSeconds: Double = 1200) {
+        self.factor = factor
+        self.windowSeconds = windowSeconds
+        self.holdSeconds = holdSeconds
+    }
+
+    /// The rate to size for on a burst: `rps` plus its rise since `from`,
+    /// continued until the window after `from` is over.
+    public func projectedRate(_ rps: Double, from: TimedRate, now: Double) -> Double {
+        let elapsed = now - from.time
+        guard elapsed > 0, rps > from.rps, rps.isFinite else { return rps }
+        return rps + (rps - from.rps) / elapsed * max(0, windowSeconds - elapsed)
+    }
+}
+
 /// KEDA-style fallback (`fallback.failureThreshold`, `fallback.replicas`).
 public struct FallbackRule: Sendable, Hashable, Codable {
     /// Consecutive evaluations with every signal missing or unavailable.
@@ -331,6 +386,12 @@ extension ScalingPolicy {
             if rule.maxStepReplicas < 1 { errors.append("scaleDown.maxStepReplicas must be >= 1") }
             if !(rule.maxStepFraction >= 0 && rule.maxStepFraction <= 1) { errors.append("scaleDown.maxStepFraction must be in [0, 1]") }
             if !(rule.cooldownSeconds >= 0) { errors.append("scaleDown.cooldownSeconds must be >= 0") }
+        }
+        if let rule = burst {
+            if requestRate == nil { errors.append("burst needs requestRate (it sizes with the rate rule's capacity)") }
+            if !(rule.factor > 1) { errors.append("burst.factor must be > 1") }
+            if !(rule.windowSeconds > 0) { errors.append("burst.windowSeconds must be > 0") }
+            if !(rule.holdSeconds >= 0) { errors.append("burst.holdSeconds must be >= 0") }
         }
         if !(scaleUpCooldownSeconds >= 0) { errors.append("scaleUpCooldownSeconds must be >= 0") }
         if let limit = maxReversalsPerHour, limit < 1 { errors.append("maxReversalsPerHour must be >= 1 (or absent for no limit)") }

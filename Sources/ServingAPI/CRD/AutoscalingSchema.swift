@@ -111,6 +111,21 @@ extension RulesSpec {
                             "Utilisation to size for at first (0.6 when absent).", range: Limits.targetUtilization)),
                     ],
                     defaultEmpty: true)),
+                ("burst", Schema.object(
+                    "Burst detection (with requestRate): a rate at least factor times its lowest reading of windowSeconds is sized for at once, and held holdSeconds.",
+                    [
+                        ("enabled", Schema.boolean("Whether the rule runs (only with requestRate.capacityPerReplicaRPS).", default: true)),
+                        ("factor", Schema.number(
+                            "Rise (times the lowest reading of the window) that counts as a burst.",
+                            default: Defaults.burstFactor, range: Limits.burstFactor)),
+                        ("windowSeconds", Schema.integer(
+                            "Window of the detection, and of the request-rate query the projection fills.",
+                            default: Defaults.burstWindowSeconds, range: Limits.burstWindowSeconds)),
+                        ("holdSeconds", Schema.integer(
+                            "After the last burst, scale-down keeps the highest rate-based size of this many seconds.",
+                            default: Defaults.burstHoldSeconds, range: Limits.burstHoldSeconds)),
+                    ],
+                    defaultEmpty: true)),
             ],
             defaultEmpty: true)
     }

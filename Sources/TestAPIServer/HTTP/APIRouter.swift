@@ -56,6 +56,18 @@ public struct APIRouter: Sendable {
                     throw APIError.forbidden(user: user.name, verb: a.verb, resource: a.subresource.isEmpty ? a.resource : "\(a.resource)/\(a.subresource)",
                                              group: a.group, namespace: a.namespace.isEmpty ? nil : a.namespace)
                 }
+                // A server-side apply that creates the object also needs `create`,
+                // as in the real API server (its patch handler authorizes the creation).
+                if verb == "patch", PatchType(rawValue: request.contentType) == .apply, let target = route.target,
+                   target.subresource == nil, let name = target.name,
+                   (try? cluster.get(target.type, namespace: target.namespace, name: name)) == nil {
+                    var create = route.attributes
+                    create.verb = "create"
+                    if !cluster.authorize(user, create).allowed {
+                        throw APIError.forbidden(user: user.name, verb: "create", resource: create.resource, group: create.group,
+                                                 namespace: create.namespace.isEmpty ? nil : create.namespace)
+                    }
+                }
             }
             response = try route.run(user)
         } catch {
@@ -99,6 +111,8 @@ public struct APIRouter: Sendable {
         var verb: String
         var attributes: RequestAttributes
         var run: (UserInfo) throws(APIError) -> APIResponse
+        /// The resource addressed (nil for non-resource paths).
+        var target: ResourcePath? = nil
     }
 
     func route(_ request: APIRequest) throws(APIError) -> Route {
@@ -207,7 +221,7 @@ public struct APIRouter: Sendable {
         let attributes = RequestAttributes(verb: verb, group: type.group, resource: type.plural, subresource: target.subresource ?? "",
                                            namespace: target.namespace ?? "", name: target.name ?? "")
         let handlers = ResourceHandlers(router: self, request: request, target: target)
-        return Route(verb: verb, attributes: attributes) { user throws(APIError) in try handlers.run(verb, user: user) }
+        return Route(verb: verb, attributes: attributes, run: { user throws(APIError) in try handlers.run(verb, user: user) }, target: target)
     }
 }
 

@@ -1,0 +1,273 @@
+import Foundation
+import JSONValue
+import TestAPIServer
+import TestSupport
+import Testing
+import YAML
+
+/// The Helm chart (`charts/inference-operator`) with a real Helm 3 binary:
+/// lint, render, validate every object against Kubernetes 1.32's schemas,
+/// reject bad values naming the field, and keep `crds/` and
+/// `manifests/install.yaml` in step with the repository.
+@Suite struct ChartTests {
+    /// Value sets the chart supports, rendered and validated one by one.
+    struct Variant: CustomTestStringConvertible, Sendable {
+        let name: String
+        let values: [String]
+        var testDescription: String { name }
+    }
+
+    static let variants: [Variant] = [
+        Variant(name: "defaults", values: []),
+        Variant(name: "watched namespaces", values: ["--set", "watchNamespaces={ml,team-a}"]),
+        Variant(name: "ServiceMonitor, PDB and NetworkPolicy on", values: [
+            "--set", "serviceMonitor.enabled=true", "--set", "serviceMonitor.labels.release=prometheus",
+            "--set", "podDisruptionBudget.enabled=true", "--set", "networkPolicy.enabled=true",
+            "--set", "networkPolicy.apiServer.cidrs={10.96.0.1/32}",
+            "--set", "networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.name=monitoring",
+        ]),
+        Variant(name: "leader election off", values: ["--set", "replicaCount=1", "--set", "leaderElection.enabled=false"]),
+        Variant(name: "install manifest (namespace object, CRDs)", values: ["--set", "createNamespace=true", "--include-crds"]),
+    ]
+
+    @Test func lintPassesStrict() async throws {
+        for values in [[], ["--set", "serviceMonitor.enabled=true", "--set", "podDisruptionBudget.enabled=true",
+                            "--set", "networkPolicy.enabled=true", "--set", "watchNamespaces={ml}"]] {
+            let result = try await Helm.run(["lint", "--strict", chartPath] + values)
+            #expect(result.status == 0, "helm lint --strict \(values):\n\(result.output)")
+            #expect(result.output.contains("1 chart(s) linted, 0 chart(s) failed"), "\(result.output)")
+        }
+    }
+
+    @Test(arguments: variants)
+    func renderedObjectsAreValidKubernetes132Objects(_ variant: Variant) async throws {
+        let yaml = try await Helm.template(variant.values)
+        let unknown = try await validateWithKubernetesSchemas(yaml)
+        let rendered = try objects(in: yaml)
+        // kubernetes-validate has no schemas for custom resources: only the ServiceMonitor may lack one.
+        #expect(Set(unknown).isSubset(of: ["ServiceMonitor"]), "objects without a schema: \(unknown)")
+
+        let deployment = try rendered.one(kind: "Deployment")
+        let podLabels = deployment[at: "spec", "template", "metadata", "labels"]?.objectValue ?? [:]
+        let selector = deployment[at: "spec", "selector", "matchLabels"]?.objectValue ?? [:]
+        #expect(selects(selector, podLabels), "the selector selects the pods")
+        let service = try rendered.one(kind: "Service")
+        let serviceSelector = service[at: "spec", "selector"]?.objectValue ?? [:]
+        #expect(selects(serviceSelector, podLabels), "the metrics Service selects the pods")
+        #expect(service[at: "spec", "ports", 0, "targetPort"] == "metrics")
+        let account = deployment[at: "spec", "template", "spec", "serviceAccountName"]?.stringValue
+        #expect(try rendered.one(kind: "ServiceAccount")[at: "metadata", "name"]?.stringValue == account)
+
+        let args = deployment[at: "spec", "template", "spec", "containers", 0, "args"]?.strings ?? []
+        let clusterRoles = rendered.of(kind: "ClusterRole"), roles = rendered.of(kind: "Role")
+        switch variant.name {
+        case "watched namespaces":
+            #expect(args.contains("--namespaces=ml,team-a"), "\(args)")
+            #expect(clusterRoles.isEmpty && rendered.of(kind: "ClusterRoleBinding").isEmpty, "a namespace list needs no cluster-wide access")
+            let managerRoles = roles.filter { $0[at: "metadata", "name"] == "inference-operator" }
+            #expect(Set(managerRoles.compactMap { $0[at: "metadata", "namespace"]?.stringValue }) == ["ml", "team-a"])
+            #expect(Set(rendered.of(kind: "RoleBinding").compactMap { $0[at: "metadata", "namespace"]?.stringValue })
+                    == ["ml", "team-a", "inference-system"])
+        case "ServiceMonitor, PDB and NetworkPolicy on":
+            // No published schema for monitoring.coreos.com: check what makes it scrape the right endpoint.
+            let monitor = try rendered.one(kind: "ServiceMonitor")
+            #expect(monitor["apiVersion"] == "monitoring.coreos.com/v1")
+            let monitorSelector = monitor[at: "spec", "selector", "matchLabels"]?.objectValue ?? [:]
+            let serviceLabels = service[at: "metadata", "labels"]?.objectValue ?? [:]
+            #expect(selects(monitorSelector, serviceLabels), "selects the metrics Service")
+            #expect(monitor[at: "spec", "endpoints", 0, "port"] == service[at: "spec", "ports", 0, "name"])
+            #expect(monitor[at: "spec", "endpoints", 0, "path"] == "/metrics")
+            #expect(monitor[at: "spec", "namespaceSelector", "matchNames", 0] == "inference-system")
+            #expect(monitor[at: "metadata", "labels", "release"] == "prometheus")
+            let budget = try rendered.one(kind: "PodDisruptionBudget")
+            #expect(budget[at: "spec", "minAvailable"] == 1)
+            #expect(budget[at: "spec", "selector", "matchLabels"]?.objectValue == selector)
+            let policy = try rendered.one(kind: "NetworkPolicy")
+            #expect(policy[at: "spec", "podSelector", "matchLabels"]?.objectValue == selector)
+            #expect(policy[at: "spec", "policyTypes"]?.strings == ["Ingress", "Egress"])
+            #expect(policy[at: "spec", "egress", 0, "to", 0, "ipBlock", "cidr"] == "10.96.0.1/32")
+            #expect(policy[at: "spec", "ingress", 0, "from", 0, "namespaceSelector", "matchLabels", "name"] == "monitoring")
+        case "leader election off":
+            #expect(deployment[at: "spec", "replicas"] == 1)
+            #expect(args.contains("--leader-elect=false"), "\(args)")
+            #expect(roles.isEmpty, "no Lease, no leader-election Role")
+            #expect(clusterRoles.count == 1)
+        case "install manifest (namespace object, CRDs)":
+            #expect(try rendered.one(kind: "Namespace")[at: "metadata", "name"] == "inference-system")
+            #expect(try rendered.one(kind: "CustomResourceDefinition")[at: "metadata", "name"] == "inferenceservices.serving.swiftinfer.io")
+        default:
+            #expect(deployment[at: "spec", "replicas"] == 2)
+            #expect(args.contains("--leader-elect=true") && args.contains("--lease-namespace=inference-system"), "\(args)")
+            #expect(clusterRoles.count == 1 && rendered.of(kind: "ClusterRoleBinding").count == 1)
+            #expect(roles.map { $0[at: "metadata", "name"] } == ["inference-operator-leader-election"])
+            #expect(rendered.of(kind: "ServiceMonitor").isEmpty && rendered.of(kind: "PodDisruptionBudget").isEmpty
+                    && rendered.of(kind: "NetworkPolicy").isEmpty, "optional objects are off by default")
+        }
+    }
+
+    /// Each bad value and the words Helm's answer must contain (the field named).
+    static let badValues: [(values: [String], message: String)] = [
+        (["--set", "replicaCount=0"], "replicaCount"),
+        (["--set", "logging.level=loud"], "logging.level"),
+        (["--set", "logging.format=xml"], "logging.format"),
+        (["--set", "prometheus.url=prometheus:9090"], "prometheus.url"),
+        (["--set", "watchNamespaces={Not_A_Namespace}"], "watchNamespaces"),
+        (["--set", "image.pullPolicy=Sometimes"], "image.pullPolicy"),
+        (["--set", "imagee.tag=typo"], "imagee"),
+        (["--set", "securityContext.readOnlyRootFilesystem=false"], "securityContext.readOnlyRootFilesystem"),
+        (["--set", "securityContext.allowPrivilegeEscalation=true"], "securityContext.allowPrivilegeEscalation"),
+        (["--set", "podSecurityContext.runAsNonRoot=false"], "podSecurityContext.runAsNonRoot"),
+        (["--set", "metrics.port=70000"], "metrics.port"),
+        (["--set", "resources.limits.memory=lots"], "resources.limits.memory"),
+        (["--set", "serviceMonitor.interval=often"], "serviceMonitor.interval"),
+        (["--set", "leaderElection.enabled=false"], "leaderElection.enabled is false"),
+        (["--set", "leaderElection.renewDeadlineSeconds=20"], "renewDeadlineSeconds (20)"),
+        (["--set", "podDisruptionBudget.enabled=true", "--set", "podDisruptionBudget.minAvailable=2"], "podDisruptionBudget.minAvailable"),
+    ]
+
+    @Test(arguments: badValues)
+    func badValuesAreRejectedNamingTheField(values: [String], message: String) async throws {
+        let result = try await Helm.run(["template", "x", chartPath] + values)
+        #expect(result.status != 0, "helm template accepted \(values)")
+        #expect(result.output.contains(message), "the error names \(message):\n\(result.output)")
+    }
+
+    @Test func chartCRDsAreTheRepositoryCRDs() throws {
+        let chartCRDs = packageRoot.appendingPathComponent("charts/inference-operator/crds")
+        let repositoryCRDs = packageRoot.appendingPathComponent("CRDs")
+        let names = try FileManager.default.contentsOfDirectory(atPath: repositoryCRDs.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(!names.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: chartCRDs.path).sorted() == names)
+        for name in names {
+            let copy = try Data(contentsOf: chartCRDs.appendingPathComponent(name))
+            #expect(copy == (try Data(contentsOf: repositoryCRDs.appendingPathComponent(name))),
+                    "charts/inference-operator/crds/\(name) differs from CRDs/\(name): run scripts/generate-crd.sh (or cp CRDs/*.yaml charts/inference-operator/crds/)")
+        }
+    }
+
+    @Test func installManifestIsTheRenderedChart() async throws {
+        let result = try await Subprocess.run("/bin/bash", [packageRoot.appendingPathComponent("scripts/render-manifests.sh").path, "-"],
+                                              currentDirectory: packageRoot)
+        try #require(result.status == 0, "\(result.output)")
+        // The script logs to stderr and Subprocess interleaves both streams: keep the document, from its header on.
+        let rendered = result.output.range(of: "# Generated by").map { String(result.output[$0.lowerBound...]) } ?? result.output
+        let committed = try String(contentsOf: packageRoot.appendingPathComponent("manifests/install.yaml"), encoding: .utf8)
+        if rendered != committed {
+            let renderedLines = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+            let committedLines = committed.split(separator: "\n", omittingEmptySubsequences: false)
+            let line = zip(renderedLines, committedLines).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(renderedLines.count, committedLines.count)
+            Issue.record("""
+                manifests/install.yaml is out of date: run scripts/render-manifests.sh
+                first difference at line \(line + 1): rendered \(renderedLines.dropFirst(line).first.map { "'\($0)'" } ?? "(end)"), \
+                committed \(committedLines.dropFirst(line).first.map { "'\($0)'" } ?? "(end)")
+                """)
+        }
+    }
+
+    /// `kubectl apply -f manifests/install.yaml` against the test API server
+    /// (client-side apply, as the README says): everything is created, and a
+    /// second apply changes nothing.
+    @Test(.disabled(if: !FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl"), "kubectl is missing"))
+    func installManifestAppliesWithKubectl() async throws {
+        let server = TestAPIServer()
+        let port = try await server.start()
+        let kubeconfig = try writeKubeconfig(port: port)
+        defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
+        let manifest = packageRoot.appendingPathComponent("manifests/install.yaml").path
+        let first = try await Subprocess.run("/usr/bin/kubectl", ["--kubeconfig", kubeconfig, "apply", "-f", manifest])
+        #expect(first.status == 0, "\(first.output)")
+        let expected = ["customresourcedefinition.apiextensions.k8s.io/inferenceservices.serving.swiftinfer.io", "namespace/inference-system",
+                        "serviceaccount/inference-operator", "clusterrole.rbac.authorization.k8s.io/inference-operator",
+                        "clusterrolebinding.rbac.authorization.k8s.io/inference-operator",
+                        "role.rbac.authorization.k8s.io/inference-operator-leader-election",
+                        "rolebinding.rbac.authorization.k8s.io/inference-operator-leader-election",
+                        "service/inference-operator-metrics", "deployment.apps/inference-operator"]
+        #expect(first.output.split(separator: "\n").map(String.init) == expected.map { "\($0) created" }, "\(first.output)")
+        let second = try await Subprocess.run("/usr/bin/kubectl", ["--kubeconfig", kubeconfig, "apply", "-f", manifest])
+        #expect(second.status == 0 && second.output.split(separator: "\n").allSatisfy { $0.hasSuffix(" unchanged") }, "\(second.output)")
+        let deployments = try #require(server.cluster.resourceType(group: "apps", version: "v1", plural: "deployments"))
+        let deployment = try server.cluster.get(deployments, namespace: "inference-system", name: "inference-operator")
+        #expect(deployment[at: "spec", "replicas"] == 2)
+    }
+
+    /// The README's Helm path against the test API server: install (CRD from
+    /// crds/, objects, NOTES), upgrade with a changed value, a bad value refused
+    /// before anything is written, uninstall (the CRD stays).
+    @Test func helmInstallsUpgradesAndUninstalls() async throws {
+        let server = TestAPIServer()
+        let kubeconfig = try writeKubeconfig(port: try await server.start())
+        defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
+        let cluster = server.cluster
+        let deployments = try #require(cluster.resourceType(group: "apps", version: "v1", plural: "deployments"))
+        let crds = try #require(cluster.resourceType(group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions"))
+        func replicas() -> JSON? { (try? cluster.get(deployments, namespace: "inference-system", name: "inference-operator"))?[at: "spec", "replicas"] }
+
+        let install = try await Helm.run(["install", "inference-operator", chartPath, "-n", "inference-system", "--create-namespace"], kubeconfig: kubeconfig)
+        #expect(install.status == 0, "\(install.output)")
+        #expect(install.output.contains("STATUS: deployed") && install.output.contains("Watching: all namespaces (ClusterRole)"), "\(install.output)")
+        #expect(replicas() == 2)
+        #expect((try? cluster.get(crds, namespace: nil, name: "inferenceservices.serving.swiftinfer.io")) != nil, "the CRD from crds/")
+
+        let upgrade = try await Helm.run(["upgrade", "inference-operator", chartPath, "-n", "inference-system", "--reuse-values",
+                                          "--set", "replicaCount=3"], kubeconfig: kubeconfig)
+        #expect(upgrade.status == 0, "\(upgrade.output)")
+        #expect(replicas() == 3)
+        let refused = try await Helm.run(["upgrade", "inference-operator", chartPath, "-n", "inference-system", "--reuse-values",
+                                          "--set", "logging.level=loud"], kubeconfig: kubeconfig)
+        #expect(refused.status != 0 && refused.output.contains("logging.level"), "\(refused.output)")
+
+        let uninstall = try await Helm.run(["uninstall", "inference-operator", "-n", "inference-system"], kubeconfig: kubeconfig)
+        #expect(uninstall.status == 0, "\(uninstall.output)")
+        #expect(replicas() == nil)
+        #expect((try? cluster.get(crds, namespace: nil, name: "inferenceservices.serving.swiftinfer.io")) != nil, "the CRD stays")
+    }
+
+    @Test func podRunsRestrictedAndProbesTheHealthServer() async throws {
+        let deployment = try objects(in: try await Helm.template([])).one(kind: "Deployment")
+        let pod = deployment[at: "spec", "template", "spec"] ?? .null
+        #expect(pod[at: "securityContext", "runAsNonRoot"] == true)
+        #expect(pod[at: "securityContext", "runAsUser"] == 65532)
+        #expect(pod[at: "securityContext", "seccompProfile", "type"] == "RuntimeDefault")
+        let container = pod[at: "containers", 0] ?? .null
+        #expect(container["image"] == "ghcr.io/swiftinfer/inference-operator:0.1.0")
+        #expect(container[at: "securityContext", "runAsNonRoot"] == true)
+        #expect(container[at: "securityContext", "runAsUser"] == 65532)
+        #expect(container[at: "securityContext", "readOnlyRootFilesystem"] == true)
+        #expect(container[at: "securityContext", "allowPrivilegeEscalation"] == false)
+        #expect(container[at: "securityContext", "capabilities", "drop"]?.strings == ["ALL"])
+        #expect(container[at: "securityContext", "seccompProfile", "type"] == "RuntimeDefault")
+        #expect(container[at: "securityContext", "privileged"] == nil)
+        #expect(container[at: "securityContext", "capabilities", "add"] == nil)
+        // Probes hit the operator's health server on the port it binds.
+        let args = container["args"]?.strings ?? []
+        #expect(args.contains("--metrics-bind-address=0.0.0.0:8080"), "\(args)")
+        #expect(container[at: "ports", 0, "name"] == "metrics" && container[at: "ports", 0, "containerPort"] == 8080)
+        #expect(container[at: "livenessProbe", "httpGet", "path"] == "/healthz")
+        #expect(container[at: "livenessProbe", "httpGet", "port"] == "metrics")
+        #expect(container[at: "readinessProbe", "httpGet", "path"] == "/readyz")
+        #expect(container[at: "readinessProbe", "httpGet", "port"] == "metrics")
+        #expect(container[at: "resources", "limits", "memory"] != nil, "a memory limit by default")
+    }
+
+    /// Every flag the chart passes exists in `inference-operator run --help`
+    /// (the RBAC test also runs the operator with them).
+    @Test(arguments: [[], ["--set", "watchNamespaces={ml}", "--set", "followFallback=true"]])
+    func chartPassesOnlyFlagsTheOperatorHas(values: [String]) async throws {
+        let help = try await Subprocess.run(operatorBinary, ["run", "--help"])
+        try #require(help.status == 0, "\(help.output)")
+        let container = try objects(in: try await Helm.template(values)).one(kind: "Deployment")[at: "spec", "template", "spec", "containers", 0]
+        #expect(container?["command"]?.strings == ["inference-operator"])
+        let args = container?["args"]?.strings ?? []
+        #expect(args.first == "run")
+        for flag in args.dropFirst() {
+            let name = String(flag.prefix { $0 != "=" })
+            let known = help.output.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).contains { $0 == name }
+            #expect(name.hasPrefix("--") && known, "\(name) is not a flag of inference-operator run")
+        }
+    }
+}
+
+/// A non-empty matchLabels selector whose every label the object carries.
+func selects(_ selector: JSONObject, _ labels: JSONObject) -> Bool {
+    !selector.isEmpty && selector.allSatisfy { labels[$0.0] == $0.1 }
+}
