@@ -358,7 +358,10 @@ def svg(samples, decisions, capacity, slo, path):
         for n, d in enumerate(decisions):
             out.append(f'<line x1="{x(d["t"]):.1f}" x2="{x(d["t"]):.1f}" y1="{y0:.1f}" y2="{y0 + h:.1f}" stroke="#9467bd" stroke-width="0.8" stroke-dasharray="2"/>')
             if title == "replicas":
-                out.append(f'<text x="{x(d["t"]) + 2:.1f}" y="{y0 + h - 4 - 12 * (n % 4):.1f}" fill="#9467bd">{d["from"]}→{d["to"]} {d["rule"]}</text>')
+                right_edge = x(d["t"]) > left + 0.85 * plot_w  # label left of the line, not past the frame
+                anchor = "end" if right_edge else "start"
+                out.append(f'<text x="{x(d["t"]) + (-2 if right_edge else 2):.1f}" y="{y0 + h - 4 - 12 * (n % 4):.1f}" fill="#9467bd" '
+                           f'text-anchor="{anchor}">{d["from"]}→{d["to"]} {d["rule"]}</text>')
     for t in range(0, int(t_max) + 1, 15):
         out.append(f'<text x="{x(t):.1f}" y="{height - 22}" text-anchor="middle">{t}</text>')
     out.append(f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle">seconds of demo (trace time-compressed); '
