@@ -186,8 +186,7 @@ let package = Package(
         .testTarget(
             name: "OperatorTests",
             dependencies: ["Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
-                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"],
-            exclude: ["Fixtures"]),
+                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"]),
         // The Helm chart and manifests/install.yaml: helm lint/template, schema validation, least-privilege RBAC
         .testTarget(
             name: "InstallTests",

@@ -146,7 +146,7 @@ def main():
         if writes:
             print("  e.g.", writes[:3], flush=True)
         print(f"Prometheus queries: {queries} in {a.steady_intervals} intervals = {queries / a.steady_intervals:.1f} per interval "
-              f"(signals read: p95, request rate; GPU off without GPUs)", flush=True)
+              f"(one batched query per signal per pass: p95 and request rate; GPU utilisation only when an object has GPUs)", flush=True)
         print(f"operator RSS: {rss_mb(op.pid):.1f} MB with {a.objects} InferenceServices + {a.objects} Deployments + {a.objects} Services cached", flush=True)
         print(f"reconcile p99 (histogram bucket upper bound): {p99 if p99 is None else f'{p99 * 1000:.1f} ms'}", flush=True)
     finally:

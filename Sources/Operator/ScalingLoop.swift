@@ -140,7 +140,9 @@ public struct ScalingLoop: Sendable {
                               name: PredictorRenderer.name(for: candidate.service))] = candidate.overrides
         }
         let started = ContinuousClock.now
-        let result = await prometheus.readSignals(for: objects, queries: SignalQueries(labels: configuration.objectLabels))
+        // The GPU query only when some policy has the GPU rule (objects with GPUs): CPU-only fleets send two queries, not three.
+        let skipping: Set<SignalName> = group.contains { $0.policy.gpuUtilization != nil } ? [] : [.gpuUtilization]
+        let result = await prometheus.readSignals(for: objects, queries: SignalQueries(labels: configuration.objectLabels), skipping: skipping)
         let elapsed = ContinuousClock.now - started
         Metrics.Timer(label: "operator_prometheus_read_duration_seconds", preferredDisplayUnit: .seconds)
             .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)

@@ -196,6 +196,16 @@ func client(_ transport: CannedTransport) -> PrometheusClient {
         #expect(signals[c]?.requestRate == .missing)
     }
 
+    @Test func skippedSignalsAreNotQueriedAndReadAsMissing() async {
+        let objects: [ObjectKey: SignalOverrides] = [a: SignalOverrides(), c: SignalOverrides(gpuUtilization: "my_gpu")]
+        let grouped = vector([(labels: "\"namespace\":\"ns-a\",\"name\":\"fast\"", value: "1")])
+        let transport = CannedTransport([.respond(200, grouped), .respond(200, grouped)])
+        let signals = await client(transport).readSignals(for: objects, skipping: [.gpuUtilization])
+        #expect(transport.requests.count == 2)  // p95 and rate; neither the batched nor the per-object GPU query
+        #expect(signals[a]?.gpuUtilization == .missing && signals[c]?.gpuUtilization == .missing)
+        #expect(signals[a]?.requestRate == .value(1))
+    }
+
     @Test func defaultQueriesNameTheAssumedMetrics() {
         let q = SignalQueries()
         #expect(q.p95Latency() == "histogram_quantile(0.95, sum by (le, namespace, name) (rate(inference_request_duration_seconds_bucket[1m])))")

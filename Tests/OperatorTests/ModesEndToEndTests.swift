@@ -10,8 +10,9 @@ import Testing
 /// DryRun records decisions without touching replicas; Disabled follows the
 /// InferenceService's scale subresource (`kubectl scale`) and never fights it;
 /// an invalid spec gets Ready=False naming the field and leaves the
-/// Deployment alone.
-@Suite(.serialized, .disabled(if: !PrometheusServer.isInstalled, "skipped: /usr/bin/prometheus is missing (make test installs it)"))
+/// Deployment alone. The slow service is a real `inference-server` under
+/// overload from `inference-loadgen`.
+@Suite(.serialized, .disabled(if: !InferenceServerProcess.available, "skipped: needs .venv (make bootstrap), Prometheus and the built server"))
 struct ModesEndToEndTests {
     static func object(_ name: String, mode: String) -> JSON {
         [
@@ -33,9 +34,9 @@ struct ModesEndToEndTests {
     @Test func dryRunRecordsAndDisabledFollowsKubectlScaleAndInvalidSpecsAreReported() async throws {
         let cluster = try await Cluster.start()
         try await cluster.createNamespace("ml")
-        let workload = try await Workload.start()
+        let server = try await InferenceServerProcess.start()
         let prometheus = try await PrometheusServer.start(
-            targets: [.init(address: "127.0.0.1:\(workload.port)", labels: ["namespace": "ml", "service": "any"])])
+            targets: [.init(address: "127.0.0.1:\(server.port)", labels: ["namespace": "ml", "service": "any"])])
         let op = try await OperatorProcess.start(cluster: cluster, prometheusURL: prometheus.url)
         func get(_ name: String) async throws -> JSON { try await cluster.client.get(inferenceServiceType, name: name, namespace: "ml") }
         func replicas(_ name: String) async throws -> Int64? {
@@ -43,7 +44,7 @@ struct ModesEndToEndTests {
         }
         func context() -> Comment { "operator log:\n\(op.process.log.suffix(3000))" }
 
-        try await workload.set(rps: 20, latencyMs: 400)  // slow: the latency rule wants to scale
+        let load = try server.overload()  // slow: the latency rule wants to scale (killed when released)
         _ = try await cluster.client.create(inferenceServiceType, Self.object("dry", mode: "DryRun"))
         _ = try await cluster.client.create(inferenceServiceType, Self.object("manual", mode: "Disabled"))
 
@@ -64,11 +65,12 @@ struct ModesEndToEndTests {
         #expect(scaled.status == 0, "\(scaled.output)")
         let followed = try await eventually(timeout: .seconds(30)) { try await replicas("manual") == 5 }
         #expect(followed, context())
-        try await Task.sleep(for: .seconds(6))  // three intervals of a slow workload
+        try await Task.sleep(for: .seconds(6))  // three intervals of a slow server
         #expect(try await replicas("manual") == 5)
         #expect((try await get("manual")).condition("ScalingActive")?["reason"] == "Disabled")
         let scaleWrites = cluster.operatorWrites().filter { $0.contains("manual-predictor/scale") }
         #expect(scaleWrites.isEmpty, "\(scaleWrites)")
+        await load.stop(signal: SIGKILL)
 
         // Invalid spec (unparsable PromQL template): Ready=False naming the field; the Deployment is left as it was.
         let before = try await cluster.client.get(.deployments, name: "manual-predictor", namespace: "ml")
@@ -84,7 +86,7 @@ struct ModesEndToEndTests {
 
         await op.process.stop()
         await prometheus.stop()
-        await workload.process.stop()
+        await server.process.stop()
         try await cluster.server.shutdown()
     }
 }

@@ -28,6 +28,40 @@ import Testing
         #expect(policy.latency?.cap == 10)
     }
 
+    @Test func coldStartTolerantDefaultsFollowTheMatrix() throws {
+        let policy = PolicyMapping.policy(for: try Self.spec { $0.resources.gpu = 1 }, followFallback: false)
+        #expect(policy.latency?.whileReplicasStart == true)
+        #expect(policy.gpuUtilization?.whileReplicasStart == false)
+    }
+
+    /// The flags reach the engine: with 2 of 4 replicas still starting, a
+    /// rule fires only if its spec says it tolerates cold starts.
+    @Test(arguments: [
+        // (rule, coldStartTolerant, fires while 2 of 4 replicas start)
+        ("latency", true, true), ("latency", false, false),
+        ("gpu", true, true), ("gpu", false, false),
+    ])
+    func coldStartTolerantDecidesWhetherARuleFiresWhileReplicasStart(rule: String, tolerant: Bool, fires: Bool) throws {
+        let spec = try Self.spec {
+            $0.resources.gpu = 1
+            $0.autoscaling.rules.latency.consecutiveIntervals = 1
+            $0.autoscaling.rules.latency.enabled = rule == "latency"
+            $0.autoscaling.rules.gpu.enabled = rule == "gpu"
+            $0.autoscaling.rules.latency.coldStartTolerant = tolerant
+            $0.autoscaling.rules.gpu.coldStartTolerant = tolerant
+        }
+        let policy = PolicyMapping.policy(for: spec, followFallback: false)
+        let slow = Observation(p95Latency: .value(0.5), gpuUtilization: .value(95), requestRate: .value(10),
+                               currentReplicas: 4, readyReplicas: 2)
+        let decision = decide(policy: policy, state: ScalerState(), observation: slow, now: 0)
+        #expect((decision.targetReplicas > 4) == fires, "\(decision.reason) \(decision.notes)")
+        if !fires { #expect(decision.notes.contains { $0.contains("not ready yet") }, "\(decision.notes)") }
+        // Once the replicas are ready, every variant fires.
+        let ready = Observation(p95Latency: .value(0.5), gpuUtilization: .value(95), requestRate: .value(10),
+                                currentReplicas: 4, readyReplicas: 4)
+        #expect(decide(policy: policy, state: decision.state, observation: ready, now: 15).targetReplicas > 4)
+    }
+
     @Test func capacityTurnsOnTheRecommendedImprovements() throws {
         let policy = PolicyMapping.policy(for: try Self.spec {
             $0.autoscaling.rules.requestRate = RequestRateRuleSpec(capacityPerReplicaRPS: 20, targetUtilization: 0.5)

@@ -9,7 +9,8 @@
 ///    `failureThreshold` times in a row: target = fallback replicas.
 /// 3. Scale-up candidates, each a target above the current replicas:
 ///    below `minReplicas`; latency (+step after N breaches, also while
-///    replicas start); GPU (+step, only when no replica is not ready);
+///    replicas start unless its `whileReplicasStart` is false); GPU (+step,
+///    only when no replica is not ready unless `whileReplicasStart`);
 ///    request rate (to what the rate needs); burst (to what the full rate
 ///    window will show, when the rate rose `factor`× within the window). A rule whose cap is at or
 ///    below the current replicas does not fire (a cap never scales down).
@@ -176,7 +177,9 @@ private struct DecisionEngine {
         var ruleUps: [Candidate] = []
         if let rule = policy.latency, state.latencyBreaches >= rule.consecutiveIntervals {
             let p95 = obs.p95Latency.number.map { formatNumber($0 * 1000) + " ms" } ?? obs.p95Latency.summary
-            if current >= rule.cap {
+            if !rule.whileReplicasStart, obs.notReadyReplicas > 0 {
+                notes.append("latency rule: p95 above \(formatNumber(rule.thresholdMilliseconds)) ms but \(obs.notReadyReplicas) replica(s) not ready yet")
+            } else if current >= rule.cap {
                 notes.append("latency rule: p95 above \(formatNumber(rule.thresholdMilliseconds)) ms but \(current) replicas are at its cap \(rule.cap)")
             } else {
                 let target = min(current + rule.step, rule.cap)
@@ -186,7 +189,7 @@ private struct DecisionEngine {
         }
         if let rule = policy.gpuUtilization, case .value(let util) = obs.gpuUtilization, util > rule.thresholdPercent {
             let notReady = obs.notReadyReplicas
-            if notReady > 0 {
+            if notReady > 0, !rule.whileReplicasStart {
                 notes.append("GPU rule: utilisation \(formatNumber(util))% above \(formatNumber(rule.thresholdPercent))% but \(notReady) replica(s) not ready yet")
             } else if current >= rule.cap {
                 notes.append("GPU rule: utilisation \(formatNumber(util))% but \(current) replicas are at its cap \(rule.cap)")

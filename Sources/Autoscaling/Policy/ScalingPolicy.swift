@@ -107,7 +107,7 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
 
 /// GPU utilisation > `thresholdPercent` adds `step` replicas, not while any
 /// replica is not ready (the GPUs of starting pods are idle, so the average
-/// would keep asking), never beyond `cap`.
+/// would keep asking) unless `whileReplicasStart`, never beyond `cap`.
 public struct GPUUtilizationRule: Sendable, Hashable, Codable {
     /// Default 85% (the matrix).
     public var thresholdPercent: Double
@@ -115,17 +115,22 @@ public struct GPUUtilizationRule: Sendable, Hashable, Codable {
     public var step: Int
     /// This rule never raises the target above this. Default 12 (the matrix).
     public var cap: Int
+    /// Whether the rule may fire while replicas are not ready. Default false
+    /// (the matrix: "not while new pods still start").
+    public var whileReplicasStart: Bool
 
-    public init(thresholdPercent: Double = 85, step: Int = 1, cap: Int = 12) {
+    public init(thresholdPercent: Double = 85, step: Int = 1, cap: Int = 12, whileReplicasStart: Bool = false) {
         self.thresholdPercent = thresholdPercent
         self.step = step
         self.cap = cap
+        self.whileReplicasStart = whileReplicasStart
     }
 }
 
 /// p95 > `thresholdMilliseconds` in `consecutiveIntervals` evaluations in a
-/// row adds `step` replicas, also while replicas are starting, never beyond
-/// `cap`. The count restarts after the rule fires.
+/// row adds `step` replicas, also while replicas are starting (unless
+/// `whileReplicasStart` is false), never beyond `cap`. The count restarts
+/// after the rule fires.
 public struct LatencyRule: Sendable, Hashable, Codable {
     /// Default 200 ms (the matrix; also the product's SLO).
     public var thresholdMilliseconds: Double
@@ -135,12 +140,18 @@ public struct LatencyRule: Sendable, Hashable, Codable {
     public var step: Int
     /// Default 16 (the matrix).
     public var cap: Int
+    /// Whether the rule may fire while replicas are not ready. Default true
+    /// (the matrix: "may fire while new pods start"); false waits for the
+    /// added replicas (long model loads) and keeps counting breaches.
+    public var whileReplicasStart: Bool
 
-    public init(thresholdMilliseconds: Double = 200, consecutiveIntervals: Int = 3, step: Int = 2, cap: Int = 16) {
+    public init(thresholdMilliseconds: Double = 200, consecutiveIntervals: Int = 3, step: Int = 2, cap: Int = 16,
+                whileReplicasStart: Bool = true) {
         self.thresholdMilliseconds = thresholdMilliseconds
         self.consecutiveIntervals = consecutiveIntervals
         self.step = step
         self.cap = cap
+        self.whileReplicasStart = whileReplicasStart
     }
 }
 

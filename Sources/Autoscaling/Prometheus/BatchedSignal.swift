@@ -81,24 +81,27 @@ public struct ObjectSignals: Sendable, Hashable {
 extension PrometheusClient {
     /// Reads every object's signals: one batched query per signal (only if
     /// some object uses the default), plus one query per override.
+    /// - Parameter skipping: signals no object needs (e.g. GPU utilisation
+    ///   when no policy has the GPU rule): not queried, read as `.missing`.
     public func readSignals(for objects: [ObjectKey: SignalOverrides], queries: SignalQueries = SignalQueries(),
-                            time: Double? = nil) async -> [ObjectKey: ObjectSignals] {
-        func needsDefault(_ path: KeyPath<SignalOverrides, String?>) -> Bool {
-            objects.values.contains { $0[keyPath: path] == nil }
+                            time: Double? = nil, skipping: Set<SignalName> = []) async -> [ObjectKey: ObjectSignals] {
+        func needsDefault(_ path: KeyPath<SignalOverrides, String?>, _ name: SignalName) -> Bool {
+            !skipping.contains(name) && objects.values.contains { $0[keyPath: path] == nil }
         }
-        let p95 = needsDefault(\.p95Latency) ? await batchedSignal(queries.p95Latency(), objectLabels: queries.labels, time: time) : nil
-        let gpu = needsDefault(\.gpuUtilization) ? await batchedSignal(queries.gpuUtilization(), objectLabels: queries.labels, time: time) : nil
-        let rate = needsDefault(\.requestRate) ? await batchedSignal(queries.requestRate(), objectLabels: queries.labels, time: time) : nil
+        let p95 = needsDefault(\.p95Latency, .p95Latency) ? await batchedSignal(queries.p95Latency(), objectLabels: queries.labels, time: time) : nil
+        let gpu = needsDefault(\.gpuUtilization, .gpuUtilization) ? await batchedSignal(queries.gpuUtilization(), objectLabels: queries.labels, time: time) : nil
+        let rate = needsDefault(\.requestRate, .requestRate) ? await batchedSignal(queries.requestRate(), objectLabels: queries.labels, time: time) : nil
 
         var result: [ObjectKey: ObjectSignals] = [:]
         for (key, overrides) in objects.sorted(by: { $0.key < $1.key }) {
-            func read(_ override: String?, _ batched: BatchedSignal?) async -> SignalValue {
+            func read(_ override: String?, _ batched: BatchedSignal?, _ name: SignalName) async -> SignalValue {
+                if skipping.contains(name) { return .missing }
                 if let override { return await signal(override, time: time) }
                 return batched?.signal(for: key) ?? .missing
             }
-            result[key] = ObjectSignals(p95Latency: await read(overrides.p95Latency, p95),
-                                        gpuUtilization: await read(overrides.gpuUtilization, gpu),
-                                        requestRate: await read(overrides.requestRate, rate))
+            result[key] = ObjectSignals(p95Latency: await read(overrides.p95Latency, p95, .p95Latency),
+                                        gpuUtilization: await read(overrides.gpuUtilization, gpu, .gpuUtilization),
+                                        requestRate: await read(overrides.requestRate, rate, .requestRate))
         }
         return result
     }
