@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""A stand-in workload for operator end-to-end tests: exposes the inference
+server's request histogram (`inference_request_duration_seconds`) on
+/metrics, fed by simulated requests whose rate and latency the test sets
+through /control?rps=R&latency_ms=L. Prometheus scrapes it for real.
+
+Usage: histogram_exporter.py PORT_FILE
+"""
+import random
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0]
+
+lock = threading.Lock()
+state = {"rps": 0.0, "latency": 0.05}
+counts = [0] * len(BUCKETS)
+total = {"count": 0, "sum": 0.0}
+
+
+def observe(seconds):
+    for i, bound in enumerate(BUCKETS):
+        if seconds <= bound:
+            counts[i] += 1
+    total["count"] += 1
+    total["sum"] += seconds
+
+
+def generator():
+    rng = random.Random(7)
+    carry = 0.0
+    while True:
+        time.sleep(0.1)
+        with lock:
+            carry += state["rps"] * 0.1
+            while carry >= 1:
+                carry -= 1
+                observe(max(0.001, rng.uniform(0.8, 1.2) * state["latency"]))
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        url = urlparse(self.path)
+        if url.path == "/control":
+            query = parse_qs(url.query)
+            with lock:
+                if "rps" in query:
+                    state["rps"] = float(query["rps"][0])
+                if "latency_ms" in query:
+                    state["latency"] = float(query["latency_ms"][0]) / 1000
+            body = b"ok\n"
+        elif url.path == "/metrics":
+            name = "inference_request_duration_seconds"
+            lines = [f"# TYPE {name} histogram"]
+            with lock:
+                for bound, count in zip(BUCKETS, counts):
+                    lines.append(f'{name}_bucket{{model="demo",outcome="ok",le="{bound}"}} {count}')
+                lines.append(f'{name}_bucket{{model="demo",outcome="ok",le="+Inf"}} {total["count"]}')
+                lines.append(f'{name}_count{{model="demo",outcome="ok"}} {total["count"]}')
+                lines.append(f'{name}_sum{{model="demo",outcome="ok"}} {total["sum"]}')
+            body = ("\n".join(lines) + "\n").encode()
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with open(sys.argv[1], "w") as f:
+        f.write(str(server.server_address[1]))
+    threading.Thread(target=generator, daemon=True).start()
+    # Exit when the parent (the test) goes away.
+    parent = __import__("os").getppid()
+
+    def watchdog():
+        while True:
+            time.sleep(1)
+            if __import__("os").getppid() != parent:
+                __import__("os")._exit(0)
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
