@@ -30,6 +30,7 @@ fuzz:
 SANITIZER_FILTER ?= HTTPTests|YAMLTests|ONNXRuntimeTests|KubeClientTests
 test-asan: bootstrap
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(SWIFT_BUILD_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
 	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --filter '$(SANITIZER_FILTER)'
 
 test-tsan: bootstrap
