@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: bootstrap build test demo clean image image-operator images
+.PHONY: bootstrap build test demo clean image image-operator images fuzz-smoke fuzz test-sanitizers test-asan test-tsan
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -33,8 +33,34 @@ image-operator: bootstrap
 images: bootstrap
 	bash scripts/build-image.sh server operator
 
+# Reliability suite (docs/reliability.md). Each fuzz target is its own
+# release build with -sanitize=fuzzer; FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 20
+fuzz-smoke:
+	bash scripts/fuzz.sh all $(FUZZ_SECONDS)
+
+FUZZ_LONG_SECONDS ?= 600
+fuzz:
+	bash scripts/fuzz.sh all $(FUZZ_LONG_SECONDS)
+
+# The C-facing modules' tests (libcurl, libyaml, ONNX Runtime, the Kubernetes
+# client over libcurl) under AddressSanitizer and ThreadSanitizer. Each is a
+# full extra build in its own scratch path.
+SANITIZER_FILTER ?= HTTPTests|YAMLTests|ONNXRuntimeTests|KubeClientTests
+test-asan: bootstrap
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(SWIFT_BUILD_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --filter '$(SANITIZER_FILTER)'
+
+test-tsan: bootstrap
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(SWIFT_BUILD_FLAGS)
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZER_FILTER)'
+
+test-sanitizers: test-asan test-tsan
+
 demo: build
 	bash scripts/demo.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan

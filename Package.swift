@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "YAML", targets: ["YAML", "JSONValue"]),
         // For Fuzz/InferRequestFuzz, which links the request decoder.
         .library(name: "InferenceServer", targets: ["InferenceServer"]),
+        // For Fuzz/ClientFuzz: the kubeconfig loader and watch decoder, the Prometheus response parser.
+        .library(name: "KubeClient", targets: ["KubeClient", "KubeAPI", "HTTP"]),
+        .library(name: "Autoscaling", targets: ["Autoscaling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -186,7 +189,8 @@ let package = Package(
         .testTarget(
             name: "OperatorTests",
             dependencies: ["Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
-                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"]),
+                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"],
+            exclude: ["Fixtures"]),
         // The Helm chart and manifests/install.yaml: helm lint/template, schema validation, least-privilege RBAC
         .testTarget(
             name: "InstallTests",

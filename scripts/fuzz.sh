@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Usage: scripts/fuzz.sh TARGET SECONDS
+# Usage: scripts/fuzz.sh TARGET SECONDS [--build-only]
+#        scripts/fuzz.sh all SECONDS      (each target in turn, SECONDS each)
 # Builds a libFuzzer target (swift build -c release --sanitize=fuzzer) and runs
 # it for SECONDS, starting from the seed corpus committed under Fuzz/corpus/.
 # New inputs and crash reproducers go to .build/fuzz/TARGET/ (not committed);
 # copy a reproducer into the corpus once the bug it found is fixed.
-# Targets: yaml
+# Targets: yaml, infer-request, kubeconfig, watch, prometheus (see Fuzz/README.md).
 set -euo pipefail
 
-target=${1:?usage: scripts/fuzz.sh TARGET SECONDS}
-seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS}
+target=${1:?usage: scripts/fuzz.sh TARGET|all SECONDS [--build-only]}
+seconds=${2:?usage: scripts/fuzz.sh TARGET|all SECONDS [--build-only]}
+mode=${3:-run}
 root=$(cd "$(dirname "$0")/.." && pwd)
+targets=(yaml infer-request kubeconfig watch prometheus)
+
+if [[ "$target" == all ]]; then
+    for t in "${targets[@]}"; do "$0" "$t" "$seconds" "$mode"; done
+    exit 0
+fi
 
 case "$target" in
     yaml) package="$root/Fuzz/YAMLFuzz"; product=YAMLFuzz ;;
-    *) echo "unknown fuzz target '$target' (known: yaml)" >&2; exit 2 ;;
+    infer-request) package="$root/Fuzz/InferRequestFuzz"; product=InferRequestFuzz ;;
+    kubeconfig) package="$root/Fuzz/ClientFuzz"; product=KubeconfigFuzz ;;
+    watch) package="$root/Fuzz/ClientFuzz"; product=WatchStreamFuzz ;;
+    prometheus) package="$root/Fuzz/ClientFuzz"; product=PrometheusFuzz ;;
+    *) echo "unknown fuzz target '$target' (known: ${targets[*]})" >&2; exit 2 ;;
 esac
 corpus="$root/Fuzz/corpus/$target"
 dictionary="$root/Fuzz/$target.dict"
@@ -23,9 +35,10 @@ mkdir -p "$work/corpus" "$work/artifacts"
 build=(swift build --package-path "$package" -c release --sanitize=fuzzer --product "$product")
 "${build[@]}"
 binary="$("${build[@]}" --show-bin-path)/$product"
+[[ "$mode" == --build-only ]] && exit 0
 
 options=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096
     -artifact_prefix="$work/artifacts/")
 [[ -f "$dictionary" ]] && options+=(-dict="$dictionary")
 # The first directory collects new inputs; the committed seeds are read only.
-exec "$binary" "${options[@]}" "$work/corpus" "$corpus"
+"$binary" "${options[@]}" "$work/corpus" "$corpus"

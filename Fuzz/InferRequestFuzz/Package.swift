@@ -1,10 +1,9 @@
 // swift-tools-version:6.1
-// libFuzzer target for the v2 infer request decoder (a separate package so the main
-// build never needs -sanitize=fuzzer). Run from this folder:
-//   swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-//   .build/release/InferRequestFuzz -max_total_time=60 corpus/
 import PackageDescription
 
+// libFuzzer target for the v2 infer request decoder (a separate package so the
+// main build never needs -sanitize=fuzzer). Run it with
+// `scripts/fuzz.sh infer-request SECONDS`.
 let package = Package(
     name: "InferRequestFuzz",
     platforms: [.macOS(.v15)],
@@ -17,7 +16,9 @@ let package = Package(
             name: "InferRequestFuzz",
             dependencies: [
                 .product(name: "InferenceServer", package: "inference-operator"),
+                .product(name: "YAML", package: "inference-operator"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
-    ]
+    ],
+    swiftLanguageModes: [.v6]
 )

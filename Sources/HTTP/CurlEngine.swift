@@ -179,7 +179,7 @@ final class CurlEngine: Sendable {
         private func start(_ id: TransferID, _ request: PreparedRequest, _ sink: any TransferSink) {
             guard !sink.isAbandoned else { return sink.finished(.cancelled) }
             guard let easy = curl_easy_init() else { return sink.finished(.other("curl_easy_init failed")) }
-            let transfer = Transfer(id: id, easy: easy, url: request.originalURL, sink: sink, followsRedirects: engine.settings.followRedirects)
+            let transfer = Transfer(id: id, easy: easy, url: redactingUserInfo(request.originalURL), sink: sink, followsRedirects: engine.settings.followRedirects)
             do throws(HTTPError) {
                 try transfer.configure(request, settings: engine.settings, share: share)
             } catch {

@@ -18,11 +18,11 @@ struct RequestURL: Sendable, Equatable {
 
     init(parsing text: String) throws(HTTPError) {
         guard !text.isEmpty, text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
-            throw .invalidURL(text)
+            throw .invalidURL(redactingUserInfo(text))
         }
-        guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") else { throw .invalidURL(text) }
+        guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") else { throw .invalidURL(redactingUserInfo(text)) }
         let scheme = text[..<colon].lowercased()
-        guard scheme == "http" || scheme == "https" else { throw .invalidURL(text) }
+        guard scheme == "http" || scheme == "https" else { throw .invalidURL(redactingUserInfo(text)) }
         let afterScheme = text[text.index(colon, offsetBy: 3)...]
         let delimiters: Set<Character> = ["/", "?", "#"]
         let authorityEnd: Substring.Index = afterScheme.firstIndex(where: { delimiters.contains($0) }) ?? afterScheme.endIndex
@@ -35,11 +35,11 @@ struct RequestURL: Sendable, Equatable {
         var host: Substring
         var portText: Substring?
         if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw .invalidURL(text) }
+            guard let close = authority.firstIndex(of: "]") else { throw .invalidURL(redactingUserInfo(text)) }
             host = authority[...close]
             let tail = authority[authority.index(after: close)...]
             if !tail.isEmpty {
-                guard tail.hasPrefix(":") else { throw .invalidURL(text) }
+                guard tail.hasPrefix(":") else { throw .invalidURL(redactingUserInfo(text)) }
                 portText = tail.dropFirst()
             }
         } else if let colon = authority.firstIndex(of: ":") {
@@ -48,11 +48,11 @@ struct RequestURL: Sendable, Equatable {
         } else {
             host = authority
         }
-        guard !host.isEmpty, host != "[]" else { throw .invalidURL(text) }
+        guard !host.isEmpty, host != "[]" else { throw .invalidURL(redactingUserInfo(text)) }
         var explicitPort: Int?
         if let portText {
             guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy(\.isASCII),
-                  let port = Int(portText), (1...65535).contains(port) else { throw .invalidURL(text) }
+                  let port = Int(portText), (1...65535).contains(port) else { throw .invalidURL(redactingUserInfo(text)) }
             explicitPort = port
         }
         self.scheme = scheme
@@ -66,4 +66,24 @@ struct RequestURL: Sendable, Equatable {
     func replacingHost(with newHost: String) -> String {
         "\(scheme)://\(userInfo.map { "\($0)@" } ?? "")\(newHost):\(port)\(rest)"
     }
+}
+
+/// The URL as it may appear in messages, logs and status: credentials in its
+/// user information are replaced by `***` (`http://user:***@host/`, or
+/// `http://***@host/` when there is no user name), so an error about a URL
+/// never shows the password that was embedded in it.
+public func redactingUserInfo(_ url: String) -> String {
+    guard let schemeEnd = url.firstRange(of: "://") else { return url }
+    let afterScheme = url[schemeEnd.upperBound...]
+    let delimiters: Set<Character> = ["/", "?", "#"]
+    let authorityEnd: Substring.Index = afterScheme.firstIndex(where: { delimiters.contains($0) }) ?? afterScheme.endIndex
+    guard let at = afterScheme[..<authorityEnd].lastIndex(of: "@") else { return url }
+    let userInfo = afterScheme[..<at]
+    let redacted: String
+    if let colon = userInfo.firstIndex(of: ":") {
+        redacted = userInfo[..<colon] + ":***"
+    } else {
+        redacted = "***"
+    }
+    return String(url[..<schemeEnd.upperBound]) + redacted + String(afterScheme[at...])
 }

@@ -158,12 +158,19 @@ public struct ScalingLoop: Sendable {
         let namespace = candidate.object.metadata.namespace ?? "default"
         let predictor = PredictorRenderer.name(for: candidate.service)
         let deployment = deployments.get(namespace: namespace, name: predictor)
-        let current = Int(deployment?.spec?.replicas ?? Int32(candidate.service.spec.replicas.min))
+        let mode = candidate.service.spec.autoscaling.mode
+        let entry = await records.entry(key)
+        let onDeployment = Int(deployment?.spec?.replicas ?? Int32(candidate.service.spec.replicas.min))
+        // Active: a change already decided but not yet on the Deployment (its
+        // apply failed or waits in the queue) is where we stand; deciding from
+        // the Deployment's count again would record the same change twice.
+        let intent = mode == .active ? (entry?.desiredReplicas ?? candidate.object.typedStatus.desiredReplicas) : nil
+        let bounds = candidate.service.spec.replicas
+        let current = intent.map { Swift.min(Swift.max($0, bounds.min), bounds.max) } ?? onDeployment
         let ready = Int(deployment?.status?.readyReplicas ?? 0)
         let observation = signals.observation(currentReplicas: current, readyReplicas: ready)
-        let previous = await records.entry(key)?.state ?? StateRestoration.state(from: candidate.object.typedStatus)
+        let previous = entry?.state ?? StateRestoration.state(from: candidate.object.typedStatus)
         let decision = decide(policy: candidate.policy, state: previous, observation: observation, now: now)
-        let mode = candidate.service.spec.autoscaling.mode
         let stamp = Timestamps.format(Date(timeIntervalSince1970: now))
         let generation = candidate.object.metadata.generation
 

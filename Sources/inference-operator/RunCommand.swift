@@ -124,9 +124,9 @@ struct RunCommand: AsyncParsableCommand {
         options.metricsPort = port
 
         logger.info("starting", metadata: [
-            "version": "\(ProductVersion.string)", "server": "\(client.configuration.server)",
+            "version": "\(ProductVersion.string)", "server": "\(redactingUserInfo(client.configuration.server))",
             "namespaces": "\(options.namespaces?.joined(separator: ",") ?? "all")", "identity": "\(identity)",
-            "leaderElection": "\(options.leaderElection)", "prometheus": "\(options.prometheusURL)"])
+            "leaderElection": "\(options.leaderElection)", "prometheus": "\(redactingUserInfo(options.prometheusURL))"])
         let runtime = OperatorRuntime(client: client, transport: prometheusTransport, options: options, registry: registry, logger: logger)
         let portFile = self.portFile
         try await runtime.run { port in
