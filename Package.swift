@@ -194,9 +194,7 @@ let package = Package(
         // The Helm chart and manifests/install.yaml: helm lint/template, schema validation, least-privilege RBAC
         .testTarget(
             name: "InstallTests",
-            dependencies: ["TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML"],
-            // A stand-in latency histogram: the RBAC test is about permissions, not the server.
-            exclude: ["Fixtures"]),
+            dependencies: ["TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML"]),
         .testTarget(name: "ONNXRuntimeTests", dependencies: ["ONNXRuntime"], exclude: ["Fixtures"]),
         // The OCI images (scripts/build-image.sh): config, and both executables run from the unpacked rootfs.
         .testTarget(

@@ -309,7 +309,7 @@ struct Workload {
     let port: Int
 
     static func start() async throws -> Workload {
-        let script = packageRoot.appendingPathComponent("Tests/InstallTests/Fixtures/histogram_exporter.py").path
+        let script = packageRoot.appendingPathComponent("Tests/OperatorTests/Fixtures/histogram_exporter.py").path
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("wl-port-\(UUID().uuidString)").path
         let process = try ManagedProcess("/usr/bin/python3", [script, portFile], logName: "workload")
         guard let port = await waitForPortFile(portFile) else { throw InstallTestError("workload did not start: \(process.log)") }

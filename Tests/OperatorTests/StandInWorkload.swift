@@ -1,0 +1,32 @@
+import Foundation
+import TestSupport
+
+/// Scripts and certificates the operator tests start beside the operator.
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+/// A latency histogram the test sets (Fixtures/histogram_exporter.py), for the
+/// suites whose subject is not the server: fault injection and secret
+/// handling need a p95 they control exactly, while the lifecycle and modes
+/// suites run the real inference-server.
+final class Workload: @unchecked Sendable {
+    let process: ManagedProcess
+    let port: Int
+
+    static func start() async throws -> Workload {
+        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("wl-port-\(UUID().uuidString)").path
+        let process = try ManagedProcess("/usr/bin/python3", [fixtures.appendingPathComponent("histogram_exporter.py").path, portFile],
+                                         logName: "workload")
+        guard let port = await waitForPortFile(portFile) else { throw E2EError("workload did not start: \(process.log)") }
+        return Workload(process: process, port: port)
+    }
+
+    init(process: ManagedProcess, port: Int) {
+        self.process = process
+        self.port = port
+    }
+
+    func set(rps: Double, latencyMs: Double) async throws {
+        let result = try await Subprocess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/control?rps=\(rps)&latency_ms=\(latencyMs)"])
+        guard result.status == 0 else { throw E2EError("workload control failed: \(result.output)") }
+    }
+}
