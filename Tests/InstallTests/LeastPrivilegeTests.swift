@@ -14,7 +14,8 @@ import YAML
 /// and the operator runs with the chart's own arguments and the service
 /// account's token through a lifecycle: take the lease, reconcile an
 /// InferenceService (status, Deployment, Service), scale it on a slow
-/// workload (real Prometheus), record Events, follow its deletion, release
+/// workload (real Prometheus, read with the credentials of the object's
+/// `authSecretRef` Secret: get secrets), record Events, follow its deletion, release
 /// the lease on SIGTERM. Then, from the API server's request log:
 /// - no request was forbidden, and every request is covered by a rule;
 /// - every granted (verb, resource) was used, or is in `mayGoUnused` with the reason.
