@@ -90,7 +90,7 @@ enum AuthSecretParser {
             return .success(value)
         }
         var endpoint = PrometheusEndpoint(url: url, secret: reference)
-        do {
+        do throws(AuthSecretProblem) {
             let token = try text("token", trim: true).get()
             let username = try text("username", trim: true).get()
             let password = try text("password", trim: false).get()
@@ -140,8 +140,9 @@ final class AuthSecretCache: Sendable {
         self.now = now
     }
 
-    convenience init(client: KubeClient, ttl: Duration = .seconds(60)) {
-        self.init(ttl: ttl) { namespace, name throws(KubeAPIError) in
+    convenience init(client: KubeClient, ttl: Duration = .seconds(60),
+                     now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.init(ttl: ttl, now: now) { (namespace: String, name: String) async throws(KubeAPIError) -> JSON in
             try await client.get(.secrets, name: name, namespace: namespace)
         }
     }
@@ -158,7 +159,7 @@ final class AuthSecretCache: Sendable {
         if let cached {
             secret = cached
         } else {
-            do {
+            do throws(KubeAPIError) {
                 secret = try await fetch(namespace, name)
             } catch {
                 switch error {

@@ -266,7 +266,8 @@ public struct ScalingLoop: Sendable {
         if let authProblem {
             metricsCondition = ServingAPI.Condition(type: ConditionType.metricsAvailable.rawValue, status: .false, observedGeneration: generation,
                                                     lastTransitionTime: stamp, reason: authProblem.reason,
-                                                    message: "\(authProblem.message); metrics unavailable, replicas held")
+                                                    message: "\(authProblem.message); metrics unavailable, "
+                                                        + (decision.targetReplicas == current ? "replicas held" : "fallback: \(decision.reason)"))
             let previous = await records.entry(key)?.metricsAvailable
             if previous?.reason != authProblem.reason || previous?.message != metricsCondition.message {
                 await recorder.record(regarding: candidate.object.objectReference, type: .warning, reason: authProblem.reason,
