@@ -125,8 +125,8 @@ enum AuthSecretParser {
 /// (least privilege: `get` on secrets, no list or watch). Failures are not
 /// cached, and `invalidate` drops an entry when Prometheus answers 401/403,
 /// so a rotated credential is picked up at the next interval.
-final class AuthSecretCache: Sendable {
-    typealias Fetch = @Sendable (_ namespace: String, _ name: String) async throws(KubeAPIError) -> JSON
+public final class AuthSecretCache: Sendable {
+    public typealias Fetch = @Sendable (_ namespace: String, _ name: String) async throws(KubeAPIError) -> JSON
 
     private struct Entry { var secret: JSON; var readAt: Double }
     private let fetch: Fetch
@@ -134,13 +134,13 @@ final class AuthSecretCache: Sendable {
     private let now: @Sendable () -> Double
     private let entries = Mutex<[String: Entry]>([:])
 
-    init(ttl: Duration = .seconds(60), now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, fetch: @escaping Fetch) {
+    public init(ttl: Duration = .seconds(60), now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, fetch: @escaping Fetch) {
         self.fetch = fetch
         self.ttl = Double(ttl.components.seconds) + Double(ttl.components.attoseconds) / 1e18
         self.now = now
     }
 
-    convenience init(client: KubeClient, ttl: Duration = .seconds(60),
+    public convenience init(client: KubeClient, ttl: Duration = .seconds(60),
                      now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.init(ttl: ttl, now: now) { (namespace: String, name: String) async throws(KubeAPIError) -> JSON in
             try await client.get(.secrets, name: name, namespace: namespace)
@@ -186,8 +186,8 @@ final class AuthSecretCache: Sendable {
 
 /// One transport per custom CA (libcurl takes the CA per handle set), made
 /// on first use and kept; objects without `ca.crt` use the shared one.
-final class PrometheusTransports: Sendable {
-    typealias Make = @Sendable (TLSConfiguration) throws -> any HTTPTransport
+public final class PrometheusTransports: Sendable {
+    public typealias Make = @Sendable (TLSConfiguration) throws -> any HTTPTransport
     private let shared: any HTTPTransport
     private let make: Make
     private let byCA = Mutex<[[UInt8]: any HTTPTransport]>([:])

@@ -275,6 +275,7 @@ public struct ScalingLoop: Sendable {
                 logger.warning("Prometheus credentials unusable", metadata: ["key": "\(key)", "reason": "\(authProblem.message)"])
             }
         }
+        let metricsConditionNow = metricsCondition
         let scalingCondition = ScalingConditions.condition(decision: decision, current: current, mode: mode,
                                                            maxReplicas: candidate.policy.maxReplicas, generation: generation, now: stamp)
         let observed = ObservedSignals(p95LatencyMs: signals.p95Latency.number.map { $0 * 1000 },
@@ -289,7 +290,7 @@ public struct ScalingLoop: Sendable {
             entry.state = decision.state
             entry.lastEvaluatedAt = now
             entry.observed = observed
-            entry.metricsAvailable = metricsCondition
+            entry.metricsAvailable = metricsConditionNow
             entry.scalingActive = scalingCondition
             if mode == .active {
                 entry.desiredReplicas = decision.targetReplicas

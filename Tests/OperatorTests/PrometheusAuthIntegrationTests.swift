@@ -80,12 +80,12 @@ struct PrometheusAuthIntegrationTests {
 
         let wrong = try #require(await records.entry("ml/wrong")?.metricsAvailable)
         #expect(wrong.reason == "MetricsUnavailable")
-        #expect(wrong.message?.contains("Prometheus refused our credentials (HTTP 401)") == true, "\(String(describing: wrong.message))")
+        #expect(wrong.message.contains("Prometheus refused our credentials (HTTP 401)"), "\(String(describing: wrong.message))")
         let anonymous = try #require(await records.entry("ml/anonymous")?.metricsAvailable)
-        #expect(anonymous.message?.contains("Prometheus refused our credentials (HTTP 401)") == true, "\(String(describing: anonymous.message))")
+        #expect(anonymous.message.contains("Prometheus refused our credentials (HTTP 401)"), "\(String(describing: anonymous.message))")
         let missing = try #require(await records.entry("ml/missing")?.metricsAvailable)
         #expect(missing.reason == "AuthSecretInvalid")
-        #expect(missing.message?.contains("Secret ml/prom-absent not found") == true, "\(String(describing: missing.message))")
+        #expect(missing.message.contains("Secret ml/prom-absent not found"), "\(String(describing: missing.message))")
 
         // The API server saw GETs of the named Secrets only, and a Warning Event for the missing one.
         let secretCalls = cluster.server.requestLog.records.filter { $0.resource == "secrets" && $0.verb != "create" }

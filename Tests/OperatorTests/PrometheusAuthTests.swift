@@ -174,7 +174,7 @@ import Testing
         let condition = try #require(entry.metricsAvailable)
         #expect(condition.status == .false)
         #expect(condition.reason == "AuthSecretInvalid")
-        #expect(condition.message?.contains("Secret ml/does-not-exist not found") == true, "\(String(describing: condition.message))")
+        #expect(condition.message.contains("Secret ml/does-not-exist not found"), "\(String(describing: condition.message))")
         #expect(entry.desiredReplicas == 2, "held at replicas.min's default, never scaled")
         #expect(entry.observed?.p95LatencyMs == nil)
         #expect(world.events.contains { $0.contains("AuthSecretInvalid") && $0.contains("ml/does-not-exist") && $0.contains("Warning") },
@@ -207,7 +207,7 @@ import Testing
         await world.loop.evaluateDue()
         let condition = try #require(await world.records.entry("ml/a")?.metricsAvailable)
         #expect(condition.reason == "AuthSecretInvalid")
-        #expect(condition.message?.contains("Secret ml/prom: \(message)") == true, "\(String(describing: condition.message))")
+        #expect(condition.message.contains("Secret ml/prom: \(message)"), "\(String(describing: condition.message))")
         #expect(world.prometheus.requests.isEmpty)
         let visible = await world.everythingVisible()
         #expect(!visible.contains("pw-value") && !visible.contains("t-value"))
@@ -221,7 +221,7 @@ import Testing
         await world.loop.evaluateDue()
         let condition = try #require(await world.records.entry("ml/a")?.metricsAvailable)
         #expect(condition.reason == "MetricsUnavailable")
-        #expect(condition.message?.contains("refused our credentials (HTTP 401)") == true, "\(String(describing: condition.message))")
+        #expect(condition.message.contains("refused our credentials (HTTP 401)"), "\(String(describing: condition.message))")
         #expect(await world.records.entry("ml/a")?.desiredReplicas == 2)
 
         // Rotated: read again although the TTL has not passed.
