@@ -183,7 +183,7 @@ public final class OperatorRuntime: Sendable {
         let loop = ScalingLoop(
             configuration: .init(defaultPrometheusURL: options.prometheusURL, followFallback: options.followFallback, tick: options.scalingTick),
             transport: transport, services: services.store, deployments: deployments.store, records: records,
-            recorder: recorder, logger: logger
+            recorder: recorder, logger: logger, secrets: AuthSecretCache(client: client)
         ) { keys in
             for key in keys { await queue.add(key) }
         }

@@ -48,11 +48,19 @@ public struct ScalingLoop: Sendable {
     let logger: Logger
     /// Called with the keys whose record changed, so reconcile writes status.
     let changed: @Sendable ([String]) async -> Void
+    /// Reads `authSecretRef` Secrets; nil: objects that name one get their
+    /// metrics `unavailable` (this operator reads no Secrets).
+    let secrets: AuthSecretCache?
+    let transports: PrometheusTransports
 
     public init(configuration: Configuration, transport: any HTTPTransport,
                 services: Store<InferenceServiceResource>, deployments: Store<Deployment>, records: ScalingRecords,
                 recorder: EventRecorder, clock: TimeSource = .continuous, wallClock: @escaping @Sendable () -> Date = { Date() },
-                logger: Logger, changed: @escaping @Sendable ([String]) async -> Void) {
+                logger: Logger, secrets: AuthSecretCache? = nil,
+                makeTransport: @escaping PrometheusTransports.Make = { tls throws in try CurlTransport(tls: tls) },
+                changed: @escaping @Sendable ([String]) async -> Void) {
+        self.secrets = secrets
+        self.transports = PrometheusTransports(shared: transport, make: makeTransport)
         self.configuration = configuration
         self.transport = transport
         self.services = services
@@ -116,9 +124,20 @@ public struct ScalingLoop: Sendable {
             return []
         }
 
+        // Group by endpoint: URL plus the credentials and CA of the object's
+        // authSecretRef. Same URL and same Secret content share one batched
+        // query; a different auth is a separate group.
+        var groups: [PrometheusEndpoint: [Candidate]] = [:]
+        var rejected: [(Candidate, AuthSecretProblem)] = []
+        for candidate in due {
+            switch await endpoint(for: candidate) {
+            case .success(let endpoint): groups[endpoint, default: []].append(candidate)
+            case .failure(let problem): rejected.append((candidate, problem))
+            }
+        }
         var evaluated: [String] = []
-        for (url, group) in Dictionary(grouping: due, by: \.prometheusURL).sorted(by: { $0.key < $1.key }) {
-            let signals = await readSignals(url: url, group: group)
+        for (endpoint, group) in groups.sorted(by: { ($0.key.url, $0.key.description) < ($1.key.url, $1.key.description) }) {
+            let signals = await readSignals(endpoint: endpoint, group: group)
             for candidate in group {
                 let objectKey = ObjectKey(namespace: candidate.object.metadata.namespace ?? "default",
                                           name: PredictorRenderer.name(for: candidate.service))
@@ -127,18 +146,49 @@ public struct ScalingLoop: Sendable {
                 evaluated.append(candidate.key)
             }
         }
+        for (candidate, problem) in rejected {
+            // Nothing is queried without the credentials: every signal is
+            // unavailable, so the engine holds replicas (never scales down).
+            let why = SignalValue.unavailable(problem.message)
+            Counter(label: "operator_prometheus_signal_failures_total").increment(by: 3)
+            await evaluate(candidate, signals: ObjectSignals(p95Latency: why, gpuUtilization: why, requestRate: why),
+                           now: now, authProblem: problem)
+            evaluated.append(candidate.key)
+        }
         await changed(evaluated + disabledChanged)
         return evaluated
     }
 
-    private func readSignals(url: String, group: [Candidate]) async -> [ObjectKey: ObjectSignals] {
-        let prometheus = PrometheusClient(configuration: PrometheusConfiguration(baseURL: url, timeout: configuration.prometheusTimeout),
-                                          transport: transport)
+    /// The Prometheus endpoint of one object: the URL alone, or with the
+    /// credentials of its `authSecretRef` (read through the cache).
+    private func endpoint(for candidate: Candidate) async -> Result<PrometheusEndpoint, AuthSecretProblem> {
+        guard let reference = candidate.service.spec.autoscaling.prometheus?.authSecretRef else {
+            return .success(PrometheusEndpoint(url: candidate.prometheusURL))
+        }
+        let namespace = candidate.object.metadata.namespace ?? "default"
+        guard let secrets else {
+            return .failure(AuthSecretProblem(reason: "AuthSecretUnreadable",
+                                              message: "Secret \(namespace)/\(reference.name): this operator reads no Secrets"))
+        }
+        return await secrets.endpoint(url: candidate.prometheusURL, namespace: namespace, name: reference.name)
+    }
+
+    private func readSignals(endpoint: PrometheusEndpoint, group: [Candidate]) async -> [ObjectKey: ObjectSignals] {
         var objects: [ObjectKey: SignalOverrides] = [:]
         for candidate in group {
             objects[ObjectKey(namespace: candidate.object.metadata.namespace ?? "default",
                               name: PredictorRenderer.name(for: candidate.service))] = candidate.overrides
         }
+        let groupTransport: any HTTPTransport
+        do {
+            groupTransport = try transports.transport(caPEM: endpoint.caPEM)
+        } catch {
+            let why = SignalValue.unavailable("custom CA of \(endpoint) unusable: \(error)")
+            return objects.mapValues { _ in ObjectSignals(p95Latency: why, gpuUtilization: why, requestRate: why) }
+        }
+        let prometheus = PrometheusClient(configuration: PrometheusConfiguration(baseURL: endpoint.url, authentication: endpoint.authentication,
+                                                                                 timeout: configuration.prometheusTimeout),
+                                          transport: groupTransport)
         let started = ContinuousClock.now
         // The GPU query only when some policy has the GPU rule (objects with GPUs): CPU-only fleets send two queries, not three.
         let skipping: Set<SignalName> = group.contains { $0.policy.gpuUtilization != nil } ? [] : [.gpuUtilization]
@@ -150,10 +200,26 @@ public struct ScalingLoop: Sendable {
             if case .unavailable = $0 { return true } else { return false }
         }.count
         if failures > 0 { Counter(label: "operator_prometheus_signal_failures_total").increment(by: failures) }
+        // 401/403 with credentials from a Secret: it may have been rotated;
+        // read it again at the next interval instead of after the TTL.
+        let refused = result.values.contains { signals in
+            [signals.p95Latency, signals.gpuUtilization, signals.requestRate].contains {
+                if case .unavailable(let why) = $0 { return why.contains("refused our credentials") } else { return false }
+            }
+        }
+        if refused, endpoint.secret != nil, let secrets {
+            for candidate in group {
+                if let name = candidate.service.spec.autoscaling.prometheus?.authSecretRef?.name {
+                    secrets.invalidate(namespace: candidate.object.metadata.namespace ?? "default", name: name)
+                }
+            }
+            logger.warning("Prometheus refused the credentials; the Secret is read again next interval",
+                           metadata: ["endpoint": "\(endpoint)"])
+        }
         return result
     }
 
-    private func evaluate(_ candidate: Candidate, signals: ObjectSignals, now: Double) async {
+    private func evaluate(_ candidate: Candidate, signals: ObjectSignals, now: Double, authProblem: AuthSecretProblem? = nil) async {
         let key = candidate.key
         let namespace = candidate.object.metadata.namespace ?? "default"
         let predictor = PredictorRenderer.name(for: candidate.service)
@@ -200,12 +266,25 @@ public struct ScalingLoop: Sendable {
                 "mode": "\(mode.rawValue)", "reason": "\(decision.reason)", "signals": "\(numbers)"])
         }
 
-        let metricsCondition: ServingAPI.Condition = decision.unusableSignals.isEmpty
+        var metricsCondition: ServingAPI.Condition = decision.unusableSignals.isEmpty
             ? ServingAPI.Condition(type: ConditionType.metricsAvailable.rawValue, status: .true, observedGeneration: generation,
                         lastTransitionTime: stamp, reason: "MetricsAvailable", message: numbers)
             : ServingAPI.Condition(type: ConditionType.metricsAvailable.rawValue, status: .false, observedGeneration: generation,
                         lastTransitionTime: stamp, reason: "MetricsUnavailable",
                         message: "unusable: \(decision.unusableSignals.map(\.rawValue).joined(separator: ", ")); replicas held (\(numbers))")
+        if let authProblem {
+            metricsCondition = ServingAPI.Condition(type: ConditionType.metricsAvailable.rawValue, status: .false, observedGeneration: generation,
+                                                    lastTransitionTime: stamp, reason: authProblem.reason,
+                                                    message: "\(authProblem.message); metrics unavailable, "
+                                                        + (decision.targetReplicas == current ? "replicas held" : "fallback: \(decision.reason)"))
+            let previous = await records.entry(key)?.metricsAvailable
+            if previous?.reason != authProblem.reason || previous?.message != metricsCondition.message {
+                await recorder.record(regarding: candidate.object.objectReference, type: .warning, reason: authProblem.reason,
+                                      action: "ReadMetrics", note: authProblem.message)
+                logger.warning("Prometheus credentials unusable", metadata: ["key": "\(key)", "reason": "\(authProblem.message)"])
+            }
+        }
+        let metricsConditionNow = metricsCondition
         let scalingCondition = ScalingConditions.condition(decision: decision, current: current, mode: mode,
                                                            maxReplicas: candidate.policy.maxReplicas, generation: generation, now: stamp)
         let observed = ObservedSignals(p95LatencyMs: signals.p95Latency.number.map { $0 * 1000 },
@@ -220,7 +299,7 @@ public struct ScalingLoop: Sendable {
             entry.state = decision.state
             entry.lastEvaluatedAt = now
             entry.observed = observed
-            entry.metricsAvailable = metricsCondition
+            entry.metricsAvailable = metricsConditionNow
             entry.scalingActive = scalingCondition
             if mode == .active {
                 entry.desiredReplicas = decision.targetReplicas

@@ -14,7 +14,8 @@ import YAML
 /// and the operator runs with the chart's own arguments and the service
 /// account's token through a lifecycle: take the lease, reconcile an
 /// InferenceService (status, Deployment, Service), scale it on a slow
-/// workload (real Prometheus), record Events, follow its deletion, release
+/// workload (real Prometheus, read with the credentials of the object's
+/// `authSecretRef` Secret: get secrets), record Events, follow its deletion, release
 /// the lease on SIGTERM. Then, from the API server's request log:
 /// - no request was forbidden, and every request is covered by a rule;
 /// - every granted (verb, resource) was used, or is in `mayGoUnused` with the reason.
@@ -60,8 +61,11 @@ struct LeastPrivilegeTests {
         #expect(leading, context())
 
         // Reconcile: Deployment, Service, status; then a slow workload scales it up (Deployment write, Event).
+        // Prometheus is read with the credentials of the object's authSecretRef
+        // (get secrets); this Prometheus ignores the Authorization header.
         try await workload.set(rps: 20, latencyMs: 400)
-        _ = try await admin.create(inferenceServiceType, Self.inferenceService)
+        _ = try await admin.create(.secrets, Self.authSecret)
+        _ = try await admin.create(inferenceServiceType, Self.inferenceService(prometheusURL: prometheus.url))
         func object() async throws -> JSON { try await admin.get(inferenceServiceType, name: "demo", namespace: "ml") }
         let ready = try await eventually(timeout: .seconds(60)) {
             (try await object())[at: "status", "conditions"]?.arrayValue?.contains { $0["type"] == "Ready" && $0["status"] == "True" } == true
@@ -102,7 +106,7 @@ struct LeastPrivilegeTests {
         let used = Set(uses.map(\.permission))
         for expected in ["create coordination.k8s.io/leases", "update coordination.k8s.io/leases", "watch serving.swiftinfer.io/inferenceservices",
                          "patch serving.swiftinfer.io/inferenceservices/status", "create apps/deployments", "patch apps/deployments",
-                         "create /services", "create events.k8s.io/events"] {
+                         "create /services", "create events.k8s.io/events", "get /secrets"] {
             #expect(used.contains(expected), "the lifecycle made no \(expected): \(used.sorted())")
         }
 
@@ -117,7 +121,7 @@ struct LeastPrivilegeTests {
         }
     }
 
-    static let inferenceService: JSON = [
+    static func inferenceService(prometheusURL: String) -> JSON { [
         "apiVersion": "serving.swiftinfer.io/v1alpha1",
         "kind": "InferenceService",
         "metadata": ["name": "demo", "namespace": "ml"],
@@ -127,10 +131,17 @@ struct LeastPrivilegeTests {
             "autoscaling": [
                 "mode": "Active",
                 "intervalSeconds": 2,
+                "prometheus": ["url": .string(prometheusURL), "authSecretRef": ["name": "prometheus-auth"]],
                 "rules": ["latency": ["consecutiveIntervals": 2]],
                 "queries": ["p95Latency": #"histogram_quantile(0.95, sum by (le) (rate(inference_request_duration_seconds_bucket{namespace="{{namespace}}"}[5s])))"#],
             ],
         ],
+    ] }
+
+    static let authSecret: JSON = [
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": ["name": "prometheus-auth", "namespace": "ml"],
+        "data": ["token": "bGVhc3QtcHJpdmlsZWdlLXRva2Vu"],  // "least-privilege-token"
     ]
 }
 

@@ -29,6 +29,18 @@ public struct PrometheusConfiguration: Sendable, Hashable {
     }
 }
 
+/// Credentials never print: logs and messages show only their kind.
+extension PrometheusConfiguration.Authentication: CustomStringConvertible, CustomDebugStringConvertible {
+    public var description: String {
+        switch self {
+        case .none: return "none"
+        case .bearer: return "bearer(<redacted>)"
+        case .basic: return "basic(<redacted>)"
+        }
+    }
+    public var debugDescription: String { description }
+}
+
 /// Instant queries against the Prometheus HTTP API over `HTTPTransport`.
 public struct PrometheusClient: Sendable {
     public let configuration: PrometheusConfiguration

@@ -74,6 +74,12 @@ exactly these rules.
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]
+# spec.autoscaling.prometheus.authSecretRef: the scaling loop reads the named
+# Secret by name (get only: no list or watch, so it sees no other Secret's
+# content); cached for 60 s, read again after a 401/403 from Prometheus.
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get]
 {{- end }}
 
 {{/* Cross-field checks the JSON schema cannot phrase clearly. */}}
