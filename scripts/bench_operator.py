@@ -6,11 +6,19 @@ applied; API writes per interval in steady state (goal 0); Prometheus
 queries per interval (goal: one per signal); operator RSS (goal <= 150 MB);
 reconcile p99 from the operator's own histogram.
 
-Usage: bench_operator.py BIN_DIR [--objects 1000] [--interval 5] [--steady-intervals 4]
+With --churn SECONDS it then churns the objects for that long (spec edits
+that change the Deployment, deletes, re-creates at --churn-rate operations/s)
+and prints: operations done, the operator's peak RSS, reconcile errors, and
+the time until everything converged again (every InferenceService observed
+at its generation, its Deployment carrying the last edit, no Deployment left
+over from a deleted one).
+
+Usage: bench_operator.py BIN_DIR [--objects 1000] [--interval 5] [--steady-intervals 4] [--churn 60] [--churn-rate 50]
 """
 import argparse
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -41,6 +49,85 @@ def http(method, url, body=None):
     req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", "User-Agent": "bench"})
     with urllib.request.urlopen(req, timeout=60) as r:
         return json.loads(r.read() or b"{}")
+
+
+def merge_patch(url, body):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
+                                 headers={"Content-Type": "application/merge-patch+json", "User-Agent": "bench"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def isvc_body(i, interval):
+    return {"apiVersion": "serving.swiftinfer.io/v1alpha1", "kind": "InferenceService",
+            "metadata": {"name": f"model-{i}", "namespace": "bench"},
+            "spec": {"model": {"name": f"m{i}", "uri": "file:///models/m.onnx"},
+                     "autoscaling": {"intervalSeconds": interval, "rules": {"idle": {"afterSeconds": max(300, interval)}}}}}
+
+
+def reconcile_errors(metrics):
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+               if line.startswith("controller_runtime_reconcile_errors_total"))
+
+
+def churn(a, base, op, mport):
+    """Edits, deletes and re-creates InferenceServices at a.churn_rate/s for a.churn seconds, then waits for convergence."""
+    isvcs = f"{base}/apis/serving.swiftinfer.io/v1alpha1/namespaces/bench/inferenceservices"
+    rng = random.Random(7)
+    present = set(range(a.objects))
+    cpu = {}                     # index -> last cpu request written
+    ops = {"edit": 0, "delete": 0, "create": 0}
+    errors_before = reconcile_errors(urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=10).read().decode())
+    peak = rss_mb(op.pid)
+    start = time.time()
+    n = 0
+    while time.time() - start < a.churn:
+        i = rng.randrange(a.objects)
+        roll = rng.random()
+        if i not in present:
+            http("POST", isvcs, isvc_body(i, a.interval)); present.add(i); cpu.pop(i, None); ops["create"] += 1
+        elif roll < 0.8:
+            value = f"{rng.randrange(100, 2000)}m"
+            merge_patch(f"{isvcs}/model-{i}", {"spec": {"resources": {"cpu": value}}}); cpu[i] = value; ops["edit"] += 1
+        else:
+            http("DELETE", f"{isvcs}/model-{i}"); present.discard(i); cpu.pop(i, None); ops["delete"] += 1
+        n += 1
+        if n % 25 == 0:
+            peak = max(peak, rss_mb(op.pid))
+        delay = start + n / a.churn_rate - time.time()
+        if delay > 0:
+            time.sleep(delay)
+    took = time.time() - start
+    print(f"churn: {sum(ops.values())} operations in {took:.1f} s ({sum(ops.values()) / took:.0f}/s): {ops}; "
+          f"{len(present)} InferenceServices remain", flush=True)
+    t1 = time.time()
+    while True:
+        peak = max(peak, rss_mb(op.pid))
+        items = http("GET", isvcs)["items"]
+        deps = {d["metadata"]["name"]: d for d in http("GET", f"{base}/apis/apps/v1/namespaces/bench/deployments")["items"]}
+        names = {o["metadata"]["name"] for o in items}
+        lagging = [o["metadata"]["name"] for o in items
+                   if (o.get("status") or {}).get("observedGeneration") != o["metadata"].get("generation")]
+        missing = [nm for nm in names if f"{nm}-predictor" not in deps]
+        leftover = [d for d in deps if d.removesuffix("-predictor") not in names]
+        stale = []
+        for i, value in cpu.items():
+            d = deps.get(f"model-{i}-predictor")
+            got = d and d["spec"]["template"]["spec"]["containers"][0].get("resources", {}).get("requests", {}).get("cpu")
+            if got != value:
+                stale.append(i)
+        if not (lagging or missing or leftover or stale):
+            break
+        if time.time() - t1 > 600:
+            raise SystemExit(f"not converged after 600 s: lagging {len(lagging)}, missing {len(missing)}, "
+                             f"leftover {len(leftover)}, stale {len(stale)}")
+        time.sleep(1)
+    if op.poll() is not None:
+        raise SystemExit(f"the operator exited during churn ({op.returncode})")
+    errors = reconcile_errors(urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=10).read().decode()) - errors_before
+    print(f"churn converged {time.time() - t1:.1f} s after it stopped: {len(names)} InferenceServices observed at their "
+          f"generation, {len(cpu)} edits on their Deployments, no leftover Deployment; reconcile errors {errors:.0f}; "
+          f"operator RSS now {rss_mb(op.pid):.1f} MB, peak seen {peak:.1f} MB", flush=True)
 
 
 def rss_mb(pid):
@@ -75,6 +162,8 @@ def main():
     p.add_argument("--objects", type=int, default=1000)
     p.add_argument("--interval", type=int, default=5)
     p.add_argument("--steady-intervals", type=int, default=4)
+    p.add_argument("--churn", type=float, default=0, help="seconds of churn after the steady-state figures (0: none)")
+    p.add_argument("--churn-rate", type=float, default=50, help="churn operations per second")
     a = p.parse_args()
     work = tempfile.mkdtemp(prefix="bench-operator-")
     procs = []
@@ -105,11 +194,7 @@ def main():
         http("POST", f"{base}/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench"}})
         t0 = time.time()
         for i in range(a.objects):
-            http("POST", f"{base}/apis/serving.swiftinfer.io/v1alpha1/namespaces/bench/inferenceservices", {
-                "apiVersion": "serving.swiftinfer.io/v1alpha1", "kind": "InferenceService",
-                "metadata": {"name": f"model-{i}", "namespace": "bench"},
-                "spec": {"model": {"name": f"m{i}", "uri": "file:///models/m.onnx"},
-                         "autoscaling": {"intervalSeconds": a.interval, "rules": {"idle": {"afterSeconds": max(300, a.interval)}}}}})
+            http("POST", f"{base}/apis/serving.swiftinfer.io/v1alpha1/namespaces/bench/inferenceservices", isvc_body(i, a.interval))
         print(f"created {a.objects} InferenceServices in {time.time() - t0:.1f} s (before the operator starts)", flush=True)
 
         op = subprocess.Popen([f"{a.bin}/inference-operator", "run", "--kubeconfig", f"{work}/kubeconfig",
@@ -149,6 +234,8 @@ def main():
               f"(one batched query per signal per pass: p95 and request rate; GPU utilisation only when an object has GPUs)", flush=True)
         print(f"operator RSS: {rss_mb(op.pid):.1f} MB with {a.objects} InferenceServices + {a.objects} Deployments + {a.objects} Services cached", flush=True)
         print(f"reconcile p99 (histogram bucket upper bound): {p99 if p99 is None else f'{p99 * 1000:.1f} ms'}", flush=True)
+        if a.churn > 0:
+            churn(a, base, op, mport)
     finally:
         for proc in reversed(procs):
             proc.terminate()
