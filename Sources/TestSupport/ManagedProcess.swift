@@ -22,7 +22,7 @@ public final class ManagedProcess: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLaunch.run(process)
     }
 
     public var isRunning: Bool { process.isRunning }

@@ -21,7 +21,7 @@ public enum Subprocess {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLaunch.run(process)
         // A thread of its own: GCD's global queues share their small thread
         // limit with the concurrency runtime on Linux, so blocking there stalls tasks.
         return await withCheckedContinuation { continuation in
