@@ -45,6 +45,12 @@ public enum KubeAPIError: Error, Sendable, CustomStringConvertible {
 
     public var code: Int? { status?.code }
 
+    /// The object (or its namespace) does not exist: HTTP 404.
+    public var isNotFound: Bool {
+        if case .notFound = self { return true }
+        return false
+    }
+
     /// Whether retrying the same request later may succeed.
     public var isRetryable: Bool {
         switch self {

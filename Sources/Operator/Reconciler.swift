@@ -14,7 +14,13 @@ public struct ReconcileOutcome: Sendable, Equatable {
     public var appliedService = false
     public var wroteStatus = false
     public var invalidSpec: String?
+    /// The object was deleted between the cache read and the status write
+    /// (the API answered 404): nothing else was written for it.
+    public var objectGone = false
 }
+
+/// Raised by the status write when the object no longer exists.
+private struct ObjectGone: Error {}
 
 /// Brings one InferenceService's Deployment and Service in line with its
 /// spec (server-side apply, only when the live objects differ) and keeps
@@ -54,6 +60,17 @@ public struct Reconciler: Sendable {
     }
 
     public func reconcileReturningOutcome(_ key: String) async throws -> ReconcileOutcome {
+        do {
+            return try await reconcileLiveObject(key)
+        } catch is ObjectGone {
+            logger.debug("InferenceService deleted during reconcile", metadata: ["key": "\(key)"])
+            var outcome = ReconcileOutcome()
+            outcome.objectGone = true
+            return outcome
+        }
+    }
+
+    private func reconcileLiveObject(_ key: String) async throws -> ReconcileOutcome {
         var outcome = ReconcileOutcome()
         guard let object = services.get(key), object.metadata.deletionTimestamp == nil else {
             return outcome  // deleted: owned objects go by garbage collection (ownerReferences)
@@ -145,9 +162,16 @@ public struct Reconciler: Sendable {
     func writeStatus(_ object: InferenceServiceResource, before: InferenceServiceStatus, after: InferenceServiceStatus) async throws -> Bool {
         guard after != before else { return false }
         let body: JSON = ["status": try JSON(encoding: after)]
-        _ = try await client.patch(InferenceServiceResource.resourceType, name: object.metadata.name ?? "",
-                                   namespace: object.metadata.namespace, .merge(body), subresource: "status",
-                                   fieldManager: Self.fieldManager)
+        do {
+            _ = try await client.patch(InferenceServiceResource.resourceType, name: object.metadata.name ?? "",
+                                       namespace: object.metadata.namespace, .merge(body), subresource: "status",
+                                       fieldManager: Self.fieldManager)
+        } catch {
+            // 404: deleted after the cache was read; its delete event follows
+            // and garbage collection removes the owned objects. Not an error.
+            if error.isNotFound { throw ObjectGone() }
+            throw error
+        }
         Counter(label: "operator_api_writes_total", dimensions: [("resource", "inferenceservices/status"), ("verb", "patch")]).increment()
         return true
     }
