@@ -11,8 +11,8 @@ let package = Package(
         .executable(name: "inference-server", targets: ["inference-server"]),
         // For the fuzz package under Fuzz/ (and any tool that reads YAML).
         .library(name: "YAML", targets: ["YAML", "JSONValue"]),
-        // For Fuzz/InferRequestFuzz, which links the request decoder.
-        .library(name: "InferenceServer", targets: ["InferenceServer"]),
+        // For Fuzz/InferRequestFuzz: the v2 request decoder without the HTTP server.
+        .library(name: "InferenceProtocol", targets: ["InferenceProtocol"]),
         // For Fuzz/ClientFuzz: the kubeconfig loader and watch decoder, the Prometheus response parser.
         .library(name: "KubeClient", targets: ["KubeClient", "KubeAPI", "HTTP"]),
         .library(name: "Autoscaling", targets: ["Autoscaling"]),
@@ -41,9 +41,11 @@ let package = Package(
         .systemLibrary(name: "CONNXRuntime"),
 
         // Foundation layer
+        // A pthread-mutex lock ThreadSanitizer can see (Sources/Locking/Locked.swift)
+        .target(name: "Locking"),
         .target(name: "JSONValue"),
         .target(name: "YAML", dependencies: ["CYAML", "JSONValue"]),
-        .target(name: "HTTP", dependencies: ["CCurl"]),
+        .target(name: "HTTP", dependencies: ["Locking", "CCurl"]),
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
         .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue"]),
         .target(name: "Autoscaling", dependencies: ["HTTP", "JSONValue"]),
@@ -53,13 +55,13 @@ let package = Package(
         .target(
             name: "ControllerRuntime",
             dependencies: [
-                "KubeClient", "KubeAPI", "JSONValue",
+                "Locking", "KubeClient", "KubeAPI", "JSONValue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),
 
         // Test-only helpers (scripted transport); product targets never import it
-        .target(name: "TestSupport", dependencies: ["HTTP"]),
+        .target(name: "TestSupport", dependencies: ["Locking", "HTTP"]),
 
         // InferenceService API and what is rendered from it (pure)
         .target(name: "ServingAPI", dependencies: ["JSONValue"]),
@@ -69,7 +71,7 @@ let package = Package(
         .target(
             name: "Operator",
             dependencies: [
-                "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "ServingAPI", "Rendering", "Autoscaling",
+                "Locking", "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "ServingAPI", "Rendering", "Autoscaling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -90,11 +92,15 @@ let package = Package(
 
         // Inference server
         .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime"]),
-        .target(name: "Batching"),
+        .target(name: "Batching", dependencies: ["Locking"]),
+        // The Open Inference Protocol's request decoder and response encoder (no HTTP server)
+        .target(
+            name: "InferenceProtocol",
+            dependencies: ["ONNXRuntime", "JSONValue", .product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "InferenceServer",
             dependencies: [
-                "ONNXRuntime", "Batching", "JSONValue", "HTTP",
+                "Locking", "InferenceProtocol", "ONNXRuntime", "Batching", "JSONValue", "HTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -150,7 +156,7 @@ let package = Package(
         .executableTarget(
             name: "server-bench",
             dependencies: [
-                "InferenceServer", "ONNXRuntime", "Batching",
+                "InferenceServer", "InferenceProtocol", "ONNXRuntime", "Batching",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -174,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "ControllerRuntimeTests",
             dependencies: [
-                "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "TestSupport",
+                "Locking", "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]),
         .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "JSONValue", "TestSupport", "YAML"]),
@@ -184,11 +190,11 @@ let package = Package(
         .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue"]),
         .testTarget(
             name: "ControllerRuntimeIntegrationTests",
-            dependencies: ["ControllerRuntime", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue",
+            dependencies: ["Locking", "ControllerRuntime", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue",
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "OperatorTests",
-            dependencies: ["Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
+            dependencies: ["Locking", "Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
                            "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"],
             exclude: ["Fixtures"]),
         // The Helm chart and manifests/install.yaml: helm lint/template, schema validation, least-privilege RBAC
@@ -204,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "InferenceServerTests",
             dependencies: [
-                "InferenceServer", "ONNXRuntime", "JSONValue", "Batching", "TestSupport",
+                "InferenceServer", "InferenceProtocol", "ONNXRuntime", "JSONValue", "Batching", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -15,7 +15,7 @@ let package = Package(
         .executableTarget(
             name: "InferRequestFuzz",
             dependencies: [
-                .product(name: "InferenceServer", package: "inference-operator"),
+                .product(name: "InferenceProtocol", package: "inference-operator"),
                 .product(name: "YAML", package: "inference-operator"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),

@@ -1,4 +1,5 @@
-import Synchronization
+import Locking
+
 
 /// Groups concurrent requests with the same `Key` (e.g. the same non-batch shape)
 /// into batches and runs them with one call of `execute`.
@@ -22,7 +23,7 @@ where C.Duration == Duration {
     public let configuration: BatchingConfiguration
     private let clock: C
     private let execute: Execute
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let jobs: AsyncStream<Job>
     private let jobSink: AsyncStream<Job>.Continuation
 
@@ -31,7 +32,7 @@ where C.Duration == Duration {
         self.clock = clock
         self.execute = execute
         (jobs, jobSink) = AsyncStream.makeStream(of: Job.self)
-        state = Mutex(State())
+        state = Locked(State())
     }
 
     /// Requests waiting for a batch (not counting those in running batches).

@@ -1,8 +1,8 @@
 import KubeAPI
 import KubeClient
+import Locking
 import Logging
 import Metrics
-import Synchronization
 
 /// Keeps a `Store` in step with the API server: list, then watch from the
 /// list's resourceVersion; re-watch from the last seen resourceVersion when
@@ -46,7 +46,7 @@ public final class Informer<T: KubeResource>: Sendable {
     private let time: TimeSource
     private let logger: Logger
     private let backoffSeed: UInt64
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(client: KubeClient, options: Options = Options(), clock: TimeSource = .continuous,
                 logger: Logger, backoffSeed: UInt64 = 0x5EED) {

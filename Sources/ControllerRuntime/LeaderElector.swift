@@ -1,8 +1,8 @@
 import Foundation
 import KubeAPI
 import KubeClient
+import Locking
 import Logging
-import Synchronization
 
 /// Leader election on a `coordination.k8s.io/v1` Lease, as client-go's
 /// leaderelection package: optimistic concurrency on the Lease's
@@ -49,7 +49,7 @@ public final class LeaderElector: Sendable {
     private let time: TimeSource
     private let wallClock: @Sendable () -> Date
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(client: KubeClient, configuration: Configuration, clock: TimeSource = .continuous,
                 wallClock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {

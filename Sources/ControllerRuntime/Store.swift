@@ -1,5 +1,5 @@
 import KubeAPI
-import Synchronization
+import Locking
 
 /// A change an informer observed.
 public enum Delta<T: KubeResource>: Sendable {
@@ -31,7 +31,7 @@ public final class Store<T: KubeResource>: Sendable {
         var byLabel: [String: Set<String>] = [:]  // "key=value"
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

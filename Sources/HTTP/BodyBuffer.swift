@@ -1,4 +1,5 @@
-import Synchronization
+import Locking
+
 
 /// What the transfer should do with a body chunk it offered.
 enum BodyDisposition: Sendable, Equatable {
@@ -26,7 +27,7 @@ final class BodyBuffer: Sendable {
     }
 
     let limit: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let counters: TransportCounters
     private let resumeTransfer: @Sendable () -> Void
     private let cancelTransfer: @Sendable () -> Void

@@ -3,12 +3,12 @@
 // here is reached through `CurlEngine`'s safe API (start, cancel, resume,
 // shutdown); the rest of the module is plain Swift.
 import CCurl
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Locking
 
 /// Identifies one transfer between the caller's side and the curl thread.
 typealias TransferID = UInt64
@@ -34,7 +34,7 @@ final class CurlEngine: Sendable {
         var nextID: TransferID = 1
     }
 
-    private let queue = Mutex(Queue())
+    private let queue = Locked(Queue())
     /// Used by the curl thread and by `curl_multi_wakeup` (thread-safe in
     /// libcurl); `queue.closed` guards its lifetime.
     nonisolated(unsafe) private let multi: UnsafeMutableRawPointer

@@ -1,4 +1,5 @@
-import Synchronization
+import Locking
+
 
 /// What the curl thread reports about one transfer, in order: at most one
 /// `headComplete`, body chunks, then exactly one `finished`. Called on the
@@ -21,7 +22,7 @@ final class BufferedResponseSink: TransferSink {
         var result: Result<HTTPResponse, HTTPError>?
         var waiter: CheckedContinuation<Result<HTTPResponse, HTTPError>, Never>?
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var isAbandoned: Bool { state.withLock { $0.result != nil } }
 
@@ -76,7 +77,7 @@ final class StreamingResponseSink: TransferSink {
         var head: Result<ResponseHead, HTTPError>?
         var waiter: CheckedContinuation<Result<ResponseHead, HTTPError>, Never>?
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     let buffer: BodyBuffer
 
     init(buffer: BodyBuffer) { self.buffer = buffer }

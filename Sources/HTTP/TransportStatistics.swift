@@ -1,4 +1,5 @@
-import Synchronization
+import Locking
+
 
 /// Counters a `CurlTransport` keeps about its own work, for metrics and for
 /// tests that check memory stays bounded.
@@ -22,7 +23,7 @@ public struct TransportStatistics: Sendable, Equatable {
 /// Lock-protected `TransportStatistics`, updated from the curl thread and
 /// from stream consumers.
 final class TransportCounters: Sendable {
-    private let state = Mutex(TransportStatistics())
+    private let state = Locked(TransportStatistics())
 
     var snapshot: TransportStatistics { state.withLock { $0 } }
 

@@ -1,7 +1,7 @@
 import Foundation
 import JSONValue
+import Locking
 import Logging
-import Synchronization
 
 /// One JSON object per line on standard error: `time`, `level`, `logger`,
 /// `message` and the metadata, for log pipelines.
@@ -10,7 +10,7 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
-    private static let output = Mutex(FileHandle.standardError)
+    private static let output = Locked(FileHandle.standardError)
 
     public init(label: String) { self.label = label }
 

@@ -4,11 +4,11 @@ import HTTP
 import Hummingbird
 import KubeAPI
 import KubeClient
+import Locking
 import Logging
 import Prometheus
 import Rendering
 import ServiceLifecycle
-import Synchronization
 
 /// Everything `inference-operator run` configures.
 public struct OperatorOptions: Sendable {
@@ -54,7 +54,7 @@ public final class OperatorRuntime: Sendable {
     let recorder: EventRecorder
     let elector: LeaderElector?
     /// The queue of the current leadership term (nil while not leading).
-    private let currentQueue = Mutex<WorkQueue?>(nil)
+    private let currentQueue = Locked<WorkQueue?>(nil)
 
     public init(client: KubeClient, transport: any HTTPTransport, options: OperatorOptions,
                 registry: PrometheusCollectorRegistry, logger: Logger) {

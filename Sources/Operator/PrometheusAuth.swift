@@ -4,7 +4,7 @@ import HTTP
 import JSONValue
 import KubeAPI
 import KubeClient
-import Synchronization
+import Locking
 
 /// Where and how one group of objects reads Prometheus: the URL plus the
 /// credentials and CA from `spec.autoscaling.prometheus.authSecretRef`.
@@ -132,7 +132,7 @@ public final class AuthSecretCache: Sendable {
     private let fetch: Fetch
     private let ttl: Double
     private let now: @Sendable () -> Double
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Locked<[String: Entry]>([:])
 
     public init(ttl: Duration = .seconds(60), now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, fetch: @escaping Fetch) {
         self.fetch = fetch
@@ -190,7 +190,7 @@ public final class PrometheusTransports: Sendable {
     public typealias Make = @Sendable (TLSConfiguration) throws -> any HTTPTransport
     private let shared: any HTTPTransport
     private let make: Make
-    private let byCA = Mutex<[[UInt8]: any HTTPTransport]>([:])
+    private let byCA = Locked<[[UInt8]: any HTTPTransport]>([:])
 
     init(shared: any HTTPTransport, make: @escaping Make) {
         self.shared = shared

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A background process a test starts and must stop: killed on `stop()` or
 /// when released. Output goes to a log file the test can print on failure.
@@ -75,11 +74,4 @@ public func waitForPortFile(_ path: String, timeout: Duration = .seconds(30)) as
         return port != nil
     }
     return port
-}
-
-/// A lock-protected value shareable with concurrent test tasks.
-public final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    public init(_ value: Value) { mutex = Mutex(value) }
-    public func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
 }

@@ -1,4 +1,5 @@
-import Synchronization
+import Locking
+
 
 /// A clock that moves only when told to, for deterministic tests of
 /// everything that waits (queues, backoff, leases, the batcher).
@@ -23,7 +24,7 @@ public final class ManualClock: Clock, Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

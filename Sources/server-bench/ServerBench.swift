@@ -1,5 +1,6 @@
 import Batching
 import Foundation
+import InferenceProtocol
 import InferenceServer
 import MallocInterposerSwift
 import NIOCore

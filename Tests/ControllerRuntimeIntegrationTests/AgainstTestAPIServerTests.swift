@@ -4,6 +4,7 @@ import HTTP
 import JSONValue
 import KubeAPI
 import KubeClient
+import Locking
 import Logging
 import Synchronization
 import TestAPIServer

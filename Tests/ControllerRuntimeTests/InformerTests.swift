@@ -1,6 +1,7 @@
 import HTTP
 import KubeAPI
 import KubeClient
+import Locking
 import Logging
 import Synchronization
 import TestSupport

@@ -1,3 +1,4 @@
+import InferenceProtocol
 import InferenceServer
 import NIOCore
 import Testing

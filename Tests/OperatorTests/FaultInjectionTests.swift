@@ -3,6 +3,7 @@ import HTTP
 import JSONValue
 import KubeAPI
 import KubeClient
+import Locking
 import TestAPIServer
 import TestSupport
 import Testing

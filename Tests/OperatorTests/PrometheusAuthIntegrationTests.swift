@@ -4,6 +4,7 @@ import HTTP
 import JSONValue
 import KubeAPI
 import KubeClient
+import Locking
 import Logging
 @testable import Operator
 import TestSupport

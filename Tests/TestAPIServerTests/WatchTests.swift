@@ -88,7 +88,9 @@ import TestAPIServer
             }
             let elapsed = clock.now - started
             #expect(count == 0)
-            #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(5))
+            // Ends after the timeout, not before; the upper bound only says it
+            // ended at all (a loaded 2-core box once took 22 s to get there).
+            #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(120))
             #expect(server.cluster.openWatchCount == 0)
         }
     }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import InferenceProtocol
 import JSONValue
 import NIOCore
 import ONNXRuntime

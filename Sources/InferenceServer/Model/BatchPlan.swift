@@ -1,3 +1,4 @@
+import InferenceProtocol
 import ONNXRuntime
 import Tracing
 

@@ -1,4 +1,5 @@
-import Synchronization
+import InferenceProtocol
+import Locking
 
 /// The served model and whether it can take requests. Readiness is true only after
 /// the model loaded and warmed, and false again once draining starts.
@@ -12,12 +13,12 @@ public final class ModelRegistry: Sendable {
 
     public let modelName: String
     public let modelVersion: String
-    private let phase: Mutex<Phase>
+    private let phase: Locked<Phase>
 
     public init(modelName: String, modelVersion: String = "1") {
         self.modelName = modelName
         self.modelVersion = modelVersion
-        self.phase = Mutex(.loading)
+        self.phase = Locked(.loading)
     }
 
     public var current: Phase { phase.withLock { $0 } }

@@ -1,8 +1,9 @@
 import Batching
+import InferenceProtocol
+import Locking
 import NIOCore
 import NIOPosix
 import ONNXRuntime
-import Synchronization
 import Tracing
 
 /// One request's outputs and how its batch went (for the request's span and logs).
@@ -175,7 +176,7 @@ public final class ModelRunner: Sendable {
 
 /// Reusable buffers for assembling batched inputs, so steady-state batching does not allocate.
 final class BufferPool: Sendable {
-    private let free = Mutex<[BatchBuffer]>([])
+    private let free = Locked<[BatchBuffer]>([])
     private static let keep = 8
 
     func take(capacity: Int) -> BatchBuffer {

@@ -1,4 +1,4 @@
-import InferenceServer
+import InferenceProtocol
 import JSONValue
 import NIOCore
 
