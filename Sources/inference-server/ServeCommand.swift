@@ -42,9 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
     var ortLibrary: String?
     @Option(help: help(.drainDelayMs, "On SIGTERM, time between readiness going false and closing the listener."))
     var drainDelayMs: String?
-    @Option(help: help(.otlpEndpoint, "OTLP/HTTP base URL for traces (spans go to {url}/v1/traces, protobuf); other OTEL_* variables apply too."))
+    @Option(help: help(.otlpEndpoint, "OTLP/HTTP base URL for traces (spans go to {url}/v1/traces, protobuf); other OTEL_* variables apply too. The one exception to flags winning: an OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT in the environment wins, because swift-otel applies OTEL_* variables last."))
     var otlpEndpoint: String?
-    @Option(help: help(.otelServiceName, "service.name of the exported spans."))
+    @Option(help: help(.otelServiceName, "service.name of the exported spans; OTEL_SERVICE_NAME in the environment wins over this flag (swift-otel reads it last)."))
     var otelServiceName: String?
 
     static func help(_ setting: Setting, _ text: String) -> ArgumentHelp {

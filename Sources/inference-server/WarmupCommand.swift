@@ -4,37 +4,56 @@ import InferenceServer
 import ONNXRuntime
 
 /// `inference-server warmup`: fetch, optimise, run once per batch size, save for `serve`.
+/// Every option can also come from the environment variable named in its help.
 struct WarmupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warmup",
         abstract: "Fetch a model (path, file:// or http(s)://), save ONNX Runtime's optimised graph, and run it once per batch size.",
-        discussion: "Writes DIR/model.onnx, DIR/model.optimized.onnx and DIR/warmup.json; `serve --model DIR` starts from the optimised file.")
+        discussion: """
+            Writes DIR/model.onnx, DIR/model.optimized.onnx and DIR/warmup.json; `serve --model DIR` starts from the optimised file. \
+            Flags win over environment variables, which win over defaults.
+            """)
 
-    @Option(help: "Model path or URI.")
-    var model: String
-    @Option(help: "Output directory.")
-    var out: String
-    @Option(help: "Run batch sizes 1...N (default 8, as serve's --max-batch-size).")
-    var maxBatchSize: Int = 8
-    @Option(help: "ONNX Runtime threads inside an operator (0 = one per core).")
-    var intraOpThreads: Int = 0
-    @Option(help: "Path of libonnxruntime.so (env: ORT_LIBRARY).")
+    @Option(help: help(.model, "Model path or URI.", default: "required"))
+    var model: String?
+    @Option(help: help(.out, "Output directory.", default: "required"))
+    var out: String?
+    @Option(help: help(.maxBatchSize, "Run batch sizes 1...N, as serve's --max-batch-size.", default: "8"))
+    var maxBatchSize: String?
+    @Option(help: help(.intraOpThreads, "ONNX Runtime threads inside an operator.", default: "0 = one per core"))
+    var intraOpThreads: String?
+    @Option(help: help(.ortLibrary, "Path of libonnxruntime.so.", default: "venv wheel, then system paths"))
     var ortLibrary: String?
-    @Flag(help: "Only fetch the model to DIR/model.onnx (pods whose warm fingerprint is already recorded).")
+    @Flag(help: help(.fetchOnly, "Only fetch the model to DIR/model.onnx (pods whose warm fingerprint is already recorded).",
+                     default: "false"))
     var fetchOnly = false
 
+    static func help(_ setting: WarmupConfiguration.Setting, _ text: String, default value: String) -> ArgumentHelp {
+        ArgumentHelp("\(text) (env: \(setting.environmentVariable); default: \(value))")
+    }
+
     func run() async throws {
-        guard maxBatchSize >= 1 else { throw ValidationError("--max-batch-size must be at least 1") }
-        if fetchOnly {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            try await Warmup.fetch(model, to: out + "/model.onnx")
-            print("warmup: fetched \(model) to \(out)/model.onnx")
+        var flags: [WarmupConfiguration.Setting: String] = [:]
+        flags[.model] = model
+        flags[.out] = out
+        flags[.maxBatchSize] = maxBatchSize
+        flags[.intraOpThreads] = intraOpThreads
+        flags[.ortLibrary] = ortLibrary
+        flags[.fetchOnly] = fetchOnly ? "true" : nil
+        let config: WarmupConfiguration
+        do {
+            config = try WarmupConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if config.fetchOnly {
+            try FileManager.default.createDirectory(atPath: config.outputDirectory, withIntermediateDirectories: true)
+            try await Warmup.fetch(config.model, to: config.outputDirectory + "/model.onnx")
+            print("warmup: fetched \(config.model) to \(config.outputDirectory)/model.onnx")
             return
         }
-        var session = SessionConfiguration()
-        session.intraOpThreads = intraOpThreads
-        let report = try await Warmup.run(source: model, outputDirectory: out, maxBatchSize: maxBatchSize,
-                                          session: session, ortLibrary: ortLibrary)
+        let report = try await Warmup.run(source: config.model, outputDirectory: config.outputDirectory,
+                                          maxBatchSize: config.maxBatchSize, session: config.session, ortLibrary: config.ortLibrary)
         print("warmup: optimised model \(report.optimizedModel); session \(String(format: "%.3f", report.sessionSeconds)) s; "
               + "first runs (batch 1...\(report.runSeconds.count)): "
               + report.runSeconds.map { String(format: "%.3f", $0) }.joined(separator: " ") + " s")

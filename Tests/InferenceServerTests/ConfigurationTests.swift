@@ -72,3 +72,33 @@ import Testing
         #expect(resolved.optimized == optimized)
     }
 }
+
+@Suite struct WarmupConfigurationTests {
+    @Test func flagsWinOverServesEnvironmentVariablesWhichWinOverDefaults() throws {
+        let environment = ["MODEL": "/m/env.onnx", "WARMUP_OUT": "/warm", "MAX_BATCH_SIZE": "4", "INTRA_OP_THREADS": "2",
+                           "ORT_LIBRARY": "/lib/libonnxruntime.so", "WARMUP_FETCH_ONLY": "yes"]
+        let fromEnvironment = try WarmupConfiguration.resolve(flags: [:], environment: environment)
+        #expect(fromEnvironment.model == "/m/env.onnx" && fromEnvironment.outputDirectory == "/warm")
+        #expect(fromEnvironment.maxBatchSize == 4 && fromEnvironment.session.intraOpThreads == 2)
+        #expect(fromEnvironment.ortLibrary == "/lib/libonnxruntime.so" && fromEnvironment.fetchOnly)
+
+        let fromFlags = try WarmupConfiguration.resolve(flags: [.model: "/m/flag.onnx", .maxBatchSize: "16"], environment: environment)
+        #expect(fromFlags.model == "/m/flag.onnx" && fromFlags.maxBatchSize == 16 && fromFlags.outputDirectory == "/warm")
+
+        let defaults = try WarmupConfiguration.resolve(flags: [.model: "m.onnx", .out: "d"], environment: [:])
+        #expect(defaults.maxBatchSize == 8 && !defaults.fetchOnly && defaults.ortLibrary == nil)
+    }
+
+    @Test func badOrMissingValuesNameTheFlagAndVariable() {
+        #expect(throws: WarmupConfiguration.Failure.missing(.out)) {
+            try WarmupConfiguration.resolve(flags: [.model: "m.onnx"], environment: [:])
+        }
+        #expect(throws: WarmupConfiguration.Failure.invalid(.maxBatchSize, "0")) {
+            try WarmupConfiguration.resolve(flags: [.model: "m.onnx", .out: "d"], environment: ["MAX_BATCH_SIZE": "0"])
+        }
+        #expect(throws: WarmupConfiguration.Failure.invalid(.fetchOnly, "maybe")) {
+            try WarmupConfiguration.resolve(flags: [.model: "m.onnx", .out: "d"], environment: ["WARMUP_FETCH_ONLY": "maybe"])
+        }
+        #expect(WarmupConfiguration.Failure.invalid(.maxBatchSize, "0").description == "invalid value '0' for --max-batch-size / MAX_BATCH_SIZE")
+    }
+}
