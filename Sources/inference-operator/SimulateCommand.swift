@@ -62,7 +62,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Sweep: per-evaluation rise of the adaptive headroom (shipped 0.005).")
     var defaultRaiseStep: Double?
 
-    @Option(name: .long, help: "Ablation: run the default policy without one improvement: rate (and all that needs it), adaptive, scale-down, burst (repeatable).")
+    @Option(name: .long, help: "Ablation: run the default policy without one improvement: rate (and all that needs it), adaptive, scale-down, burst, last-rise (the burst rule's sizing from the last rise), hold-scale-ups (the burst hold keeping other rules' scale-ups) (repeatable).")
     var defaultWithout: [String] = []
 
     @Option(name: .long, help: "Sweep: the default policy as JSON (a ScalingPolicy, as --print-default-policy writes it); replaces the shipped one before the other --default-* flags apply.")
@@ -116,7 +116,9 @@ struct SimulateCommand: ParsableCommand {
             case "adaptive": defaultPolicy.requestRate?.adaptive = nil
             case "scale-down": defaultPolicy.scaleDown = nil
             case "burst": defaultPolicy.burst = nil
-            default: throw ValidationError("--default-without: unknown improvement \"\(part)\"; use rate, adaptive, scale-down or burst")
+            case "last-rise": defaultPolicy.burst?.sizesFromLastRise = false
+            case "hold-scale-ups": defaultPolicy.burst?.holdKeepsScaleUpsSeconds = 0
+            default: throw ValidationError("--default-without: unknown improvement \"\(part)\"; use rate, adaptive, scale-down, burst, last-rise or hold-scale-ups")
             }
         }
         let problems = defaultPolicy.validationErrors()

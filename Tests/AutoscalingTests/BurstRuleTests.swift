@@ -68,6 +68,72 @@ import Testing
         #expect(d[2].state.lastBurstAt == nil)
     }
 
+    @Test func aStepThatBeganAfterTheLowestReadingIsSizedFromTheLastRise() {
+        // A 28 rps step that began just before t = 30: the 1-minute rate reads 0.5, then 7.5.
+        let readings = [0.0, 0, 0.5, 7.5].map { observe(rate: $0, current: 2) }
+        let d = replay(policy, readings)
+        // Last rise: 60 × (7.5 − 0.5) / 15 = 28 rps → 28 / 7 = 4 replicas.
+        #expect(d[3].rule == .burst)
+        #expect(d[3].targetReplicas == 4)
+        // From the lowest reading (0 at t = 15) alone: 7.5 + 7.5 / 30 × 30 = 15 rps → 3.
+        var fromLowest = policy
+        fromLowest.burst?.sizesFromLastRise = false
+        #expect(replay(fromLowest, readings)[3].targetReplicas == 3)
+    }
+
+    @Test func rateEnteringTheWindowIsALowerBoundOfTheRateNow() {
+        let rule = BurstRule()
+        #expect(rule.rateEnteringWindow(5, previous: TimedRate(time: 0, rps: 0), now: 15) == 20, "60 × 5 / 15")
+        #expect(rule.rateEnteringWindow(10, previous: TimedRate(time: 0, rps: 8), now: 15) == 10, "never below the reading")
+        #expect(rule.rateEnteringWindow(5, previous: TimedRate(time: 0, rps: 9), now: 15) == 5, "falling")
+        #expect(rule.rateEnteringWindow(50, previous: TimedRate(time: 0, rps: 0), now: 61) == 50, "previous reading older than the window")
+        #expect(rule.rateEnteringWindow(5, previous: TimedRate(time: 15, rps: 0), now: 15) == 5, "no time elapsed")
+    }
+
+    /// Closed loop: current = the previous target.
+    func run(_ policy: ScalingPolicy, rates: [Double], p95ms: [Int: Double]) -> [Int] {
+        var state = ScalerState()
+        var current = 2
+        var targets: [Int] = []
+        for (i, rate) in rates.enumerated() {
+            let d = decide(policy: policy, state: state, observation: observe(p95ms: p95ms[i] ?? 50, rate: rate, current: current),
+                           now: Double(i) * 15)
+            state = d.state
+            current = d.targetReplicas
+            targets.append(current)
+        }
+        return targets
+    }
+
+    @Test func theHoldKeepsTheLatencyRulesScaleUpsForHoldKeepsScaleUpsSeconds() {
+        // A burst to 56 rps (8 replicas, last burst reading t = 120), p95 300 ms at t = 135, 150, 165:
+        // the latency rule adds 2 (10) at t = 165; then 3 rps with p95 fine.
+        let rates: [Double] = [0, 0, 0, 0, 14, 28, 42, 56, 56, 56, 56, 56] + Array(repeating: 3, count: 40)
+        let slow = [9: 300.0, 10: 300, 11: 300]
+        let targets = run(policy, rates: rates, p95ms: slow)
+        #expect(targets[11] == 10, "\(targets)")
+        // Kept until 165 + 300 = 465 (index 31), then the hold's rate-based 8.
+        #expect(targets[11...31].allSatisfy { $0 == 10 }, "\(targets)")
+        #expect(targets[32] == 8, "\(targets)")
+        #expect(targets.last == 8, "the burst hold (until 1320) keeps the burst's rate-based size")
+
+        var notKept = policy
+        notKept.burst?.holdKeepsScaleUpsSeconds = 0
+        let plain = run(notKept, rates: rates, p95ms: slow)
+        // As soon as the stabilisation window has filled (t = 300, index 20): back to the held rate-based 8.
+        #expect(plain[19] == 10 && plain[20] == 8, "\(plain)")
+    }
+
+    @Test func withoutABurstLatencyScaleUpsAreNotKept() {
+        // Steady 21 rps (3 replicas at 70%), no burst; p95 300 ms three times: +2, then back to 3.
+        let rates = Array(repeating: 21.0, count: 60)
+        let targets = run(policy, rates: rates, p95ms: [1: 300, 2: 300, 3: 300])
+        #expect(targets[3] == 5, "\(targets)")
+        #expect(targets.last == 3, "\(targets)")
+        // The scale-down starts as soon as the 300 s window has filled (t = 300), not 300 s after the scale-up (t = 345).
+        #expect(targets[19] == 5 && targets[20] == 4, "\(targets)")
+    }
+
     @Test func projectionNeedsARise() {
         let rule = BurstRule()
         #expect(rule.projectedRate(10, from: TimedRate(time: 0, rps: 20), now: 15) == 10)

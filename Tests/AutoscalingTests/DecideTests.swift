@@ -369,7 +369,7 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
 
     @Test(arguments: ["maxReplicas", "minReplicas", "latency.consecutiveIntervals", "gpuUtilization.thresholdPercent",
                       "scaleDown needs requestRate", "maxReversalsPerHour", "capacityPerReplicaRPS", "requestRate.adaptive",
-                      "burst needs requestRate", "burst.factor"])
+                      "burst needs requestRate", "burst.factor", "burst.holdKeepsScaleUpsSeconds"])
     func invalidFieldsAreNamed(field: String) {
         var policy = ScalingPolicy.matrix
         switch field {
@@ -384,6 +384,9 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
         case "burst.factor":
             policy = .recommended(capacityPerReplicaRPS: 10)
             policy.burst?.factor = 1
+        case "burst.holdKeepsScaleUpsSeconds":
+            policy = .recommended(capacityPerReplicaRPS: 10)
+            policy.burst?.holdKeepsScaleUpsSeconds = -1
         default: policy.requestRate = RequestRateRule(capacityPerReplicaRPS: 5, adaptive: AdaptiveHeadroom(minUtilization: 0.9, maxUtilization: 0.5))
         }
         #expect(policy.validationErrors().contains { $0.contains(field) }, "\(policy.validationErrors())")

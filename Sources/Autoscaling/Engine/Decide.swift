@@ -18,7 +18,9 @@
 ///    named. Scale-ups are never held for missing data or reversals.
 /// 4. Only when no scale-up fired: above `maxReplicas` → max; otherwise a
 ///    scale-down (idle → min, then stabilised rate scale-down, whose window
-///    is the burst hold for `holdSeconds` after a burst) only if none
+///    is the burst hold for `holdSeconds` after a burst; during the hold it
+///    also keeps the latency, GPU and burst scale-ups of the last
+///    `holdKeepsScaleUpsSeconds`) only if none
 ///    of the policy's signals is missing/unavailable, no up-rule signal is
 ///    breaching, and the reversal limit allows it.
 /// 5. The result is clamped to [minReplicas, maxReplicas].
@@ -42,6 +44,8 @@ private struct DecisionEngine {
     /// The burst seen at this evaluation: the lowest earlier reading of the
     /// burst window (the rise starts there).
     var burstThisEvaluation: TimedRate?
+    /// The rate that burst is sized for.
+    var burstProjectedRate: Double = 0
 
     let lower: Int
     let upper: Int
@@ -156,6 +160,7 @@ private struct DecisionEngine {
             let horizon = now - max(down.stabilizationWindowSeconds, policy.burst?.holdSeconds ?? 0)
             state.rateRecommendations.removeAll { $0.time < horizon }
         }
+        state.ruleScaleUps.removeAll { $0.time < now - (policy.burst?.holdKeepsScaleUpsSeconds ?? 0) }
         state.reversalTimes.removeAll { $0 <= now - 3600 }
         let notReady = obs.notReadyReplicas
         if notReady > 0 {
@@ -214,7 +219,7 @@ private struct DecisionEngine {
            case .value(let rps) = obs.requestRate {
             let cap = rateRule.cap ?? upper
             let utilization = state.rateTargetUtilization ?? rateRule.targetUtilization
-            let sized = rule.projectedRate(rps, from: from, now: now)
+            let sized = burstProjectedRate
             let needed = min(rateRule.replicas(forRate: sized, utilization: utilization), cap)
             if needed > current {
                 ruleUps.append(Candidate(rule: .burst, target: needed,
@@ -239,10 +244,14 @@ private struct DecisionEngine {
         }
         guard let lowest, rps >= rule.factor * lowest.rps else { return }
         // Ignore rises that stay small: the projected rate must need more than the minimum.
-        let projected = rule.projectedRate(rps, from: lowest, now: now)
+        var projected = rule.projectedRate(rps, from: lowest, now: now)
+        if rule.sizesFromLastRise, let previous = state.recentRates.last {
+            projected = max(projected, rule.rateEnteringWindow(rps, previous: previous, now: now))
+        }
         guard rateRule.replicas(forRate: projected, utilization: state.rateTargetUtilization ?? rateRule.targetUtilization) > lower
         else { return }
         burstThisEvaluation = lowest
+        burstProjectedRate = projected
         state.lastBurstAt = now
     }
 
@@ -300,11 +309,21 @@ private struct DecisionEngine {
     mutating func rateScaleDown(_ rule: ScaleDownRule) -> Candidate? {
         guard let start = state.rateHistoryStart, now - start >= rule.stabilizationWindowSeconds else { return nil }
         var window = rule.stabilizationWindowSeconds
+        var holding: BurstRule?
         if let burst = policy.burst, let last = state.lastBurstAt, now - last < burst.holdSeconds {
             window = max(window, burst.holdSeconds)
+            holding = burst
         }
-        guard let highest = state.rateRecommendations.filter({ $0.time >= now - window }).map(\.replicas).max()
+        guard var highest = state.rateRecommendations.filter({ $0.time >= now - window }).map(\.replicas).max()
         else { return nil }
+        var keptNote = ""
+        if let burst = holding, burst.holdKeepsScaleUpsSeconds > 0,
+           let kept = state.ruleScaleUps.filter({ $0.time >= now - burst.holdKeepsScaleUpsSeconds }).map(\.replicas).max(),
+           kept > highest {
+            // Those rules just showed the 1-minute mean under-sizing the burst.
+            highest = kept
+            keptNote = " (burst hold: a latency, GPU or burst scale-up to \(kept) within \(formatNumber(burst.holdKeepsScaleUpsSeconds)) s)"
+        }
         let recommended = clamp(highest)
         guard recommended < current else { return nil }
         let lastChange = max(state.lastScaleUpAt ?? -.infinity, state.lastScaleDownAt ?? -.infinity)
@@ -314,7 +333,7 @@ private struct DecisionEngine {
         let step = max(rule.maxStepReplicas, Int(Double(current) * rule.maxStepFraction))
         let target = max(recommended, current - step, lower)
         return Candidate(rule: .scaleDown, target: target,
-                         reason: "request rate needs at most \(recommended) replicas over the last \(formatNumber(window)) s: -\(current - target) to \(target)")
+                         reason: "request rate needs at most \(recommended) replicas over the last \(formatNumber(window)) s\(keptNote): -\(current - target) to \(target)")
     }
 
     func holdReason(unusable: [SignalName]) -> String {
@@ -341,6 +360,10 @@ private struct DecisionEngine {
             if let last = state.lastDirection, last != direction { state.reversalTimes.append(now) }
             state.lastDirection = direction
             if direction == .up { state.lastScaleUpAt = now } else { state.lastScaleDownAt = now }
+            if direction == .up, [.latency, .gpuUtilization, .burst].contains(rule),
+               let burst = policy.burst, burst.holdKeepsScaleUpsSeconds > 0 {
+                state.ruleScaleUps.append(TimedReplicas(time: now, replicas: target))
+            }
         }
         return Decision(targetReplicas: target, rule: rule, reason: reason, unusableSignals: unusable,
                         notes: notes, state: state)

@@ -26,6 +26,9 @@ public struct ScalerState: Sendable, Hashable, Codable {
     /// Rate-based replica recommendations inside the scale-down
     /// stabilisation window, oldest first.
     public var rateRecommendations: [TimedReplicas] = []
+    /// Targets of recent latency, GPU and burst scale-ups, oldest first
+    /// (kept while a scale-down rule may need them).
+    public var ruleScaleUps: [TimedReplicas] = []
     /// Recent request-rate readings (for the rate rule's trend), oldest first.
     public var recentRates: [TimedRate] = []
     /// When the burst rule last saw a burst (its hold runs from here).
