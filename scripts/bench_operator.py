@@ -14,6 +14,7 @@ at its generation, its Deployment carrying the last edit, no Deployment left
 over from a deleted one).
 
 Usage: bench_operator.py BIN_DIR [--objects 1000] [--interval 5] [--steady-intervals 4] [--churn 60] [--churn-rate 50]
+       [--max-reconcile-errors N] [--convergence-timeout S]
 """
 import argparse
 import json
@@ -118,8 +119,8 @@ def churn(a, base, op, mport):
                 stale.append(i)
         if not (lagging or missing or leftover or stale):
             break
-        if time.time() - t1 > 600:
-            raise SystemExit(f"not converged after 600 s: lagging {len(lagging)}, missing {len(missing)}, "
+        if time.time() - t1 > a.convergence_timeout:
+            raise SystemExit(f"not converged after {a.convergence_timeout:.0f} s: lagging {len(lagging)}, missing {len(missing)}, "
                              f"leftover {len(leftover)}, stale {len(stale)}")
         time.sleep(1)
     if op.poll() is not None:
@@ -128,6 +129,8 @@ def churn(a, base, op, mport):
     print(f"churn converged {time.time() - t1:.1f} s after it stopped: {len(names)} InferenceServices observed at their "
           f"generation, {len(cpu)} edits on their Deployments, no leftover Deployment; reconcile errors {errors:.0f}; "
           f"operator RSS now {rss_mb(op.pid):.1f} MB, peak seen {peak:.1f} MB", flush=True)
+    if a.max_reconcile_errors is not None and errors > a.max_reconcile_errors:
+        raise SystemExit(f"{errors:.0f} reconcile errors during churn (at most {a.max_reconcile_errors} allowed); see the operator log")
 
 
 def rss_mb(pid):
@@ -164,6 +167,9 @@ def main():
     p.add_argument("--steady-intervals", type=int, default=4)
     p.add_argument("--churn", type=float, default=0, help="seconds of churn after the steady-state figures (0: none)")
     p.add_argument("--churn-rate", type=float, default=50, help="churn operations per second")
+    p.add_argument("--max-reconcile-errors", type=int, default=None,
+                   help="fail (exit 1) when churn causes more reconcile errors than this")
+    p.add_argument("--convergence-timeout", type=float, default=600, help="seconds churn may take to converge")
     a = p.parse_args()
     work = tempfile.mkdtemp(prefix="bench-operator-")
     procs = []

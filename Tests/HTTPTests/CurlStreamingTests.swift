@@ -69,8 +69,8 @@ import Testing
             let outcome = await consumer.result
             if case .failure(let error) = outcome { #expect(error as? HTTPError == .cancelled) }
             #expect(ContinuousClock.now - cancelledAt < .seconds(2))
-            #expect(await eventually(timeout: .seconds(3)) { transport.statistics.activeTransfers == 0 })
-            #expect(try await eventually(timeout: .seconds(3)) { try await ServerStats.fetch(server).open_streams == 0 })
+            #expect(await eventually(timeout: .seconds(10)) { transport.statistics.activeTransfers == 0 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await ServerStats.fetch(server).open_streams == 0 })  // /endless never ends by itself
         }
     }
 
@@ -82,8 +82,8 @@ import Testing
                 var lines = response.lines.makeAsyncIterator()
                 #expect(try await lines.next().map(text) == "tick 0")
             }
-            #expect(await eventually(timeout: .seconds(3)) { transport.statistics.activeTransfers == 0 })
-            #expect(try await eventually(timeout: .seconds(3)) { try await ServerStats.fetch(server).open_streams == 0 })
+            #expect(await eventually(timeout: .seconds(10)) { transport.statistics.activeTransfers == 0 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await ServerStats.fetch(server).open_streams == 0 })  // /endless never ends by itself
         }
     }
 
@@ -184,7 +184,7 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(counts == Array(repeating: 10, count: 20))
-            #expect(await eventually(timeout: .seconds(3)) { transport.statistics.activeTransfers == 0 })
+            #expect(await eventually(timeout: .seconds(10)) { transport.statistics.activeTransfers == 0 })
         }
     }
 }

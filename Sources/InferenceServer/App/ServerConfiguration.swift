@@ -38,7 +38,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 }
 
 /// The settings `serve` understands: flag name, environment variable, default, meaning.
-public enum Setting: String, CaseIterable, Sendable {
+public enum Setting: String, CaseIterable, NamedSetting {
     case model, modelName, httpHost, httpPort, maxBatchSize, maxQueueDelayMs, maxQueueSize, maxConcurrentBatches
     case intraOpThreads, interOpThreads, graphOptimization, useCuda, maxBodyBytes, ortLibrary, drainDelayMs, otlpEndpoint
     case otelServiceName, intraOpSpinning
@@ -90,74 +90,34 @@ public enum Setting: String, CaseIterable, Sendable {
     }
 }
 
-public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
-    case missing(Setting)
-    case invalid(Setting, String)
-
-    public var description: String {
-        switch self {
-        case .missing(let s): return "--\(s.flagName) (or \(s.environmentVariable)) is required"
-        case .invalid(let s, let value): return "invalid value '\(value)' for --\(s.flagName) / \(s.environmentVariable)"
-        }
-    }
-}
-
-extension Setting {
-    /// kebab-case flag name: maxQueueDelayMs -> max-queue-delay-ms.
-    public var flagName: String {
-        rawValue.reduce(into: "") { result, char in
-            if char.isUppercase { result += "-" + char.lowercased() } else { result.append(char) }
-        }
-    }
-}
+public typealias ConfigurationError = SettingError<Setting>
 
 extension ServerConfiguration {
     /// Builds the configuration from flags (first) and environment variables (second); pure.
     public static func resolve(flags: [Setting: String], environment: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
-        func value(_ setting: Setting) -> String? {
-            if let flag = flags[setting], !flag.isEmpty { return flag }
-            if let env = environment[setting.environmentVariable], !env.isEmpty { return env }
-            return nil
-        }
-        func int(_ setting: Setting, min: Int) throws(ConfigurationError) -> Int? {
-            guard let raw = value(setting) else { return nil }
-            guard let number = Int(raw), number >= min else { throw .invalid(setting, raw) }
-            return number
-        }
-        guard let model = value(.model) else { throw .missing(.model) }
-        var config = ServerConfiguration(model: model, modelName: value(.modelName))
-        if let host = value(.httpHost) { config.host = host }
-        if let port = try int(.httpPort, min: 0) {
-            guard port <= 65535 else { throw .invalid(.httpPort, String(port)) }
-            config.port = port
-        }
+        let settings = SettingLookup(flags: flags, environment: environment)
+        var config = ServerConfiguration(model: try settings.required(.model), modelName: settings.string(.modelName))
+        if let host = settings.string(.httpHost) { config.host = host }
+        if let port = try settings.int(.httpPort, min: 0, max: 65535) { config.port = port }
         var batching = config.batching
-        if let n = try int(.maxBatchSize, min: 1) { batching.maxBatchSize = n }
-        if let n = try int(.maxQueueDelayMs, min: 0) { batching.maxQueueDelay = .milliseconds(n) }
-        if let n = try int(.maxQueueSize, min: 1) { batching.maxQueueSize = n }
-        if let n = try int(.maxConcurrentBatches, min: 1) { batching.maxConcurrentBatches = n }
+        if let n = try settings.int(.maxBatchSize, min: 1) { batching.maxBatchSize = n }
+        if let n = try settings.int(.maxQueueDelayMs, min: 0) { batching.maxQueueDelay = .milliseconds(n) }
+        if let n = try settings.int(.maxQueueSize, min: 1) { batching.maxQueueSize = n }
+        if let n = try settings.int(.maxConcurrentBatches, min: 1) { batching.maxConcurrentBatches = n }
         config.batching = batching
-        if let n = try int(.intraOpThreads, min: 0) { config.session.intraOpThreads = n }
-        if let n = try int(.interOpThreads, min: 0) { config.session.interOpThreads = n }
-        if let raw = value(.graphOptimization) {
+        if let n = try settings.int(.intraOpThreads, min: 0) { config.session.intraOpThreads = n }
+        if let n = try settings.int(.interOpThreads, min: 0) { config.session.interOpThreads = n }
+        if let raw = settings.string(.graphOptimization) {
             guard let level = SessionConfiguration.GraphOptimization(rawValue: raw) else { throw .invalid(.graphOptimization, raw) }
             config.session.graphOptimization = level
         }
-        func bool(_ setting: Setting) throws(ConfigurationError) -> Bool? {
-            guard let raw = value(setting) else { return nil }
-            switch raw.lowercased() {
-            case "1", "true", "yes": return true
-            case "0", "false", "no": return false
-            default: throw .invalid(setting, raw)
-            }
-        }
-        if let cuda = try bool(.useCuda) { config.session.preferCUDA = cuda }
-        if let spinning = try bool(.intraOpSpinning) { config.session.intraOpSpinning = spinning }
-        if let n = try int(.maxBodyBytes, min: 1) { config.maxBodyBytes = n }
-        config.ortLibrary = value(.ortLibrary)
-        if let n = try int(.drainDelayMs, min: 0) { config.drainDelay = .milliseconds(n) }
-        config.otlpEndpoint = value(.otlpEndpoint)
-        if let name = value(.otelServiceName) { config.serviceName = name }
+        if let cuda = try settings.bool(.useCuda) { config.session.preferCUDA = cuda }
+        if let spinning = try settings.bool(.intraOpSpinning) { config.session.intraOpSpinning = spinning }
+        if let n = try settings.int(.maxBodyBytes, min: 1) { config.maxBodyBytes = n }
+        config.ortLibrary = settings.string(.ortLibrary)
+        if let n = try settings.int(.drainDelayMs, min: 0) { config.drainDelay = .milliseconds(n) }
+        config.otlpEndpoint = settings.string(.otlpEndpoint)
+        if let name = settings.string(.otelServiceName) { config.serviceName = name }
         return config
     }
 }

@@ -5,7 +5,7 @@ import ONNXRuntime
 /// variable names, so one pod environment configures the init container and
 /// the server alike.
 public struct WarmupConfiguration: Sendable, Equatable {
-    public enum Setting: String, CaseIterable, Sendable {
+    public enum Setting: String, CaseIterable, NamedSetting {
         case model, out, maxBatchSize, intraOpThreads, ortLibrary, fetchOnly
 
         public var environmentVariable: String {
@@ -18,25 +18,9 @@ public struct WarmupConfiguration: Sendable, Equatable {
             case .fetchOnly: return "WARMUP_FETCH_ONLY"
             }
         }
-
-        public var flagName: String {
-            rawValue.reduce(into: "") { result, char in
-                if char.isUppercase { result += "-" + char.lowercased() } else { result.append(char) }
-            }
-        }
     }
 
-    public enum Failure: Error, Equatable, CustomStringConvertible {
-        case missing(Setting)
-        case invalid(Setting, String)
-
-        public var description: String {
-            switch self {
-            case .missing(let s): return "--\(s.flagName) (or \(s.environmentVariable)) is required"
-            case .invalid(let s, let value): return "invalid value '\(value)' for --\(s.flagName) / \(s.environmentVariable)"
-            }
-        }
-    }
+    public typealias Failure = SettingError<Setting>
 
     public var model: String
     public var outputDirectory: String
@@ -48,29 +32,12 @@ public struct WarmupConfiguration: Sendable, Equatable {
     public var fetchOnly = false
 
     public static func resolve(flags: [Setting: String], environment: [String: String]) throws(Failure) -> WarmupConfiguration {
-        func value(_ setting: Setting) -> String? {
-            if let flag = flags[setting], !flag.isEmpty { return flag }
-            if let env = environment[setting.environmentVariable], !env.isEmpty { return env }
-            return nil
-        }
-        func int(_ setting: Setting, min: Int) throws(Failure) -> Int? {
-            guard let raw = value(setting) else { return nil }
-            guard let number = Int(raw), number >= min else { throw .invalid(setting, raw) }
-            return number
-        }
-        guard let model = value(.model) else { throw .missing(.model) }
-        guard let out = value(.out) else { throw .missing(.out) }
-        var config = WarmupConfiguration(model: model, outputDirectory: out)
-        if let n = try int(.maxBatchSize, min: 1) { config.maxBatchSize = n }
-        if let n = try int(.intraOpThreads, min: 0) { config.session.intraOpThreads = n }
-        config.ortLibrary = value(.ortLibrary)
-        if let raw = value(.fetchOnly) {
-            switch raw.lowercased() {
-            case "1", "true", "yes": config.fetchOnly = true
-            case "0", "false", "no": config.fetchOnly = false
-            default: throw .invalid(.fetchOnly, raw)
-            }
-        }
+        let settings = SettingLookup(flags: flags, environment: environment)
+        var config = WarmupConfiguration(model: try settings.required(.model), outputDirectory: try settings.required(.out))
+        if let n = try settings.int(.maxBatchSize, min: 1) { config.maxBatchSize = n }
+        if let n = try settings.int(.intraOpThreads, min: 0) { config.session.intraOpThreads = n }
+        config.ortLibrary = settings.string(.ortLibrary)
+        if let fetchOnly = try settings.bool(.fetchOnly) { config.fetchOnly = fetchOnly }
         return config
     }
 }
