@@ -41,4 +41,15 @@ options=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_
     -artifact_prefix="$work/artifacts/")
 [[ -f "$dictionary" ]] && options+=(-dict="$dictionary")
 # The first directory collects new inputs; the committed seeds are read only.
-"$binary" "${options[@]}" "$work/corpus" "$corpus"
+# libFuzzer's progress lines go to $work/last-run.log; on success only its
+# summary is printed, on failure (a crash or a property failure) the tail.
+log="$work/last-run.log"
+if "$binary" "${options[@]}" "$work/corpus" "$corpus" > "$log" 2>&1; then
+    echo "fuzz $target: $(grep -E '^Done [0-9]+ runs' "$log" | tail -1)"
+    grep -E '^stat::(average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" | sed "s/^/fuzz $target: /"
+else
+    status=$?
+    tail -n 120 "$log"
+    echo "fuzz $target: FAILED (exit $status); reproducer under $work/artifacts/, full log $log" >&2
+    exit "$status"
+fi
