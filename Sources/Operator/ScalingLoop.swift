@@ -233,6 +233,17 @@ public struct ScalingLoop: Sendable {
         let intent = mode == .active ? (entry?.desiredReplicas ?? candidate.object.typedStatus.desiredReplicas) : nil
         let bounds = candidate.service.spec.replicas
         let current = intent.map { Swift.min(Swift.max($0, bounds.min), bounds.max) } ?? onDeployment
+        // The previous change is decided but not yet on the Deployment (its
+        // apply failed or waits for the reconciler): hold until it lands, so
+        // that every decision is applied as made and the Deployment's history
+        // matches the recorded decisions one to one. The reconciler keeps
+        // applying the intent; the signals describe the old replica count anyway.
+        if intent != nil, let deployment, deployment.spec?.replicas != nil, current != onDeployment {
+            logger.debug("previous scaling change not yet on the Deployment; holding",
+                         metadata: ["key": "\(key)", "intent": "\(current)", "deployment": "\(onDeployment)"])
+            await records.update(key) { $0.lastEvaluatedAt = now }
+            return
+        }
         let ready = Int(deployment?.status?.readyReplicas ?? 0)
         let observation = signals.observation(currentReplicas: current, readyReplicas: ready)
         let previous = entry?.state ?? StateRestoration.state(from: candidate.object.typedStatus)
