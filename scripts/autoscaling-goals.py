@@ -20,8 +20,9 @@ def main():
     ap.add_argument("--cold-starts", default="5,30")
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("traces", nargs="+")
-    args, extra = ap.parse_known_args()
-    extra = [e for e in extra if e != "--"]
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     failures = 0
     header = ("| trace | cs | O | line | default SLO | cost | rev/h | SLO | cost | cheapest | beats HPA/KPA | rev | "
               + " | ".join(p for p in POLICIES[1:-1]) + " |")

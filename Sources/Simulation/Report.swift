@@ -69,18 +69,15 @@ extension Simulator {
         var minuteReplicas = [Double](repeating: 0, count: minutes)
         var minuteP95 = [Double](repeating: 0, count: minutes)
         var quantile = WeightedQuantile()
+        var mixture = LatencyMixture()
         var cost = 0.0
         for m in 0..<minutes {
             let lo = m * 60, hi = min(n, lo + 60)
-            quantile.reset()
             var replicaSum = 0.0
-            for s in lo..<hi {
-                replicaSum += Double(run.replicas[s])
-                if workload.arrivals[s] > 0 { quantile.add(Double(run.p95[s]), weight: workload.arrivals[s]) }
-            }
+            for s in lo..<hi { replicaSum += Double(run.replicas[s]) }
             cost += replicaSum
             minuteReplicas[m] = replicaSum / Double(hi - lo)
-            let p95 = quantile.quantile(0.95)
+            let p95 = windowP95(from: lo, to: hi, p95: run.p95, delay: run.delay, quantile: &quantile, mixture: &mixture)
             // p95 is stored as Float: compare with a tolerance far below 1 ms.
             if p95.isNaN || p95 <= settings.sloSeconds + 1e-6 {
                 within += 1

@@ -22,13 +22,19 @@ public struct ServiceModel: Sendable, Hashable, Codable {
     /// Seconds from ordering a replica to it serving (scheduling, image,
     /// model load, warmup). CPU class 5 s, GPU class 30 s.
     public var coldStartSeconds: Double
+    /// What loads the latency curve each second.
+    public var load: LatencyLoad
+    /// How a window's (a minute's, a scrape's) p95 is formed from its seconds.
+    public var windowLatency: WindowLatency
 
     public init(capacityPerReplicaRPS: Double = 10, idleP95Seconds: Double = 0.040, saturation: Double = 0.95,
-                coldStartSeconds: Double = 5) {
+                coldStartSeconds: Double = 5, load: LatencyLoad = .rate, windowLatency: WindowLatency = .requests) {
+        self.windowLatency = windowLatency
         self.capacityPerReplicaRPS = capacityPerReplicaRPS
         self.idleP95Seconds = idleP95Seconds
         self.saturation = saturation
         self.coldStartSeconds = coldStartSeconds
+        self.load = load
     }
 
     /// p95 in seconds at `rate` with `ready` replicas and `backlog` queued requests.
@@ -52,4 +58,21 @@ public struct ServiceModel: Sendable, Hashable, Codable {
         guard perReplica > 0 else { return Int.max }
         return Int((rate / perReplica - 1e-9).rounded(.up))
     }
+}
+
+/// What drives the latency curve each second.
+public enum LatencyLoad: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The rate the arrivals are drawn at (the smoothed, scaled trace).
+    case rate
+    /// The requests that actually arrive that second (the Poisson counts).
+    case arrivals
+}
+
+/// How the p95 of a window of seconds is formed.
+public enum WindowLatency: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The 95th percentile of all the window's requests (the mixture of each
+    /// second's latency distribution, weighted by its arrivals).
+    case requests
+    /// The 95th percentile of the seconds' p95 values, weighted by arrivals.
+    case seconds
 }

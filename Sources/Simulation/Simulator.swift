@@ -7,6 +7,9 @@ public struct PolicyRun: Sendable {
     public var replicas: [Int32]
     /// p95 (seconds) of requests arriving in each second.
     public var p95: [Float]
+    /// Queueing delay (seconds) of requests arriving in each second: the
+    /// backlog ahead of them / capacity; part of `p95`.
+    public var delay: [Float]
     public var scaleEvents: Int
     public var reversals: Int
 }
@@ -95,12 +98,14 @@ public struct Simulator: Sendable {
 
         var replicas = [Int32](repeating: 0, count: n)
         var p95 = [Float](repeating: 0, count: n)
+        var delay = [Float](repeating: 0, count: n)
         var busy = [Double](repeating: 0, count: n)       // busy fraction of ready replicas
         var busyPrefix = [Double](repeating: 0, count: n + 1)
         var lastDirection = 0
         var scaleEvents = 0
         var reversals = 0
         var quantile = WeightedQuantile()
+        var mixture = LatencyMixture()
 
         for t in 0..<n {
             if t % interval == 0 && t > 0 {
@@ -110,20 +115,20 @@ public struct Simulator: Sendable {
                 switch controller {
                 case .engine(let policy, let state):
                     let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
-                                              prefix: prefix, p95: p95, busyPrefix: busyPrefix, quantile: &quantile)
+                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, quantile: &quantile, mixture: &mixture)
                     let decision = decide(policy: policy, state: state, observation: observation, now: Double(t))
                     controller = .engine(policy, decision.state)
                     target = decision.targetReplicas
                 case .hpaLatency(let config, let state):
                     let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
-                                              prefix: prefix, p95: p95, busyPrefix: busyPrefix, quantile: &quantile)
+                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, quantile: &quantile, mixture: &mixture)
                     let result = hpaDecide(config: config, state: state, metric: observation.p95Latency,
                                            currentReplicas: current, readyReplicas: ready, now: Double(t))
                     controller = .hpaLatency(config, result.state)
                     target = result.replicas
                 case .hpaUtilization(let config, let state):
                     let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
-                                              prefix: prefix, p95: p95, busyPrefix: busyPrefix, quantile: &quantile)
+                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, quantile: &quantile, mixture: &mixture)
                     let result = hpaDecide(config: config, state: state, metric: observation.gpuUtilization,
                                            currentReplicas: current, readyReplicas: ready, now: Double(t))
                     controller = .hpaUtilization(config, result.state)
@@ -160,11 +165,11 @@ public struct Simulator: Sendable {
             }
             if pendingHead > 1024 { pending.removeFirst(pendingHead); pendingHead = 0 }
 
-            step(t: t, ready: ready, backlog: &backlog, p95: &p95, busy: &busy)
+            step(t: t, ready: ready, backlog: &backlog, p95: &p95, delay: &delay, busy: &busy)
             busyPrefix[t + 1] = busyPrefix[t] + busy[t]
             replicas[t] = Int32(ready + pending.count - pendingHead)
         }
-        return PolicyRun(name: name, replicas: replicas, p95: p95, scaleEvents: scaleEvents, reversals: reversals)
+        return PolicyRun(name: name, replicas: replicas, p95: p95, delay: delay, scaleEvents: scaleEvents, reversals: reversals)
     }
 
     func runOracle() -> PolicyRun {
@@ -172,6 +177,7 @@ public struct Simulator: Sendable {
         let ordered = oracleOrdered(ready: readyNeed)
         let n = workload.rate.count
         var p95 = [Float](repeating: 0, count: n)
+        var delay = [Float](repeating: 0, count: n)
         var busy = [Double](repeating: 0, count: n)
         var backlog = 0.0
         var scaleEvents = 0, reversals = 0, lastDirection = 0
@@ -182,9 +188,9 @@ public struct Simulator: Sendable {
                 if lastDirection != 0 && direction != lastDirection { reversals += 1 }
                 lastDirection = direction
             }
-            step(t: t, ready: readyNeed[t], backlog: &backlog, p95: &p95, busy: &busy)
+            step(t: t, ready: readyNeed[t], backlog: &backlog, p95: &p95, delay: &delay, busy: &busy)
         }
-        return PolicyRun(name: .oracle, replicas: ordered.map { Int32($0) }, p95: p95,
+        return PolicyRun(name: .oracle, replicas: ordered.map { Int32($0) }, p95: p95, delay: delay,
                          scaleEvents: scaleEvents, reversals: reversals)
     }
 
@@ -192,27 +198,26 @@ public struct Simulator: Sendable {
     /// `saturation × capacity` as the usable capacity: any rate above it
     /// accumulates as backlog, which drains when the rate falls below.
     @inline(__always)
-    func step(t: Int, ready: Int, backlog: inout Double, p95: inout [Float], busy: inout [Double]) {
-        let rate = workload.rate[t]
+    func step(t: Int, ready: Int, backlog: inout Double, p95: inout [Float], delay: inout [Float],
+              busy: inout [Double]) {
+        let rate = model.load == .rate ? workload.rate[t] : workload.arrivals[t]
         let capacity = Double(ready) * model.capacityPerReplicaRPS
         backlog = max(0, backlog + rate - capacity * model.saturation)
         p95[t] = Float(model.p95(rate: rate, ready: ready, backlog: backlog))
+        delay[t] = capacity > 0 ? Float(backlog / capacity) : 0
         busy[t] = capacity > 0 ? min(1, (workload.arrivals[t] + backlog) / capacity) : 0
     }
 
     /// What a Prometheus-reading policy sees at a scrape made at `t`.
     func observe(t: Int, window: Int, scrape: Int, current: Int, ready: Int, prefix: [Double], p95: [Float],
-                 busyPrefix: [Double], quantile: inout WeightedQuantile) -> Observation {
+                 delay: [Float], busyPrefix: [Double], quantile: inout WeightedQuantile,
+                 mixture: inout LatencyMixture) -> Observation {
         let from = max(0, t - window)
         let requests = prefix[t] - prefix[from]
         let seconds = Double(max(1, t - from))
         let latency: SignalValue
         if requests > 0 {
-            quantile.reset()
-            for s in from..<t where workload.arrivals[s] > 0 {
-                quantile.add(Double(p95[s]), weight: workload.arrivals[s])
-            }
-            latency = .value(quantile.quantile(0.95))
+            latency = .value(windowP95(from: from, to: t, p95: p95, delay: delay, quantile: &quantile, mixture: &mixture))
         } else {
             latency = .noData
         }
@@ -220,6 +225,28 @@ public struct Simulator: Sendable {
         let utilization = t > utilFrom ? (busyPrefix[t] - busyPrefix[utilFrom]) / Double(t - utilFrom) * 100 : 0
         return Observation(p95Latency: latency, gpuUtilization: .value(utilization),
                            requestRate: .value(requests / seconds), currentReplicas: current, readyReplicas: ready)
+    }
+}
+
+extension Simulator {
+    /// p95 of the requests arriving in seconds [from, to), as the model's
+    /// `windowLatency` defines it; NaN when none arrived.
+    func windowP95(from: Int, to: Int, p95: [Float], delay: [Float], quantile: inout WeightedQuantile,
+                   mixture: inout LatencyMixture) -> Double {
+        switch model.windowLatency {
+        case .requests:
+            mixture.reset()
+            for s in from..<to where workload.arrivals[s] > 0 {
+                mixture.add(p95: Double(p95[s]), delay: Double(delay[s]), weight: workload.arrivals[s])
+            }
+            return mixture.quantile(0.95)
+        case .seconds:
+            quantile.reset()
+            for s in from..<to where workload.arrivals[s] > 0 {
+                quantile.add(Double(p95[s]), weight: workload.arrivals[s])
+            }
+            return quantile.quantile(0.95)
+        }
     }
 }
 

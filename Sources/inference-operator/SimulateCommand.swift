@@ -74,6 +74,12 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Latency model: p95 of an idle replica in ms (40; the SLO is reached where idle/(1-utilisation) = 200 ms).")
     var idleP95Ms: Double = 40
 
+    @Option(name: .long, help: "Latency model: what loads the curve each second: rate (the rate arrivals are drawn at) or arrivals (that second's Poisson count).")
+    var latencyLoad: String = "rate"
+
+    @Option(name: .long, help: "Latency model: a minute's (and a scrape's) p95 is that of its requests (requests) or the 95th percentile of its seconds' p95 values (seconds).")
+    var windowLatency: String = "requests"
+
     func validate() throws {
         if printDefaultPolicy { return }
         if trace.isEmpty { throw ValidationError("give at least one --trace FILE") }
@@ -83,12 +89,16 @@ struct SimulateCommand: ParsableCommand {
         if !(coldStart >= 0 && coldStart <= 3600) { throw ValidationError("--cold-start must be between 0 and 3600 seconds") }
         if !(peakReplicas > 0) { throw ValidationError("--peak-replicas must be > 0") }
         if !(capacity > 0) { throw ValidationError("--capacity must be > 0") }
+        if WindowLatency(rawValue: windowLatency) == nil { throw ValidationError("--window-latency must be requests or seconds, not \"\(windowLatency)\"") }
+        if LatencyLoad(rawValue: latencyLoad) == nil { throw ValidationError("--latency-load must be rate or arrivals, not \"\(latencyLoad)\"") }
         if !(idleP95Ms > 0 && idleP95Ms < 200) { throw ValidationError("--idle-p95-ms must be in (0, 200): the SLO is 200 ms") }
     }
 
     func run() throws {
         let policies = policy.isEmpty ? PolicyName.allCases : policy.compactMap(PolicyName.init(rawValue:))
-        let model = ServiceModel(capacityPerReplicaRPS: capacity, idleP95Seconds: idleP95Ms / 1000, coldStartSeconds: coldStart)
+        let model = ServiceModel(capacityPerReplicaRPS: capacity, idleP95Seconds: idleP95Ms / 1000, coldStartSeconds: coldStart,
+                                 load: LatencyLoad(rawValue: latencyLoad) ?? .rate,
+                                 windowLatency: WindowLatency(rawValue: windowLatency) ?? .requests)
         var defaultPolicy = ScalingPolicy.recommended(capacityPerReplicaRPS: capacity)
         if printDefaultPolicy {
             let encoder = JSONEncoder()

@@ -188,3 +188,77 @@ import Testing
         }
     }
 }
+
+@Suite struct WindowLatencyModel {
+    @Test func oneSecondsQuantileIsItsOwnP95() {
+        var mixture = LatencyMixture()
+        mixture.add(p95: 0.150, delay: 0, weight: 12)
+        #expect(abs(mixture.quantile(0.95) - 0.150) < 1e-6)
+        #expect(abs(mixture.fractionAbove(0.150) - 0.05) < 1e-9, "exponential: 5% of requests above its p95")
+    }
+
+    @Test func aShortSlowSecondDoesNotSetTheWindowsP95() {
+        // 10% of the requests at a p95 of 300 ms, 90% at 100 ms: the 95th
+        // percentile of the seconds' p95 values would be 300 ms, but only
+        // 0.1 × 20^(-2/3) + 0.9 × 20^(-2) = 1.6% of the requests exceed 200 ms.
+        var mixture = LatencyMixture()
+        mixture.add(p95: 0.300, delay: 0, weight: 10)
+        mixture.add(p95: 0.100, delay: 0, weight: 90)
+        let expected = 0.1 * pow(20, -2.0 / 3) + 0.9 * pow(20, -2.0)
+        #expect(abs(mixture.fractionAbove(0.200) - expected) < 1e-9)
+        let p95 = mixture.quantile(0.95)
+        #expect(p95 > 0.100 && p95 < 0.200)
+        #expect(abs(mixture.fractionAbove(p95) - 0.05) < 1e-4)
+    }
+
+    @Test func manyNearlySlowSecondsCanExceedTheSLOTogether() {
+        // 96% of requests at 190 ms and 4% at 1 s: the seconds' 95th
+        // percentile is 190 ms, the requests' p95 is above 200 ms.
+        var mixture = LatencyMixture()
+        mixture.add(p95: 0.190, delay: 0, weight: 96)
+        mixture.add(p95: 1.0, delay: 0, weight: 4)
+        #expect(mixture.fractionAbove(0.200) > 0.05)
+        #expect(mixture.quantile(0.95) > 0.200)
+    }
+
+    @Test func queueingDelayIsAFloor() {
+        var mixture = LatencyMixture()
+        mixture.add(p95: 0.540, delay: 0.500, weight: 5)
+        #expect(mixture.fractionAbove(0.499) == 1, "every request waits out the backlog")
+        #expect(abs(mixture.quantile(0.95) - 0.540) < 1e-6)
+    }
+
+    @Test func emptyWindowHasNoP95() {
+        let mixture = LatencyMixture()
+        #expect(mixture.quantile(0.95).isNaN)
+        #expect(mixture.fractionAbove(0.2) == 0)
+    }
+
+    @Test func minuteVerdictFollowsTheChosenWindowLatency() {
+        // One minute on 5 replicas: 54 s at 37.5 rps (ρ 0.75, p95 160 ms), then
+        // 6 s at 45 rps (ρ 0.9, 400 ms), 11.8% of the requests. The seconds'
+        // 95th percentile is 400 ms (outside); of the requests, 4.7% exceed
+        // 200 ms (within). Scale factor 1: peak minute 38.25 rps = 3.825 × 10.
+        let rps = Array(repeating: 37.5, count: 54) + Array(repeating: 45.0, count: 6)
+        let trace = Trace(name: "t", rps: rps, bucketSeconds: 1)
+        let workload = Workload(trace: trace, capacityPerReplicaRPS: 10, peakReplicas: 38.25 / 10, mode: .exact, seed: 1)
+        let run = PolicyRun(name: .matrix, replicas: Array(repeating: 5, count: 60),
+                            p95: rps.map { Float(0.040 / (1 - $0 / 50)) }, delay: Array(repeating: 0, count: 60),
+                            scaleEvents: 0, reversals: 0)
+        for (window, within) in [(WindowLatency.requests, 100.0), (.seconds, 0.0)] {
+            let sim = Simulator(workload: workload, model: ServiceModel(windowLatency: window), settings: SimulationSettings())
+            #expect(sim.summarize(run, oracleCost: 300).sloMinutesPct == within, "\(window)")
+        }
+    }
+
+    @Test func arrivalsLoadFeedsTheCountsToTheCurve() {
+        let trace = Trace(name: "t", rps: Array(repeating: 40, count: 600), bucketSeconds: 1)
+        let workload = Workload(trace: trace, capacityPerReplicaRPS: 10, peakReplicas: 4, mode: .poisson, seed: 3)
+        let byRate = Simulator(workload: workload, model: ServiceModel(load: .rate), settings: SimulationSettings()).run(.oracle)
+        let byCounts = Simulator(workload: workload, model: ServiceModel(load: .arrivals), settings: SimulationSettings()).run(.oracle)
+        // Same replicas (the oracle sizes from the rate); only the latency differs.
+        #expect(byRate.replicas == byCounts.replicas)
+        #expect(Set(byRate.p95.dropFirst(10).dropLast(10)).count == 1, "the smoothed rate is constant")
+        #expect(Set(byCounts.p95).count > 10, "the counts vary second to second")
+    }
+}
