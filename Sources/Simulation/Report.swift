@@ -24,6 +24,8 @@ public struct SimulationReport: Sendable {
     public var trace: String
     public var isBursty: Bool
     public var durationSeconds: Int
+    /// Seconds simulated before the trace (not counted).
+    public var warmupSeconds: Int
     public var scale: Double
     public var peakMinuteRate: Double
     public var peakReplicas: Double
@@ -45,23 +47,27 @@ extension Simulator {
         var names = policies
         if !names.contains(.oracle) { names.append(.oracle) }
         let runs = names.map { run($0) }
-        let oracleCost = runs.first { $0.name == .oracle }.map { $0.replicas.reduce(0.0) { $0 + Double($1) } } ?? 0
-        let n = workload.arrivals.count
+        let start = workload.warmupSeconds
+        let oracleCost = runs.first { $0.name == .oracle }.map { $0.replicas[start...].reduce(0.0) { $0 + Double($1) } } ?? 0
+        let end = workload.arrivals.count
+        let n = end - start
         let minutes = (n + 59) / 60
         var minuteRate = [Double](repeating: 0, count: minutes)
         for m in 0..<minutes {
-            let lo = m * 60, hi = min(n, lo + 60)
+            let lo = start + m * 60, hi = min(end, lo + 60)
             minuteRate[m] = workload.arrivals[lo..<hi].reduce(0, +) / Double(hi - lo)
         }
         let summaries = runs.filter { policies.contains($0.name) }.map { summarize($0, oracleCost: oracleCost) }
-        return SimulationReport(trace: traceName, isBursty: isBursty, durationSeconds: n, scale: workload.scale,
+        return SimulationReport(trace: traceName, isBursty: isBursty, durationSeconds: n, warmupSeconds: start, scale: workload.scale,
                                 peakMinuteRate: workload.peakMinuteRate, peakReplicas: peakReplicas, model: model,
                                 settings: settings, arrivals: arrivals, seed: seed, minuteRate: minuteRate,
                                 policies: summaries)
     }
 
     func summarize(_ run: PolicyRun, oracleCost: Double) -> PolicySummary {
-        let n = run.p95.count
+        let start = workload.warmupSeconds
+        let end = run.p95.count
+        let n = end - start
         let minutes = (n + 59) / 60
         var within = 0
         var maxP95 = 0.0
@@ -72,7 +78,7 @@ extension Simulator {
         var mixture = LatencyMixture()
         var cost = 0.0
         for m in 0..<minutes {
-            let lo = m * 60, hi = min(n, lo + 60)
+            let lo = start + m * 60, hi = min(end, lo + 60)
             var replicaSum = 0.0
             for s in lo..<hi { replicaSum += Double(run.replicas[s]) }
             cost += replicaSum
@@ -126,6 +132,7 @@ extension SimulationReport {
                 "capacity_per_replica_rps": .double(model.capacityPerReplicaRPS),
             ]),
             "cold_start_s": .double(model.coldStartSeconds),
+            "warmup_s": .int(Int64(warmupSeconds)),
             "arrivals": .string(arrivals.rawValue),
             "seed": .int(Int64(bitPattern: seed)),
             "slo_ms": .double(settings.sloSeconds * 1000),
@@ -150,7 +157,7 @@ extension SimulationReport {
     /// The stdout table.
     public var table: String {
         var lines: [String] = []
-        lines.append("trace \(trace) (\(isBursty ? "bursty" : "smooth")), \(durationSeconds) s, cold start \(formatFixed(model.coldStartSeconds, 0)) s, arrivals \(arrivals.rawValue) (seed \(seed))")
+        lines.append("trace \(trace) (\(isBursty ? "bursty" : "smooth")), \(durationSeconds) s (after \(warmupSeconds) s warm-up), cold start \(formatFixed(model.coldStartSeconds, 0)) s, arrivals \(arrivals.rawValue) (seed \(seed))")
         lines.append("normalisation: peak 1-minute rate \(formatFixed(peakMinuteRate, 3)) rps × \(formatFixed(scale, 4)) = \(formatFixed(peakReplicas, 0)) replicas × \(formatFixed(model.capacityPerReplicaRPS, 1)) rps")
         lines.append(pad("policy", 10) + pad("SLO min %", 11, right: true) + pad("replica-s", 12, right: true)
                      + pad("vs oracle", 11, right: true) + pad("max p95 ms", 12, right: true)

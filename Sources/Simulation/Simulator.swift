@@ -88,8 +88,10 @@ public struct Simulator: Sendable {
         let coldStart = max(0, Int(model.coldStartSeconds.rounded()))
 
         // Start every policy warm: with the replicas the oracle holds for the
-        // first minute's highest rate, all ready.
-        let firstMinutePeak = workload.rate.prefix(60).max() ?? 0
+        // first minute's highest rate, all ready (then the warm-up, if any,
+        // lets each settle at the first minute's mean before the trace).
+        let firstMinutePeak = workload.rate.dropFirst(workload.warmupSeconds).prefix(60).max() ?? 0
+        let counted = workload.warmupSeconds
         let initial = min(max(model.replicasNeeded(rate: firstMinutePeak, sloSeconds: settings.sloSeconds), settings.minReplicas), settings.maxReplicas)
         var ready = initial
         var pending: [Int] = []   // ready-at seconds, ascending
@@ -147,8 +149,10 @@ public struct Simulator: Sendable {
                 }
                 if target != current {
                     let direction = target > current ? 1 : -1
-                    scaleEvents += 1
-                    if lastDirection != 0 && direction != lastDirection { reversals += 1 }
+                    if t >= counted {
+                        scaleEvents += 1
+                        if lastDirection != 0 && direction != lastDirection { reversals += 1 }
+                    }
                     lastDirection = direction
                     if target > current {
                         for _ in 0..<(target - current) { pending.append(t + coldStart) }
@@ -184,8 +188,10 @@ public struct Simulator: Sendable {
         for t in 0..<n {
             if t > 0 && ordered[t] != ordered[t - 1] {
                 let direction = ordered[t] > ordered[t - 1] ? 1 : -1
-                scaleEvents += 1
-                if lastDirection != 0 && direction != lastDirection { reversals += 1 }
+                if t > workload.warmupSeconds {
+                    scaleEvents += 1
+                    if lastDirection != 0 && direction != lastDirection { reversals += 1 }
+                }
                 lastDirection = direction
             }
             step(t: t, ready: readyNeed[t], backlog: &backlog, p95: &p95, delay: &delay, busy: &busy)

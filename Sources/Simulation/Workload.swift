@@ -17,12 +17,17 @@ public struct Workload: Sendable {
     public var scale: Double
     /// The trace's highest 1-minute mean rate, before scaling.
     public var peakMinuteRate: Double
+    /// Leading seconds that are not part of the trace: the highest rate of
+    /// the trace's first minute, held so every policy enters the trace settled
+    /// (its windows and histories filled) instead of deciding on an empty
+    /// history. Not counted in any figure.
+    public var warmupSeconds: Int
 
     /// Scales the trace so its highest 1-minute mean rate equals
     /// `peakReplicas` replicas' capacity; smooths over `smoothingSeconds`
     /// (centred moving average) for Poisson arrivals.
     public init(trace: Trace, capacityPerReplicaRPS: Double, peakReplicas: Double, mode: ArrivalMode,
-                seed: UInt64, smoothingSeconds: Int = 10) {
+                seed: UInt64, smoothingSeconds: Int = 10, warmupSeconds: Int = 0) {
         let peak = trace.peakMinuteRate
         let factor = peak > 0 ? peakReplicas * capacityPerReplicaRPS / peak : 1
         peakMinuteRate = peak
@@ -37,6 +42,15 @@ public struct Workload: Sendable {
             var random = SeededRandom(seed: seed)
             rate = smoothed
             arrivals = smoothed.map { random.poisson(mean: $0) }
+        }
+        self.warmupSeconds = 0
+        if warmupSeconds > 0 && !rate.isEmpty {
+            let level = rate.prefix(60).max() ?? 0
+            var random = SeededRandom(seed: seed &+ 0x5741_524D)
+            let lead = (0..<warmupSeconds).map { _ in mode == .exact ? level : random.poisson(mean: level) }
+            rate = Array(repeating: level, count: warmupSeconds) + rate
+            arrivals = lead + arrivals
+            self.warmupSeconds = warmupSeconds
         }
     }
 

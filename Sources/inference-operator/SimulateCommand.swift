@@ -80,6 +80,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Latency model: a minute's (and a scrape's) p95 is that of its requests (requests) or the 95th percentile of its seconds' p95 values (seconds).")
     var windowLatency: String = "requests"
 
+    @Option(name: .long, help: "Seconds every policy runs at the highest rate of the trace's first minute before the trace starts, so none begins with empty windows; not counted. 0 (default): every policy starts with the oracle's replicas for that rate, all ready, and no history.")
+    var warmupSeconds: Int = 0
+
     func validate() throws {
         if printDefaultPolicy { return }
         if trace.isEmpty { throw ValidationError("give at least one --trace FILE") }
@@ -89,6 +92,7 @@ struct SimulateCommand: ParsableCommand {
         if !(coldStart >= 0 && coldStart <= 3600) { throw ValidationError("--cold-start must be between 0 and 3600 seconds") }
         if !(peakReplicas > 0) { throw ValidationError("--peak-replicas must be > 0") }
         if !(capacity > 0) { throw ValidationError("--capacity must be > 0") }
+        if !(warmupSeconds >= 0 && warmupSeconds <= 86_400) { throw ValidationError("--warmup-seconds must be between 0 and 86400") }
         if WindowLatency(rawValue: windowLatency) == nil { throw ValidationError("--window-latency must be requests or seconds, not \"\(windowLatency)\"") }
         if LatencyLoad(rawValue: latencyLoad) == nil { throw ValidationError("--latency-load must be rate or arrivals, not \"\(latencyLoad)\"") }
         if !(idleP95Ms > 0 && idleP95Ms < 200) { throw ValidationError("--idle-p95-ms must be in (0, 200): the SLO is 200 ms") }
@@ -144,7 +148,7 @@ struct SimulateCommand: ParsableCommand {
             }
             let mode: ArrivalMode = exactArrivals ? .exact : .poisson
             let workload = Workload(trace: loaded, capacityPerReplicaRPS: capacity, peakReplicas: peakReplicas,
-                                    mode: mode, seed: seed)
+                                    mode: mode, seed: seed, warmupSeconds: warmupSeconds)
             let simulator = Simulator(workload: workload, model: model, settings: settings)
             let report = simulator.report(traceName: loaded.name, isBursty: loaded.isBursty, policies: policies,
                                           peakReplicas: peakReplicas, arrivals: mode, seed: seed)

@@ -353,6 +353,28 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
         #expect(down.last?.targetReplicas == 8, "a falling rate is not extrapolated")
     }
 
+    @Test func adaptiveHeadroomRisesOnlyWithinTheObservedUtilisationWhenBounded() {
+        var bounded = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
+        bounded.requestRate?.adaptive?.raiseWithinObserved = 0.05
+        var state = ScalerState()
+        state.rateTargetUtilization = 0.64
+        // 24 rps on 4 ready replicas runs at 0.6: a raise to 0.645 stays within 0.6 + 0.05.
+        let first = decide(policy: bounded, state: state, observation: observe(p95ms: 100, rate: 24, current: 4), now: 0)
+        #expect(abs((first.state.rateTargetUtilization ?? 0) - 0.645) < 1e-9)
+        // 0.65 would still be within; 0.655 is not.
+        var next = first.state
+        next.rateTargetUtilization = 0.65
+        let held = decide(policy: bounded, state: next, observation: observe(p95ms: 100, rate: 24, current: 4), now: 15)
+        #expect(abs((held.state.rateTargetUtilization ?? 0) - 0.65) < 1e-9, "no evidence that 0.655 is safe")
+        // Unbounded (the shipped default) keeps rising on the same evidence.
+        let free = decide(policy: .recommended(capacityPerReplicaRPS: 10), state: next,
+                          observation: observe(p95ms: 100, rate: 24, current: 4), now: 15)
+        #expect(abs((free.state.rateTargetUtilization ?? 0) - 0.655) < 1e-9)
+        // The bound reads the ready replicas: 3 of 4 ready run at 24 / 30 = 0.8.
+        let starting = decide(policy: bounded, state: next, observation: observe(p95ms: 100, rate: 24, current: 4, ready: 3), now: 15)
+        #expect(abs((starting.state.rateTargetUtilization ?? 0) - 0.655) < 1e-9, "24 / 30 = 0.8 observed")
+    }
+
     @Test func adaptiveHeadroomDoesNotRiseWhileTheFloorSetsTheSize() {
         let adaptive = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
         let d = decide(policy: adaptive, state: ScalerState(), observation: observe(p95ms: 50, rate: 1, current: 2), now: 0)

@@ -262,3 +262,24 @@ import Testing
         #expect(Set(byCounts.p95).count > 10, "the counts vary second to second")
     }
 }
+
+@Suite struct WarmUp {
+    @Test func policiesSettleBeforeTheTraceAndOnlyTheTraceCounts() {
+        // A constant 5 replicas' worth: the oracle starts every policy at
+        // ceil(50 / 8) = 7; the HPA on utilisation wants 50 / (10 × 0.6) → 9.
+        let trace = Trace(name: "t", rps: Array(repeating: 5, count: 900), bucketSeconds: 1)
+        func report(warmup: Int) -> SimulationReport {
+            let workload = Workload(trace: trace, capacityPerReplicaRPS: 10, peakReplicas: 5, mode: .exact, seed: 1,
+                                    warmupSeconds: warmup)
+            return Simulator(workload: workload, model: ServiceModel(), settings: SimulationSettings())
+                .report(traceName: "t", isBursty: false, policies: [.hpaUtil], peakReplicas: 5, arrivals: .exact, seed: 1)
+        }
+        let cold = report(warmup: 0), warm = report(warmup: 600)
+        #expect(cold.durationSeconds == 900 && warm.durationSeconds == 900)
+        #expect(warm.warmupSeconds == 600 && cold.warmupSeconds == 0)
+        #expect(warm.minuteRate.count == 15)
+        #expect(cold.policy(.hpaUtil)!.scaleEvents > 0, "starts at the oracle's size and moves to its own")
+        #expect(warm.policy(.hpaUtil)!.scaleEvents == 0, "settled during the warm-up, which is not counted")
+        #expect(warm.policy(.hpaUtil)!.minuteReplicas.allSatisfy { $0 == warm.policy(.hpaUtil)!.minuteReplicas[0] })
+    }
+}

@@ -147,7 +147,8 @@ private struct DecisionEngine {
                     utilization -= adaptive.lowerStep
                 } else if p95 < threshold * adaptive.raiseBelowFraction, case .value(let rps) = obs.requestRate,
                           rateRule.replicas(forRate: rps, utilization: utilization) >= max(lower, 1),
-                          current <= rateRule.replicas(forRate: rps, utilization: utilization) {
+                          current <= rateRule.replicas(forRate: rps, utilization: utilization),
+                          withinObserved(adaptive, rateRule: rateRule, rps: rps, raisedTo: utilization + adaptive.raiseStep) {
                     // Only while the rate rule sets the size (not the floor).
                     utilization += adaptive.raiseStep
                 }
@@ -253,6 +254,15 @@ private struct DecisionEngine {
         burstThisEvaluation = lowest
         burstProjectedRate = projected
         state.lastBurstAt = now
+    }
+
+    /// Whether `raised` stays within the utilisation the ready replicas run
+    /// at plus the rule's margin (always, when the rule sets no margin).
+    func withinObserved(_ adaptive: AdaptiveHeadroom, rateRule: RequestRateRule, rps: Double, raisedTo raised: Double) -> Bool {
+        guard let margin = adaptive.raiseWithinObserved else { return true }
+        let ready = obs.readyReplicas
+        guard ready > 0, rateRule.capacityPerReplicaRPS > 0 else { return false }
+        return raised <= rps / (Double(ready) * rateRule.capacityPerReplicaRPS) + margin
     }
 
     /// The rate the rule sizes for: the reading, or its projection when rising.

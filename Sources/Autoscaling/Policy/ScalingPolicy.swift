@@ -242,9 +242,18 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
     public var lowerStep: Double
     /// Default 0.005 per evaluation (0.02 per minute at 15 s).
     public var raiseStep: Double
+    /// Raise only up to the utilisation the ready replicas actually run at
+    /// plus this margin: a low p95 is evidence that the load seen is safe,
+    /// not that any higher one is. nil = no bound, the default: with 0.05
+    /// the simulator showed 15 instead of 23 SLO-line misses over the shared
+    /// and synthetic traces (seeds 1-3, both cold starts) but +5% cost on the
+    /// ServeGen week, where it lost "cheapest" to the KPA at 30 s.
+    public var raiseWithinObserved: Double?
 
     public init(minUtilization: Double = 0.4, maxUtilization: Double = 0.8, lowerAboveFraction: Double = 0.9,
-                raiseBelowFraction: Double = 0.6, lowerStep: Double = 0.05, raiseStep: Double = 0.005) {
+                raiseBelowFraction: Double = 0.6, lowerStep: Double = 0.05, raiseStep: Double = 0.005,
+                raiseWithinObserved: Double? = nil) {
+        self.raiseWithinObserved = raiseWithinObserved
         self.minUtilization = minUtilization
         self.maxUtilization = maxUtilization
         self.lowerAboveFraction = lowerAboveFraction
@@ -406,6 +415,9 @@ extension ScalingPolicy {
                     errors.append("requestRate.adaptive needs 0 < minUtilization <= maxUtilization <= 1")
                 }
                 if !(adaptive.lowerStep >= 0 && adaptive.raiseStep >= 0) { errors.append("requestRate.adaptive steps must be >= 0") }
+                if let margin = adaptive.raiseWithinObserved, !(margin >= 0) {
+                    errors.append("requestRate.adaptive.raiseWithinObserved must be >= 0")
+                }
                 if !(adaptive.raiseBelowFraction <= adaptive.lowerAboveFraction) {
                     errors.append("requestRate.adaptive.raiseBelowFraction must be <= lowerAboveFraction")
                 }
