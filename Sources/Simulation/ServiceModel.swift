@@ -1,3 +1,5 @@
+import Foundation
+
 /// The model of one InferenceService the policies scale.
 ///
 /// Latency (p95 of requests arriving in a second) follows an M/M/1-like
@@ -51,12 +53,44 @@ public struct ServiceModel: Sendable, Hashable, Codable {
         min(saturation, max(0, 1 - idleP95Seconds / sloSeconds))
     }
 
-    /// The fewest replicas that keep p95 within the SLO at `rate`.
+    /// The fewest replicas that keep p95 within the SLO at `rate`. When
+    /// the curve is loaded by each second's Poisson count (`load ==
+    /// .arrivals`), "within" means in expectation over that count: the
+    /// share of requests slower than the SLO (requests' p95) or the share of
+    /// requests in seconds whose p95 exceeds it (seconds' p95) is at most 5%.
     public func replicasNeeded(rate: Double, sloSeconds: Double) -> Int {
         guard rate > 0 else { return 0 }
         let perReplica = capacityPerReplicaRPS * utilizationLimit(sloSeconds: sloSeconds)
         guard perReplica > 0 else { return Int.max }
-        return Int((rate / perReplica - 1e-9).rounded(.up))
+        let atRate = Int((rate / perReplica - 1e-9).rounded(.up))
+        guard load == .arrivals else { return atRate }
+        var n = max(1, atRate)
+        while n < atRate + 64, expectedSlowShare(rate: rate, replicas: n, sloSeconds: sloSeconds) > 0.05 { n += 1 }
+        return n
+    }
+
+    /// Over Poisson(rate) arrivals in a second on `replicas` replicas: the
+    /// arrival-weighted share of requests that miss the SLO, as the window
+    /// rule counts them (backlog ignored).
+    func expectedSlowShare(rate: Double, replicas: Int, sloSeconds: Double) -> Double {
+        let capacity = Double(replicas) * capacityPerReplicaRPS
+        let spread = 8 * rate.squareRoot() + 5
+        let lo = max(0, Int(rate - spread)), hi = Int(rate + spread) + 1
+        var slow = 0.0, total = 0.0
+        for k in lo...hi where k > 0 {
+            let count = Double(k)
+            let weight = count * exp(count * log(rate) - rate - lgamma(count + 1))
+            let rho = min(count / capacity, saturation)
+            let p95 = idleP95Seconds / (1 - rho)
+            let share: Double
+            switch windowLatency {
+            case .requests: share = rho >= saturation ? 1 : pow(20, -sloSeconds / p95)
+            case .seconds: share = p95 > sloSeconds + 1e-9 ? 1 : 0
+            }
+            slow += weight * share
+            total += weight
+        }
+        return total > 0 ? slow / total : 0
     }
 }
 

@@ -49,8 +49,12 @@ public struct Simulator: Sendable {
     /// Replicas the oracle keeps ready each second: the fewest that keep
     /// p95 within the SLO at the known rate, within [min, max].
     public func oracleReady() -> [Int] {
-        workload.rate.map { rate in
-            min(max(model.replicasNeeded(rate: rate, sloSeconds: settings.sloSeconds), settings.minReplicas), settings.maxReplicas)
+        var known: [Double: Int] = [:]
+        return workload.rate.map { rate in
+            if let n = known[rate] { return n }
+            let n = min(max(model.replicasNeeded(rate: rate, sloSeconds: settings.sloSeconds), settings.minReplicas), settings.maxReplicas)
+            if model.load == .arrivals { known[rate] = n }
+            return n
         }
     }
 

@@ -74,7 +74,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Latency model: p95 of an idle replica in ms (40; the SLO is reached where idle/(1-utilisation) = 200 ms).")
     var idleP95Ms: Double = 40
 
-    @Option(name: .long, help: "Latency model: what loads the curve each second: rate (the rate arrivals are drawn at) or arrivals (that second's Poisson count).")
+    @Option(name: .long, help: "Latency model: what loads the curve each second: rate (the rate arrivals are drawn at) or arrivals (that second's Poisson count; the oracle then sizes for that noise). With --window-latency seconds this reproduces the terrain the issue describes.")
     var latencyLoad: String = "rate"
 
     @Option(name: .long, help: "Latency model: a minute's (and a scrape's) p95 is that of its requests (requests) or the 95th percentile of its seconds' p95 values (seconds).")
