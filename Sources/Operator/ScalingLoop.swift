@@ -227,9 +227,11 @@ public struct ScalingLoop: Sendable {
         let mode = candidate.service.spec.autoscaling.mode
         let entry = await records.entry(key)
         let onDeployment = Int(deployment?.spec?.replicas ?? Int32(candidate.service.spec.replicas.min))
-        // Active: a change already decided but not yet on the Deployment (its
-        // apply failed or waits in the queue) is where we stand; deciding from
-        // the Deployment's count again would record the same change twice.
+        // Active: the change last decided (the record, or status after a
+        // restart), clamped to the spec's bounds, is where we stand. While it
+        // differs from the Deployment's count the loop holds (below), so the
+        // intent decides only where the Deployment or its spec.replicas is
+        // missing (not created yet, or just deleted).
         let intent = mode == .active ? (entry?.desiredReplicas ?? candidate.object.typedStatus.desiredReplicas) : nil
         let bounds = candidate.service.spec.replicas
         let current = intent.map { Swift.min(Swift.max($0, bounds.min), bounds.max) } ?? onDeployment
