@@ -22,6 +22,17 @@ import Testing
         #expect(d[2].state.lastBurstAt == 30)
     }
 
+    @Test func aProjectionBeyondTheCapSaysSo() {
+        var capped = policy
+        capped.maxReplicas = 4
+        let d = replay(capped, [observe(rate: 0, current: 2), observe(rate: 0, current: 2), observe(rate: 14, current: 2)])
+        #expect(d[2].targetReplicas == 4)
+        #expect(d[2].reason.contains("projected to 56/s"), "\(d[2].reason)")
+        #expect(d[2].reason.hasSuffix("8 replicas, capped at 4"), "\(d[2].reason)")
+        let free = replay(policy, [observe(rate: 0, current: 2), observe(rate: 0, current: 2), observe(rate: 14, current: 2)])
+        #expect(free[2].reason.hasSuffix(": 8 replicas"), "\(free[2].reason)")
+    }
+
     @Test(arguments: [
         [10.0, 12, 14, 16, 18],   // a steady ramp: +80% in a minute
         [20.0, 24, 19, 23, 21],   // noise

@@ -221,10 +221,12 @@ private struct DecisionEngine {
             let cap = rateRule.cap ?? upper
             let utilization = state.rateTargetUtilization ?? rateRule.targetUtilization
             let sized = burstProjectedRate
-            let needed = min(rateRule.replicas(forRate: sized, utilization: utilization), cap)
+            let wanted = rateRule.replicas(forRate: sized, utilization: utilization)
+            let needed = min(wanted, cap)
             if needed > current {
+                let size = wanted > cap ? "\(wanted) replicas, capped at \(cap)" : "\(needed) replicas"
                 ruleUps.append(Candidate(rule: .burst, target: needed,
-                                         reason: "burst: request rate \(formatNumber(rps))/s is \(from.rps > 0 ? formatNumber(rps / from.rps) + "×" : "up from 0/s") within \(formatNumber(now - from.time)) s; sized for the \(formatNumber(sized))/s the full \(formatNumber(rule.windowSeconds)) s window will show: \(needed) replicas"))
+                                         reason: "burst: request rate \(formatNumber(rps))/s is \(from.rps > 0 ? formatNumber(rps / from.rps) + "×" : "up from 0/s") within \(formatNumber(now - from.time)) s; projected to \(formatNumber(sized))/s once the full \(formatNumber(rule.windowSeconds)) s window shows it: \(size)"))
             }
         }
         if !ruleUps.isEmpty, policy.scaleUpCooldownSeconds > 0, let last = state.lastScaleUpAt,
