@@ -334,11 +334,11 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
         let adaptive = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
         var state = ScalerState()
         let hot = decide(policy: adaptive, state: state, observation: observe(p95ms: 190, rate: 35, current: 5), now: 0)
-        #expect(abs((hot.state.rateTargetUtilization ?? 0) - 0.55) < 1e-9, "starts at 0.6, lowered by 0.05")
-        #expect(hot.targetReplicas == 7)  // 35 / 5.5 = 6.4 → 7
+        #expect(abs((hot.state.rateTargetUtilization ?? 0) - 0.575) < 1e-9, "starts at 0.6, lowered by 0.025")
+        #expect(hot.targetReplicas == 7)  // 35 / 5.75 = 6.1 → 7
         state = hot.state
         let calm = decide(policy: adaptive, state: state, observation: observe(p95ms: 80, rate: 35, current: 6), now: 15)
-        #expect(abs((calm.state.rateTargetUtilization ?? 0) - 0.555) < 1e-9)
+        #expect(abs((calm.state.rateTargetUtilization ?? 0) - 0.5775) < 1e-9)
     }
 
     @Test func lookaheadSizesForARisingRateButNotAFallingOne() {
@@ -358,21 +358,21 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
         bounded.requestRate?.adaptive?.raiseWithinObserved = 0.05
         var state = ScalerState()
         state.rateTargetUtilization = 0.64
-        // 24 rps on 4 ready replicas runs at 0.6: a raise to 0.645 stays within 0.6 + 0.05.
+        // 24 rps on 4 ready replicas runs at 0.6: a raise to 0.6425 stays within 0.6 + 0.05.
         let first = decide(policy: bounded, state: state, observation: observe(p95ms: 100, rate: 24, current: 4), now: 0)
-        #expect(abs((first.state.rateTargetUtilization ?? 0) - 0.645) < 1e-9)
-        // 0.65 would still be within; 0.655 is not.
+        #expect(abs((first.state.rateTargetUtilization ?? 0) - 0.6425) < 1e-9)
+        // 0.65 would still be within; 0.6525 is not.
         var next = first.state
         next.rateTargetUtilization = 0.65
         let held = decide(policy: bounded, state: next, observation: observe(p95ms: 100, rate: 24, current: 4), now: 15)
-        #expect(abs((held.state.rateTargetUtilization ?? 0) - 0.65) < 1e-9, "no evidence that 0.655 is safe")
+        #expect(abs((held.state.rateTargetUtilization ?? 0) - 0.65) < 1e-9, "no evidence that 0.6525 is safe")
         // Unbounded (the shipped default) keeps rising on the same evidence.
         let free = decide(policy: .recommended(capacityPerReplicaRPS: 10), state: next,
                           observation: observe(p95ms: 100, rate: 24, current: 4), now: 15)
-        #expect(abs((free.state.rateTargetUtilization ?? 0) - 0.655) < 1e-9)
+        #expect(abs((free.state.rateTargetUtilization ?? 0) - 0.6525) < 1e-9)
         // The bound reads the ready replicas: 3 of 4 ready run at 24 / 30 = 0.8.
         let starting = decide(policy: bounded, state: next, observation: observe(p95ms: 100, rate: 24, current: 4, ready: 3), now: 15)
-        #expect(abs((starting.state.rateTargetUtilization ?? 0) - 0.655) < 1e-9, "24 / 30 = 0.8 observed")
+        #expect(abs((starting.state.rateTargetUtilization ?? 0) - 0.6525) < 1e-9, "24 / 30 = 0.8 observed")
     }
 
     @Test func adaptiveHeadroomDoesNotRiseWhileTheFloorSetsTheSize() {
