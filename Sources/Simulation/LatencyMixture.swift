@@ -27,8 +27,6 @@ struct LatencyMixture {
         total += weight
     }
 
-    var isEmpty: Bool { seconds.isEmpty }
-
     /// Fraction of the requests slower than `x` seconds.
     func fractionAbove(_ x: Double) -> Double {
         guard total > 0 else { return 0 }

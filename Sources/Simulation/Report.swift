@@ -74,8 +74,7 @@ extension Simulator {
         var longest = 0, currentRun = 0
         var minuteReplicas = [Double](repeating: 0, count: minutes)
         var minuteP95 = [Double](repeating: 0, count: minutes)
-        var quantile = WeightedQuantile()
-        var mixture = LatencyMixture()
+        var scratch = WindowScratch()
         var cost = 0.0
         for m in 0..<minutes {
             let lo = start + m * 60, hi = min(end, lo + 60)
@@ -83,7 +82,7 @@ extension Simulator {
             for s in lo..<hi { replicaSum += Double(run.replicas[s]) }
             cost += replicaSum
             minuteReplicas[m] = replicaSum / Double(hi - lo)
-            let p95 = windowP95(from: lo, to: hi, p95: run.p95, delay: run.delay, quantile: &quantile, mixture: &mixture)
+            let p95 = windowP95(from: lo, to: hi, p95: run.p95, delay: run.delay, scratch: &scratch)
             // p95 is stored as Float: compare with a tolerance far below 1 ms.
             if p95.isNaN || p95 <= settings.sloSeconds + 1e-6 {
                 within += 1

@@ -80,11 +80,10 @@ public struct ServiceModel: Sendable, Hashable, Codable {
         for k in lo...hi where k > 0 {
             let count = Double(k)
             let weight = count * exp(count * log(rate) - rate - lgamma(count + 1))
-            let rho = min(count / capacity, saturation)
-            let p95 = idleP95Seconds / (1 - rho)
+            let p95 = p95(rate: count, ready: replicas, backlog: 0)
             let share: Double
             switch windowLatency {
-            case .requests: share = rho >= saturation ? 1 : pow(20, -sloSeconds / p95)
+            case .requests: share = count / capacity >= saturation ? 1 : pow(20, -sloSeconds / p95)
             case .seconds: share = p95 > sloSeconds + 1e-9 ? 1 : 0
             }
             slow += weight * share

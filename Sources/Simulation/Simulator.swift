@@ -94,9 +94,7 @@ public struct Simulator: Sendable {
         // Start every policy warm: with the replicas the oracle holds for the
         // first minute's highest rate, all ready (then the warm-up, if any,
         // lets each settle at the first minute's mean before the trace).
-        let firstMinutePeak = workload.rate.dropFirst(workload.warmupSeconds).prefix(60).max() ?? 0
-        let counted = workload.warmupSeconds
-        let initial = min(max(model.replicasNeeded(rate: firstMinutePeak, sloSeconds: settings.sloSeconds), settings.minReplicas), settings.maxReplicas)
+        let initial = min(max(model.replicasNeeded(rate: workload.firstMinutePeakRate, sloSeconds: settings.sloSeconds), settings.minReplicas), settings.maxReplicas)
         var ready = initial
         var pending: [Int] = []   // ready-at seconds, ascending
         var pendingHead = 0
@@ -107,11 +105,8 @@ public struct Simulator: Sendable {
         var delay = [Float](repeating: 0, count: n)
         var busy = [Double](repeating: 0, count: n)       // busy fraction of ready replicas
         var busyPrefix = [Double](repeating: 0, count: n + 1)
-        var lastDirection = 0
-        var scaleEvents = 0
-        var reversals = 0
-        var quantile = WeightedQuantile()
-        var mixture = LatencyMixture()
+        var events = ScaleEvents(countFrom: workload.warmupSeconds)
+        var scratch = WindowScratch()
 
         for t in 0..<n {
             if t % interval == 0 && t > 0 {
@@ -121,20 +116,20 @@ public struct Simulator: Sendable {
                 switch controller {
                 case .engine(let policy, let state):
                     let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
-                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, quantile: &quantile, mixture: &mixture)
+                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, scratch: &scratch)
                     let decision = decide(policy: policy, state: state, observation: observation, now: Double(t))
                     controller = .engine(policy, decision.state)
                     target = decision.targetReplicas
                 case .hpaLatency(let config, let state):
                     let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
-                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, quantile: &quantile, mixture: &mixture)
+                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, scratch: &scratch)
                     let result = hpaDecide(config: config, state: state, metric: observation.p95Latency,
                                            currentReplicas: current, readyReplicas: ready, now: Double(t))
                     controller = .hpaLatency(config, result.state)
                     target = result.replicas
                 case .hpaUtilization(let config, let state):
                     let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
-                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, quantile: &quantile, mixture: &mixture)
+                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, scratch: &scratch)
                     let result = hpaDecide(config: config, state: state, metric: observation.gpuUtilization,
                                            currentReplicas: current, readyReplicas: ready, now: Double(t))
                     controller = .hpaUtilization(config, result.state)
@@ -152,12 +147,7 @@ public struct Simulator: Sendable {
                     target = current
                 }
                 if target != current {
-                    let direction = target > current ? 1 : -1
-                    if t >= counted {
-                        scaleEvents += 1
-                        if lastDirection != 0 && direction != lastDirection { reversals += 1 }
-                    }
-                    lastDirection = direction
+                    events.record(up: target > current, at: t)
                     if target > current {
                         for _ in 0..<(target - current) { pending.append(t + coldStart) }
                     } else {
@@ -177,7 +167,7 @@ public struct Simulator: Sendable {
             busyPrefix[t + 1] = busyPrefix[t] + busy[t]
             replicas[t] = Int32(ready + pending.count - pendingHead)
         }
-        return PolicyRun(name: name, replicas: replicas, p95: p95, delay: delay, scaleEvents: scaleEvents, reversals: reversals)
+        return PolicyRun(name: name, replicas: replicas, p95: p95, delay: delay, scaleEvents: events.count, reversals: events.reversals)
     }
 
     func runOracle() -> PolicyRun {
@@ -188,20 +178,13 @@ public struct Simulator: Sendable {
         var delay = [Float](repeating: 0, count: n)
         var busy = [Double](repeating: 0, count: n)
         var backlog = 0.0
-        var scaleEvents = 0, reversals = 0, lastDirection = 0
+        var events = ScaleEvents(countFrom: workload.warmupSeconds)
         for t in 0..<n {
-            if t > 0 && ordered[t] != ordered[t - 1] {
-                let direction = ordered[t] > ordered[t - 1] ? 1 : -1
-                if t > workload.warmupSeconds {
-                    scaleEvents += 1
-                    if lastDirection != 0 && direction != lastDirection { reversals += 1 }
-                }
-                lastDirection = direction
-            }
+            if t > 0 && ordered[t] != ordered[t - 1] { events.record(up: ordered[t] > ordered[t - 1], at: t) }
             step(t: t, ready: readyNeed[t], backlog: &backlog, p95: &p95, delay: &delay, busy: &busy)
         }
         return PolicyRun(name: .oracle, replicas: ordered.map { Int32($0) }, p95: p95, delay: delay,
-                         scaleEvents: scaleEvents, reversals: reversals)
+                         scaleEvents: events.count, reversals: events.reversals)
     }
 
     /// Serves second t with `ready` replicas. The model treats
@@ -220,14 +203,13 @@ public struct Simulator: Sendable {
 
     /// What a Prometheus-reading policy sees at a scrape made at `t`.
     func observe(t: Int, window: Int, scrape: Int, current: Int, ready: Int, prefix: [Double], p95: [Float],
-                 delay: [Float], busyPrefix: [Double], quantile: inout WeightedQuantile,
-                 mixture: inout LatencyMixture) -> Observation {
+                 delay: [Float], busyPrefix: [Double], scratch: inout WindowScratch) -> Observation {
         let from = max(0, t - window)
         let requests = prefix[t] - prefix[from]
         let seconds = Double(max(1, t - from))
         let latency: SignalValue
         if requests > 0 {
-            latency = .value(windowP95(from: from, to: t, p95: p95, delay: delay, quantile: &quantile, mixture: &mixture))
+            latency = .value(windowP95(from: from, to: t, p95: p95, delay: delay, scratch: &scratch))
         } else {
             latency = .noData
         }
@@ -241,22 +223,47 @@ public struct Simulator: Sendable {
 extension Simulator {
     /// p95 of the requests arriving in seconds [from, to), as the model's
     /// `windowLatency` defines it; NaN when none arrived.
-    func windowP95(from: Int, to: Int, p95: [Float], delay: [Float], quantile: inout WeightedQuantile,
-                   mixture: inout LatencyMixture) -> Double {
+    func windowP95(from: Int, to: Int, p95: [Float], delay: [Float], scratch: inout WindowScratch) -> Double {
         switch model.windowLatency {
         case .requests:
-            mixture.reset()
+            scratch.mixture.reset()
             for s in from..<to where workload.arrivals[s] > 0 {
-                mixture.add(p95: Double(p95[s]), delay: Double(delay[s]), weight: workload.arrivals[s])
+                scratch.mixture.add(p95: Double(p95[s]), delay: Double(delay[s]), weight: workload.arrivals[s])
             }
-            return mixture.quantile(0.95)
+            return scratch.mixture.quantile(0.95)
         case .seconds:
-            quantile.reset()
+            scratch.quantile.reset()
             for s in from..<to where workload.arrivals[s] > 0 {
-                quantile.add(Double(p95[s]), weight: workload.arrivals[s])
+                scratch.quantile.add(Double(p95[s]), weight: workload.arrivals[s])
             }
-            return quantile.quantile(0.95)
+            return scratch.quantile.quantile(0.95)
         }
+    }
+}
+
+/// Buffers reused by every window p95 of a run (one per window rule).
+struct WindowScratch {
+    var quantile = WeightedQuantile()
+    var mixture = LatencyMixture()
+}
+
+/// Scale events and direction reversals of a run, counted from `countFrom`
+/// (the end of the warm-up); the direction before it still sets what a
+/// later change reverses.
+struct ScaleEvents {
+    let countFrom: Int
+    private(set) var count = 0
+    private(set) var reversals = 0
+    private var lastUp: Bool?
+
+    init(countFrom: Int) { self.countFrom = countFrom }
+
+    mutating func record(up: Bool, at t: Int) {
+        if t >= countFrom {
+            count += 1
+            if let lastUp, lastUp != up { reversals += 1 }
+        }
+        lastUp = up
     }
 }
 

@@ -17,6 +17,9 @@ public struct Workload: Sendable {
     public var scale: Double
     /// The trace's highest 1-minute mean rate, before scaling.
     public var peakMinuteRate: Double
+    /// The highest rate of the trace's first minute (after scaling): what
+    /// every policy starts sized for, and the warm-up's level.
+    public var firstMinutePeakRate: Double
     /// Leading seconds that are not part of the trace: the highest rate of
     /// the trace's first minute, held so every policy enters the trace settled
     /// (its windows and histories filled) instead of deciding on an empty
@@ -43,9 +46,10 @@ public struct Workload: Sendable {
             rate = smoothed
             arrivals = smoothed.map { random.poisson(mean: $0) }
         }
+        firstMinutePeakRate = rate.prefix(60).max() ?? 0
         self.warmupSeconds = 0
         if warmupSeconds > 0 && !rate.isEmpty {
-            let level = rate.prefix(60).max() ?? 0
+            let level = firstMinutePeakRate
             var random = SeededRandom(seed: seed &+ 0x5741_524D)
             let lead = (0..<warmupSeconds).map { _ in mode == .exact ? level : random.poisson(mean: level) }
             rate = Array(repeating: level, count: warmupSeconds) + rate
