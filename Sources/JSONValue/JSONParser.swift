@@ -244,6 +244,9 @@ private struct JSONParser {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         if isInteger, let value = Int64(text) { return .int(value) }
         guard let value = Double(text) else { throw JSONParseError(message: "invalid number", offset: start) }
+        // 1e999 overflows to infinity, which has no JSON spelling: written
+        // back it would become null. Reject it, as Go's encoding/json does.
+        guard value.isFinite else { throw JSONParseError(message: "number out of range", offset: start) }
         return .double(value)
     }
 
