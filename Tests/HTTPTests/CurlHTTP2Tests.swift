@@ -45,7 +45,7 @@ struct CurlHTTP2Tests {
 
         let transport = try CurlTransport(tls: try certs.tls())
         let url = "https://127.0.0.1:\(port)/"
-        #expect(await eventually(timeout: .seconds(5)) { (try? await transport.send(HTTPRequest(url: url))) != nil })
+        #expect(await eventually(timeout: .seconds(20)) { (try? await transport.send(HTTPRequest(url: url))) != nil })
         let bodies = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<16 { group.addTask { try await transport.send(HTTPRequest(url: url)).bodyText } }
             return try await group.reduce(into: []) { $0.append($1) }

@@ -61,7 +61,7 @@ import Testing
                 for try await _ in response.lines { count += 1 }
                 return count
             }
-            #expect(try await eventually(timeout: .seconds(5)) { try await ServerStats.fetch(server).open_streams == 1 })
+            #expect(try await eventually(timeout: .seconds(20)) { try await ServerStats.fetch(server).open_streams == 1 })
             let cancelledAt = ContinuousClock.now
             consumer.cancel()
             // Cancelled while waiting for a chunk: HTTPError.cancelled; between
@@ -97,7 +97,7 @@ import Testing
             task.cancel()
             await #expect(throws: HTTPError.cancelled) { try await task.value }
             #expect(ContinuousClock.now - cancelledAt < .seconds(30))
-            #expect(await eventually(timeout: .seconds(5)) { transport.statistics.activeTransfers == 0 })
+            #expect(await eventually(timeout: .seconds(20)) { transport.statistics.activeTransfers == 0 })
         }
     }
 

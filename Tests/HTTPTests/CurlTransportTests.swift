@@ -198,7 +198,7 @@ import Testing
             task.cancel()
             await #expect(throws: HTTPError.cancelled) { try await task.value }
             #expect(ContinuousClock.now - started < .seconds(30))
-            #expect(await eventually(timeout: .seconds(5)) { transport.statistics.activeTransfers == 0 })
+            #expect(await eventually(timeout: .seconds(20)) { transport.statistics.activeTransfers == 0 })
         }
     }
 

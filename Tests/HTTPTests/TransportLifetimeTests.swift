@@ -11,7 +11,7 @@ import Testing
             _ = try await transport?.send(HTTPRequest(url: server.url("/small")))
             #expect(!engine.isClosed)
             transport = nil
-            #expect(await eventually(timeout: .seconds(3)) { engine.isClosed })
+            #expect(await eventually(timeout: .seconds(20)) { engine.isClosed })
         }
     }
 
@@ -29,7 +29,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(100))
                 #expect(!engine.isClosed)
             }
-            #expect(await eventually(timeout: .seconds(3)) { engine.isClosed })
+            #expect(await eventually(timeout: .seconds(20)) { engine.isClosed })
         }
     }
 }

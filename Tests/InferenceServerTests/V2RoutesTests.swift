@@ -5,6 +5,7 @@ import HummingbirdTesting
 import InferenceServer
 import JSONValue
 import NIOCore
+import TestSupport
 import Testing
 
 @Suite struct V2RoutesTests {
@@ -214,7 +215,7 @@ import Testing
         try await ServerHarness.with(model: "add", batching: batching) { harness, client async throws in
             let runner = try #require(harness.runner)
             let first = Task { try await client.post("/v2/models/add/infer", json: Self.addRequest) }
-            for _ in 0..<2000 where runner.queueDepth < 1 { try await Task.sleep(for: .milliseconds(1)) }
+            try #require(await eventually(timeout: .seconds(30), every: .milliseconds(1)) { runner.queueDepth >= 1 })
             let refused = try await client.post("/v2/models/add/infer", json: Self.addRequest)
             #expect(refused.status == .tooManyRequests)
             #expect(refused.headers[.retryAfter] == "1")
