@@ -41,25 +41,25 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Write per-minute load, replicas and p95 of every policy as CSV (trace name inserted with several traces).")
     var minutesCsv: String?
 
-    @Option(name: .long, help: "Sweep: start utilisation of the default policy's rate rule (shipped 0.6).")
+    @Option(name: .long, help: "Sweep: start utilisation of the default policy's rate rule (shipped \(Shipped.policy.requestRate?.targetUtilization ?? 0)).")
     var defaultUtilization: Double?
 
-    @Option(name: .long, help: "Sweep: scale-down stabilisation window of the default policy, seconds (shipped 300).")
+    @Option(name: .long, help: "Sweep: scale-down stabilisation window of the default policy, seconds (shipped \(Int(Shipped.policy.scaleDown?.stabilizationWindowSeconds ?? 0))).")
     var defaultWindow: Double?
 
     @Option(name: .long, help: "Sweep: lookahead of the default policy's rate trend, seconds (0 = off).")
     var defaultLookahead: Double?
 
-    @Option(name: .long, help: "Sweep: p95 fraction of the threshold below which the adaptive headroom rises (shipped 0.6).")
+    @Option(name: .long, help: "Sweep: p95 fraction of the threshold below which the adaptive headroom rises (shipped \(Shipped.policy.requestRate?.adaptive?.raiseBelowFraction ?? 0)).")
     var defaultRaiseBelow: Double?
 
     @Flag(name: .long, help: "Sweep: turn off the default policy's adaptive headroom.")
     var defaultFixedHeadroom = false
 
-    @Option(name: .long, help: "Sweep: how long the default policy holds a burst's size, seconds (shipped 1200).")
+    @Option(name: .long, help: "Sweep: how long the default policy holds a burst's size, seconds (shipped \(Int(Shipped.policy.burst?.holdSeconds ?? 0))).")
     var defaultBurstHold: Double?
 
-    @Option(name: .long, help: "Sweep: per-evaluation rise of the adaptive headroom (shipped 0.005).")
+    @Option(name: .long, help: "Sweep: per-evaluation rise of the adaptive headroom (shipped \(Shipped.policy.requestRate?.adaptive?.raiseStep ?? 0)).")
     var defaultRaiseStep: Double?
 
     @Option(name: .long, help: "Ablation: run the default policy without one improvement: rate (and all that needs it), adaptive, scale-down, burst, last-rise (the burst rule's sizing from the last rise), hold-scale-ups (the burst hold keeping other rules' scale-ups) (repeatable).")
@@ -183,4 +183,10 @@ struct SimulateCommand: ParsableCommand {
     private func insert(_ name: String, into path: String, suffix: String) -> String {
         path.hasSuffix(suffix) ? String(path.dropLast(suffix.count)) + "-\(name)\(suffix)" : path + "-\(name)\(suffix)"
     }
+}
+
+/// The shipped default policy, for help texts that name its values (so they
+/// cannot drift from it).
+private enum Shipped {
+    static let policy = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
 }
