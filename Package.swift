@@ -43,19 +43,20 @@ let package = Package(
         // Foundation layer
         // A pthread-mutex lock ThreadSanitizer can see (Sources/Locking/Locked.swift)
         .target(name: "Locking"),
+        .target(name: "SeededRandom"),
         .target(name: "JSONValue"),
         .target(name: "YAML", dependencies: ["CYAML", "JSONValue"]),
         .target(name: "HTTP", dependencies: ["Locking", "CCurl"]),
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
         .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue"]),
         .target(name: "Autoscaling", dependencies: ["HTTP", "JSONValue"]),
-        .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue"]),
+        .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue", "SeededRandom"]),
 
         // Controller runtime
         .target(
             name: "ControllerRuntime",
             dependencies: [
-                "Locking", "KubeClient", "KubeAPI", "JSONValue",
+                "Locking", "KubeClient", "KubeAPI", "JSONValue", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),
@@ -174,7 +175,7 @@ let package = Package(
 
         // Tests
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
-        .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue", "SeededRandom"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "TestSupport"]),
         .testTarget(
@@ -186,7 +187,7 @@ let package = Package(
         .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "JSONValue", "TestSupport", "YAML"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling", "SeededRandom"]),
         .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue"]),
         .testTarget(
             name: "ControllerRuntimeIntegrationTests",
@@ -195,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "OperatorTests",
             dependencies: ["Locking", "Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
-                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime"],
+                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime", "SeededRandom"],
             exclude: ["Fixtures"]),
         // The Helm chart and manifests/install.yaml: helm lint/template, schema validation, least-privilege RBAC
         .testTarget(
@@ -210,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "InferenceServerTests",
             dependencies: [
-                "InferenceServer", "InferenceProtocol", "ONNXRuntime", "JSONValue", "Batching", "TestSupport",
+                "InferenceServer", "InferenceProtocol", "ONNXRuntime", "JSONValue", "Batching", "TestSupport", "SeededRandom",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Exponential backoff with jitter: 800 ms doubling to 30 s, as kube-rs'
 /// watcher default; reset once things are healthy again.
 public struct Backoff: Sendable {
@@ -25,17 +27,4 @@ public struct Backoff: Sendable {
     }
 
     public mutating func reset() { current = nil }
-}
-
-/// A small deterministic generator (SplitMix64) for jitter.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

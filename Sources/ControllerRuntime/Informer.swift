@@ -3,6 +3,7 @@ import KubeClient
 import Locking
 import Logging
 import Metrics
+import SeededRandom
 
 /// Keeps a `Store` in step with the API server: list, then watch from the
 /// list's resourceVersion; re-watch from the last seen resourceVersion when

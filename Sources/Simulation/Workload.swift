@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// How arrivals are produced from a trace.
 public enum ArrivalMode: String, Sendable, Codable {
     /// Poisson counts at the trace's rate smoothed over 10 s and scaled.
@@ -42,7 +44,7 @@ public struct Workload: Sendable {
             arrivals = scaled
         case .poisson:
             let smoothed = Workload.movingAverage(trace.rps, window: smoothingSeconds).map { $0 * factor }
-            var random = SeededRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             rate = smoothed
             arrivals = smoothed.map { random.poisson(mean: $0) }
         }
@@ -50,7 +52,7 @@ public struct Workload: Sendable {
         self.warmupSeconds = 0
         if warmupSeconds > 0 && !rate.isEmpty {
             let level = firstMinutePeakRate
-            var random = SeededRandom(seed: seed &+ 0x5741_524D)
+            var random = SplitMix64(seed: seed &+ 0x5741_524D)
             let lead = (0..<warmupSeconds).map { _ in mode == .exact ? level : random.poisson(mean: level) }
             rate = Array(repeating: level, count: warmupSeconds) + rate
             arrivals = lead + arrivals

@@ -1,22 +1,12 @@
 import InferenceProtocol
 import InferenceServer
 import NIOCore
+import SeededRandom
 import Testing
 
 /// A bounded, seeded stand-in for the libFuzzer run (Fuzz/InferRequestFuzz): mutates valid
 /// requests byte by byte and checks the decoder always answers without trapping.
 @Suite struct DecoderMutationTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let seeds: [(String, [UInt8])] = [
         (#"{"id":"a","inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[[1,2,3],[4,5,6]]}],"outputs":[{"name":"z"}]}"#, []),
         (#"{"inputs":[{"name":"s","shape":[2],"datatype":"BYTES","parameters":{"binary_data_size":10}}]}"#, [1, 0, 0, 0, 65, 1, 0, 0, 0, 66]),
@@ -25,7 +15,7 @@ import Testing
 
     @Test(arguments: 0..<3)
     func mutatedRequestsNeverTrap(seed: Int) {
-        var rng = SplitMix(state: UInt64(seed) &* 7919)
+        var rng = SplitMix64(seed: UInt64(seed) &* 7919)
         let (json, binary) = Self.seeds[seed]
         let original = Array(json.utf8) + binary
         var decodedCount = 0

@@ -4,6 +4,7 @@ import JSONValue
 import KubeAPI
 import KubeClient
 import Locking
+import SeededRandom
 import TestAPIServer
 import TestSupport
 import Testing
@@ -133,7 +134,7 @@ struct FaultInjectionTests {
         }
         await check(regained, "the operator took the lease back after it expired")
         try await proxy.set(mode: "pass")
-        var rng = SplitMix(seed: UInt64(Date().timeIntervalSince1970 * 1000))
+        var rng = SplitMix64(seed: UInt64(Date().timeIntervalSince1970 * 1000))
         for _ in 0..<3 {
             let delay = 0.3 + Double(rng.next() % 3000) / 1000
             kills.append(delay)
@@ -285,19 +286,6 @@ final class PrometheusFaultProxy: Sendable {
         let result = try await Subprocess.run("/usr/bin/curl", ["-sf", "\(url)/control/seen"])
         let json = try JSON.parse(result.output)
         return (Int(json["queries"]?.intValue ?? 0), json["authorization"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-    }
-}
-
-/// A small seeded generator, so the kill points of a failing run can be read from its output.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 @testable import Autoscaling
 @testable import Simulation
@@ -156,7 +157,7 @@ import Testing
 /// both cold-start classes. Not timed (about 6 s in a debug build).
 @Suite struct DefaultPolicyGoals {
     static func diurnalDay() -> Trace {
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         var level = 1.0
         var rps: [Double] = []
         for bucket in 0..<2880 {

@@ -1,21 +1,9 @@
 import JSONValue
-
-/// Seeded SplitMix64, so a failing round-trip case can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import SeededRandom
 
 /// Random JSON values biased towards text YAML finds tricky.
 struct RandomJSON {
-    var rng: SeededGenerator
+    var rng: SplitMix64
 
     static let fragments: [String] = [
         "yes", "no", "on", "off", "y", "N", "true", "False", "null", "~", "<<", "=", "0", "1", "0x1F", "0o7", "0777",
