@@ -36,6 +36,8 @@ public struct SimulationReport: Sendable {
     /// Per-minute mean arrival rate (requests/s) after scaling.
     public var minuteRate: [Double]
     public var policies: [PolicySummary]
+    /// The idealised causal policy, for the holds asked for (none unless asked).
+    public var idealCausal: [IdealCausalBound] = []
 
     public func policy(_ name: PolicyName) -> PolicySummary? { policies.first { $0.name == name } }
 }
@@ -43,7 +45,7 @@ public struct SimulationReport: Sendable {
 extension Simulator {
     /// Runs the policies (the oracle always, as the cost yardstick) and summarises them.
     public func report(traceName: String, isBursty: Bool, policies: [PolicyName], peakReplicas: Double,
-                       arrivals: ArrivalMode, seed: UInt64) -> SimulationReport {
+                       arrivals: ArrivalMode, seed: UInt64, idealCausalHolds: [Int] = []) -> SimulationReport {
         var names = policies
         if !names.contains(.oracle) { names.append(.oracle) }
         let runs = names.map { run($0) }
@@ -61,48 +63,66 @@ extension Simulator {
         return SimulationReport(trace: traceName, isBursty: isBursty, durationSeconds: n, warmupSeconds: start, scale: workload.scale,
                                 peakMinuteRate: workload.peakMinuteRate, peakReplicas: peakReplicas, model: model,
                                 settings: settings, arrivals: arrivals, seed: seed, minuteRate: minuteRate,
-                                policies: summaries)
+                                policies: summaries, idealCausal: idealCausalBounds(holds: idealCausalHolds))
     }
 
     func summarize(_ run: PolicyRun, oracleCost: Double) -> PolicySummary {
+        let figures = minuteFigures(replicas: run.replicas, p95: run.p95, delay: run.delay)
+        let hours = Double(run.p95.count - workload.warmupSeconds) / 3600
+        return PolicySummary(name: run.name, sloMinutesPct: figures.sloMinutesPct,
+                             replicaSeconds: figures.replicaSeconds,
+                             costVsOracle: oracleCost > 0 ? figures.replicaSeconds / oracleCost : 0,
+                             maxP95Ms: figures.maxP95Ms, scaleEvents: run.scaleEvents,
+                             reversalsPerHour: hours > 0 ? Double(run.reversals) / hours : 0,
+                             longestViolationSeconds: figures.longestViolationSeconds,
+                             minuteReplicas: figures.minuteReplicas, minuteP95Ms: figures.minuteP95Ms)
+    }
+
+    /// The per-minute verdicts and totals of one run's seconds, from the
+    /// warm-up's end.
+    func minuteFigures(replicas: [Int32], p95: [Float], delay: [Float]) -> MinuteFigures {
         let start = workload.warmupSeconds
-        let end = run.p95.count
-        let n = end - start
-        let minutes = (n + 59) / 60
+        let end = p95.count
+        let minutes = (end - start + 59) / 60
+        var figures = MinuteFigures(minuteReplicas: [Double](repeating: 0, count: minutes),
+                                    minuteP95Ms: [Double](repeating: 0, count: minutes))
         var within = 0
-        var maxP95 = 0.0
-        var longest = 0, currentRun = 0
-        var minuteReplicas = [Double](repeating: 0, count: minutes)
-        var minuteP95 = [Double](repeating: 0, count: minutes)
+        var currentRun = 0, longest = 0
         var scratch = WindowScratch()
-        var cost = 0.0
         for m in 0..<minutes {
             let lo = start + m * 60, hi = min(end, lo + 60)
             var replicaSum = 0.0
-            for s in lo..<hi { replicaSum += Double(run.replicas[s]) }
-            cost += replicaSum
-            minuteReplicas[m] = replicaSum / Double(hi - lo)
-            let p95 = windowP95(from: lo, to: hi, p95: run.p95, delay: run.delay, scratch: &scratch)
+            for s in lo..<hi { replicaSum += Double(replicas[s]) }
+            figures.replicaSeconds += replicaSum
+            figures.minuteReplicas[m] = replicaSum / Double(hi - lo)
+            let windowP95 = windowP95(from: lo, to: hi, p95: p95, delay: delay, scratch: &scratch)
             // p95 is stored as Float: compare with a tolerance far below 1 ms.
-            if p95.isNaN || p95 <= settings.sloSeconds + 1e-6 {
+            if windowP95.isNaN || windowP95 <= settings.sloSeconds + 1e-6 {
                 within += 1
                 currentRun = 0
             } else {
                 currentRun += 1
                 longest = max(longest, currentRun)
             }
-            if !p95.isNaN {
-                minuteP95[m] = p95 * 1000
-                maxP95 = max(maxP95, p95 * 1000)
+            if !windowP95.isNaN {
+                figures.minuteP95Ms[m] = windowP95 * 1000
+                figures.maxP95Ms = max(figures.maxP95Ms, windowP95 * 1000)
             }
         }
-        let hours = Double(n) / 3600
-        return PolicySummary(name: run.name, sloMinutesPct: minutes > 0 ? Double(within) / Double(minutes) * 100 : 100,
-                             replicaSeconds: cost, costVsOracle: oracleCost > 0 ? cost / oracleCost : 0,
-                             maxP95Ms: maxP95, scaleEvents: run.scaleEvents,
-                             reversalsPerHour: hours > 0 ? Double(run.reversals) / hours : 0,
-                             longestViolationSeconds: longest * 60, minuteReplicas: minuteReplicas, minuteP95Ms: minuteP95)
+        figures.sloMinutesPct = minutes > 0 ? Double(within) / Double(minutes) * 100 : 100
+        figures.longestViolationSeconds = longest * 60
+        return figures
     }
+}
+
+/// What `minuteFigures` finds in one run.
+struct MinuteFigures {
+    var minuteReplicas: [Double]
+    var minuteP95Ms: [Double]
+    var sloMinutesPct = 100.0
+    var replicaSeconds = 0.0
+    var maxP95Ms = 0.0
+    var longestViolationSeconds = 0
 }
 
 extension SimulationReport {
@@ -120,7 +140,7 @@ extension SimulationReport {
                 "longest_violation_s": .int(Int64(p.longestViolationSeconds)),
             ])
         }
-        return .object([
+        var object: JSONObject = [
             "trace": .string(trace),
             "bursty": .bool(isBursty),
             "duration_s": .int(Int64(durationSeconds)),
@@ -136,7 +156,14 @@ extension SimulationReport {
             "seed": .int(Int64(bitPattern: seed)),
             "slo_ms": .double(settings.sloSeconds * 1000),
             "policies": .object(policyObject),
-        ])
+        ]
+        if !idealCausal.isEmpty {
+            object["ideal_causal"] = .array(idealCausal.map {
+                .object(["hold_s": .int(Int64($0.holdSeconds)), "slo_minutes_pct": .double(round3($0.sloMinutesPct)),
+                         "cost_vs_oracle": .double(round3($0.costVsOracle))])
+            })
+        }
+        return .object(object)
     }
 
     /// Per-minute CSV: minute, rate, then replicas and p95 (ms) per policy.
@@ -169,6 +196,12 @@ extension SimulationReport {
                          + pad(String(p.scaleEvents), 10, right: true)
                          + pad(formatFixed(p.reversalsPerHour, 2), 8, right: true)
                          + pad(String(p.longestViolationSeconds), 9, right: true))
+        }
+        if !idealCausal.isEmpty {
+            lines.append("idealised causal policy (sees the oracle's need 1 s late, holds the highest of the last H s):")
+            for bound in idealCausal {
+                lines.append("  hold \(pad(String(bound.holdSeconds), 5, right: true)) s: \(pad(formatFixed(bound.sloMinutesPct, 2), 6, right: true))% of minutes at \(formatFixed(bound.costVsOracle, 3))x the oracle")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -80,6 +80,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Latency model: a minute's (and a scrape's) p95 is that of its requests (requests) or the 95th percentile of its seconds' p95 values (seconds).")
     var windowLatency: String = "requests"
 
+    @Option(name: .long, help: "Also run the idealised causal policy (a yardstick, not a policy: it sees the oracle's per-second need 1 s late and holds the highest of the last H seconds) for these holds, comma-separated seconds, e.g. 0,60,300,600.")
+    var idealCausalHolds: String?
+
     @Option(name: .long, help: "Seconds every policy runs at the highest rate of the trace's first minute before the trace starts, so none begins with empty windows; not counted. 0 (default): every policy starts with the oracle's replicas for that rate, all ready, and no history.")
     var warmupSeconds: Int = 0
 
@@ -95,6 +98,9 @@ struct SimulateCommand: ParsableCommand {
         if !(warmupSeconds >= 0 && warmupSeconds <= 86_400) { throw ValidationError("--warmup-seconds must be between 0 and 86400") }
         if WindowLatency(rawValue: windowLatency) == nil { throw ValidationError("--window-latency must be requests or seconds, not \"\(windowLatency)\"") }
         if LatencyLoad(rawValue: latencyLoad) == nil { throw ValidationError("--latency-load must be rate or arrivals, not \"\(latencyLoad)\"") }
+        if let idealCausalHolds, parsedHolds(idealCausalHolds) == nil {
+            throw ValidationError("--ideal-causal-holds must be comma-separated whole seconds from 0 to 86400, not \"\(idealCausalHolds)\"")
+        }
         if !(idleP95Ms > 0 && idleP95Ms < 200) { throw ValidationError("--idle-p95-ms must be in (0, 200): the SLO is 200 ms") }
     }
 
@@ -151,7 +157,8 @@ struct SimulateCommand: ParsableCommand {
                                     mode: mode, seed: seed, warmupSeconds: warmupSeconds)
             let simulator = Simulator(workload: workload, model: model, settings: settings)
             let report = simulator.report(traceName: loaded.name, isBursty: loaded.isBursty, policies: policies,
-                                          peakReplicas: peakReplicas, arrivals: mode, seed: seed)
+                                          peakReplicas: peakReplicas, arrivals: mode, seed: seed,
+                                          idealCausalHolds: idealCausalHolds.flatMap(parsedHolds) ?? [])
             let elapsed = ContinuousClock.now - started
             if json {
                 print(report.json.serialized())
@@ -177,6 +184,13 @@ struct SimulateCommand: ParsableCommand {
                 }
             }
         }
+    }
+
+    /// "0,60,300" → [0, 60, 300]; nil when any part is not a whole number in 0...86400.
+    private func parsedHolds(_ text: String) -> [Int]? {
+        let holds = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !holds.isEmpty, holds.allSatisfy({ ($0 ?? -1) >= 0 && ($0 ?? 0) <= 86_400 }) else { return nil }
+        return holds.compactMap { $0 }
     }
 
     /// `out.svg` + `trace` → `out-trace.svg`.
