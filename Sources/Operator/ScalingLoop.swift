@@ -300,9 +300,9 @@ public struct ScalingLoop: Sendable {
         let metricsConditionNow = metricsCondition
         let scalingCondition = ScalingConditions.condition(decision: decision, current: current, mode: mode,
                                                            maxReplicas: candidate.policy.maxReplicas, generation: generation, now: stamp)
-        let observed = ObservedSignals(p95LatencyMs: signals.p95Latency.number.map { $0 * 1000 },
-                                       gpuUtilizationPercent: signals.gpuUtilization.number,
-                                       requestsPerSecond: signals.requestRate.number, time: stamp)
+        let observed = ObservedSignals.reading(p95LatencyMs: signals.p95Latency.number.map { $0 * 1000 },
+                                               gpuUtilizationPercent: signals.gpuUtilization.number,
+                                               requestsPerSecond: signals.requestRate.number, time: stamp)
         let record: ScalingDecisionRecord? = decision.targetReplicas != current
             ? ScalingDecisionRecord(time: stamp, from: current, to: decision.targetReplicas, rule: decision.rule.rawValue,
                                     reason: (mode == .dryRun ? "[DryRun] " : "") + decision.reason)

@@ -81,6 +81,18 @@ public struct ObservedSignals: Codable, Sendable, Hashable {
         self.requestsPerSecond = requestsPerSecond
         self.time = time
     }
+
+    /// Readings as status shows them: p95 to 0.1 ms, GPU utilisation to
+    /// 0.1%, the rate to 0.001/s. `kubectl get infsvc` prints a number
+    /// column as stored (a raw 58.124999999999986 ms read badly), and noise
+    /// below these steps no longer changes status, so it causes no write.
+    public static func reading(p95LatencyMs: Double?, gpuUtilizationPercent: Double?, requestsPerSecond: Double?,
+                               time: String?) -> ObservedSignals {
+        // n / 10 (not n × 0.1) is the double nearest to the decimal, so it prints as one.
+        func round(_ value: Double?, perUnit: Double) -> Double? { value.map { ($0 * perUnit).rounded() / perUnit } }
+        return ObservedSignals(p95LatencyMs: round(p95LatencyMs, perUnit: 10), gpuUtilizationPercent: round(gpuUtilizationPercent, perUnit: 10),
+                               requestsPerSecond: round(requestsPerSecond, perUnit: 1000), time: time)
+    }
 }
 
 /// Consecutive intervals each threshold has been exceeded.

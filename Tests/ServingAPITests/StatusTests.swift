@@ -29,6 +29,22 @@ import Testing
         #expect(try JSON(encoding: InferenceServiceStatus()) == .object([:]))
     }
 
+    /// What `kubectl get infsvc` prints in its P95 and GPU columns is the
+    /// stored number: readings are kept to 0.1 ms, 0.1% and 0.001/s.
+    @Test func readingsAreStoredToReadablePrecision() throws {
+        let observed = ObservedSignals.reading(p95LatencyMs: 58.124999999999986, gpuUtilizationPercent: 87.04999,
+                                               requestsPerSecond: 18.78812345, time: "t")
+        #expect(observed.p95LatencyMs == 58.1 && observed.gpuUtilizationPercent == 87 && observed.requestsPerSecond == 18.788)
+        let text = try JSON(encoding: observed).serialized()
+        #expect(text == #"{"p95LatencyMs":58.1,"gpuUtilizationPercent":87.0,"requestsPerSecond":18.788,"time":"t"}"#, "\(text)")
+        // Absent stays absent; values far below a step stay distinct from zero only above half a step.
+        let sparse = ObservedSignals.reading(p95LatencyMs: nil, gpuUtilizationPercent: 0.04, requestsPerSecond: 0.0006, time: nil)
+        #expect(sparse.p95LatencyMs == nil && sparse.gpuUtilizationPercent == 0 && sparse.requestsPerSecond == 0.001)
+        // Jitter below the step is no change, so it causes no status write.
+        #expect(ObservedSignals.reading(p95LatencyMs: 120.01, gpuUtilizationPercent: nil, requestsPerSecond: 5.0001, time: "t")
+                == ObservedSignals.reading(p95LatencyMs: 119.99, gpuUtilizationPercent: nil, requestsPerSecond: 5.0004, time: "t"))
+    }
+
     @Test func statusRoundTripsThroughJSON() throws {
         let status = try #require(fullyPopulatedService().status)
         #expect(try JSON(encoding: status).decode(InferenceServiceStatus.self) == status)
