@@ -34,52 +34,93 @@ struct LoadGenerator: AsyncParsableCommand {
         head.headers.add(name: "Content-Length", value: String(payload.readableBytes))
         let requestHead = head
         let (host, port) = (self.host, self.port)
-        let (latencies, errors) = try await withThrowingTaskGroup(of: ([Double], Int).self) { tasks in
+        let connect: @Sendable () async throws -> any Channel = {
+            try await ClientBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(ResponseWaiter())
+                    }
+                }
+                .connect(host: host, port: port).get()
+        }
+        let tally = try await withThrowingTaskGroup(of: Tally.self) { tasks in
             for _ in 0..<concurrency {
                 tasks.addTask {
-                    let channel = try await ClientBootstrap(group: group)
-                        .channelInitializer { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                                try channel.pipeline.syncOperations.addHandler(ResponseWaiter())
-                            }
-                        }
-                        .connect(host: host, port: port).get()
-                    defer { channel.close(promise: nil) }
-                    var latencies: [Double] = []
-                    var errors = 0
+                    // The first connection must succeed (the server is up);
+                    // a connection lost later is counted and replaced.
+                    var channel: any Channel = try await connect()
+                    var tally = Tally()
                     while ContinuousClock.now < end {
+                        if !channel.isActive {
+                            channel.close(promise: nil)
+                            guard let fresh = try? await connect() else {
+                                if ContinuousClock.now >= measureFrom { tally.transportErrors += 1 }
+                                try? await Task.sleep(for: .milliseconds(20))
+                                continue
+                            }
+                            channel = fresh
+                        }
                         let sent = ContinuousClock.now
-                        let promise = channel.eventLoop.makePromise(of: HTTPResponseStatus.self)
-                        channel.writeAndFlush(RequestEnvelope(head: requestHead, body: payload, promise: promise), promise: nil)
-                        let status = try? await promise.futureResult.get()
+                        let response = channel.eventLoop.makePromise(of: HTTPResponseStatus.self)
+                        let written = channel.eventLoop.makePromise(of: Void.self)
+                        // A write that fails never reaches the handler: fail the response too.
+                        written.futureResult.whenFailure { response.fail($0) }
+                        channel.writeAndFlush(RequestEnvelope(head: requestHead, body: payload, promise: response), promise: written)
+                        let status = try? await response.futureResult.get()
                         let done = ContinuousClock.now
                         guard sent >= measureFrom, done <= end else { continue }
-                        if status == .ok {
-                            let elapsed = done - sent
-                            latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
-                        } else {
-                            errors += 1
-                        }
+                        tally.add(status, milliseconds: Double((done - sent).components.seconds) * 1000
+                                  + Double((done - sent).components.attoseconds) / 1e15)
                     }
-                    return (latencies, errors)
+                    channel.close(promise: nil)
+                    return tally
                 }
             }
-            var all: [Double] = []
-            var errors = 0
-            for try await (latencies, failed) in tasks {
-                all += latencies
-                errors += failed
-            }
-            return (all.sorted(), errors)
+            var all = Tally()
+            for try await one in tasks { all.merge(one) }
+            all.latencies.sort()
+            return all
         }
+        let latencies = tally.latencies
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return .nan }
             return latencies[min(latencies.count - 1, max(0, Int((p * Double(latencies.count)).rounded(.up)) - 1))]
         }
-        print(String(format: "%@ concurrency=%d requests=%d throughput_rps=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f errors=%d",
+        print(String(format: "%@ concurrency=%d requests=%d throughput_rps=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f errors=%d rejected_429=%d other_status=%d transport_errors=%d",
                      label, concurrency, latencies.count, Double(latencies.count) / seconds,
-                     percentile(0.5), percentile(0.95), percentile(0.99), errors))
+                     percentile(0.5), percentile(0.95), percentile(0.99), tally.errors,
+                     tally.rejected, tally.otherStatus, tally.transportErrors))
+    }
+}
+
+/// What one client saw in the measured window: latencies of 200s, and the
+/// rest by kind.
+struct Tally {
+    var latencies: [Double] = []
+    /// 429: the server refused for overload.
+    var rejected = 0
+    /// Any other status than 200 and 429.
+    var otherStatus = 0
+    /// No answer: the connection failed or closed.
+    var transportErrors = 0
+
+    var errors: Int { rejected + otherStatus + transportErrors }
+
+    mutating func add(_ status: HTTPResponseStatus?, milliseconds: Double) {
+        switch status {
+        case .ok?: latencies.append(milliseconds)
+        case .tooManyRequests?: rejected += 1
+        case .some: otherStatus += 1
+        case nil: transportErrors += 1
+        }
+    }
+
+    mutating func merge(_ other: Tally) {
+        latencies += other.latencies
+        rejected += other.rejected
+        otherStatus += other.otherStatus
+        transportErrors += other.transportErrors
     }
 }
 

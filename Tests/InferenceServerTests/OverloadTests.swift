@@ -6,7 +6,8 @@ import Testing
 /// on the debug build with the real MiniLM model. 64 concurrent clients
 /// against a queue of 8 for 4 s, then malformed and oversized requests at rate
 /// for 4 s (the script fails on any answer to them that is not a 4xx), then
-/// light load. Checked: the overload was refused with 429 (`outcome="overloaded"`),
+/// light load. Checked: the overload was refused with 429 and nothing else
+/// (no other status, no dropped connection; `outcome="overloaded"` in /metrics),
 /// the server stayed up with bounded memory, and light load afterwards sees
 /// no error. The long form is the script with its defaults (20 s, 256 clients).
 @Suite struct OverloadTests {
@@ -31,7 +32,9 @@ import Testing
         }
         let lines = output.split(separator: "\n").map(String.init)
         let overload = try #require(lines.first { $0.hasPrefix("overload ") }, "\(output)")
-        #expect((field(overload, "errors") ?? 0) > 0, "64 clients against a queue of 8 should see 429s: \(overload)")
+        #expect((field(overload, "rejected_429") ?? 0) > 0, "64 clients against a queue of 8 should see 429s: \(overload)")
+        // Overload is answered with 429 only: no other status, no dropped connection.
+        #expect(field(overload, "other_status") == 0 && field(overload, "transport_errors") == 0, "\(overload)")
         #expect(lines.contains { $0.contains("outcome=\"overloaded\"") }, "no overloaded outcome in /metrics: \(output)")
         let recovery = try #require(lines.first { $0.hasPrefix("recovery ") }, "\(output)")
         #expect(field(recovery, "errors") == 0, "light load after the overload saw errors: \(recovery)")
