@@ -188,9 +188,12 @@ struct SimulateCommand: ParsableCommand {
 
     /// "0,60,300" → [0, 60, 300]; nil when any part is not a whole number in 0...86400.
     private func parsedHolds(_ text: String) -> [Int]? {
-        let holds = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !holds.isEmpty, holds.allSatisfy({ ($0 ?? -1) >= 0 && ($0 ?? 0) <= 86_400 }) else { return nil }
-        return holds.compactMap { $0 }
+        var holds: [Int] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let hold = Int(part.trimmingCharacters(in: .whitespaces)), (0...86_400).contains(hold) else { return nil }
+            holds.append(hold)
+        }
+        return holds
     }
 
     /// `out.svg` + `trace` → `out-trace.svg`.
