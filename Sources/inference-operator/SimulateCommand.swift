@@ -14,8 +14,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Trace CSV with header t_s,rps (one or more --trace).")
     var trace: [String] = []
 
-    @Option(name: .long, help: "Policy to run: default, matrix, hpa, hpa-util, kpa, oracle (repeatable; default all).")
-    var policy: [String] = []
+    @Option(name: .long, help: "Policy to run (repeatable; default all).")
+    var policy: [PolicyName] = []
 
     @Option(name: .long, help: "Seconds from ordering a replica to it serving (CPU class 5, GPU class 30).")
     var coldStart: Double = 5
@@ -75,10 +75,10 @@ struct SimulateCommand: ParsableCommand {
     var idleP95Ms: Double = 40
 
     @Option(name: .long, help: "Latency model: what loads the curve each second: rate (the rate arrivals are drawn at) or arrivals (that second's Poisson count; the oracle then sizes for that noise). With --window-latency seconds this reproduces the terrain the issue describes.")
-    var latencyLoad: String = "rate"
+    var latencyLoad: LatencyLoad = .rate
 
     @Option(name: .long, help: "Latency model: a minute's (and a scrape's) p95 is that of its requests (requests) or the 95th percentile of its seconds' p95 values (seconds).")
-    var windowLatency: String = "requests"
+    var windowLatency: WindowLatency = .requests
 
     @Option(name: .long, help: "Also run the idealised causal policy (a yardstick, not a policy: it sees the oracle's per-second need 1 s late and holds the highest of the last H seconds) for these holds, comma-separated seconds, e.g. 0,60,300,600.")
     var idealCausalHolds: String?
@@ -89,15 +89,10 @@ struct SimulateCommand: ParsableCommand {
     func validate() throws {
         if printDefaultPolicy { return }
         if trace.isEmpty { throw ValidationError("give at least one --trace FILE") }
-        for name in policy where PolicyName(rawValue: name) == nil {
-            throw ValidationError("unknown policy \"\(name)\"; use one of \(PolicyName.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         if !(coldStart >= 0 && coldStart <= 3600) { throw ValidationError("--cold-start must be between 0 and 3600 seconds") }
         if !(peakReplicas > 0) { throw ValidationError("--peak-replicas must be > 0") }
         if !(capacity > 0) { throw ValidationError("--capacity must be > 0") }
         if !(warmupSeconds >= 0 && warmupSeconds <= 86_400) { throw ValidationError("--warmup-seconds must be between 0 and 86400") }
-        if WindowLatency(rawValue: windowLatency) == nil { throw ValidationError("--window-latency must be requests or seconds, not \"\(windowLatency)\"") }
-        if LatencyLoad(rawValue: latencyLoad) == nil { throw ValidationError("--latency-load must be rate or arrivals, not \"\(latencyLoad)\"") }
         if let idealCausalHolds, parsedHolds(idealCausalHolds) == nil {
             throw ValidationError("--ideal-causal-holds must be comma-separated whole seconds from 0 to 86400, not \"\(idealCausalHolds)\"")
         }
@@ -105,10 +100,9 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let policies = policy.isEmpty ? PolicyName.allCases : policy.compactMap(PolicyName.init(rawValue:))
+        let policies = policy.isEmpty ? PolicyName.allCases : policy
         let model = ServiceModel(capacityPerReplicaRPS: capacity, idleP95Seconds: idleP95Ms / 1000, coldStartSeconds: coldStart,
-                                 load: LatencyLoad(rawValue: latencyLoad) ?? .rate,
-                                 windowLatency: WindowLatency(rawValue: windowLatency) ?? .requests)
+                                 load: latencyLoad, windowLatency: windowLatency)
         var defaultPolicy = ScalingPolicy.recommended(capacityPerReplicaRPS: capacity)
         if printDefaultPolicy {
             let encoder = JSONEncoder()
@@ -201,6 +195,12 @@ struct SimulateCommand: ParsableCommand {
         path.hasSuffix(suffix) ? String(path.dropLast(suffix.count)) + "-\(name)\(suffix)" : path + "-\(name)\(suffix)"
     }
 }
+
+// The simulator's choices as typed options: ArgumentParser checks them and
+// lists the allowed values in --help and in its error message.
+extension PolicyName: ExpressibleByArgument {}
+extension LatencyLoad: ExpressibleByArgument {}
+extension WindowLatency: ExpressibleByArgument {}
 
 /// The shipped default policy, for help texts that name its values (so they
 /// cannot drift from it).

@@ -73,10 +73,11 @@ import Testing
 
     @Test(.disabled(if: !built, "skipped: build inference-operator first (make test does)"),
           arguments: [
-            (["--policy", "fastest"], #"unknown policy "fastest""#),
+            (["--policy", "fastest"], "The value 'fastest' is invalid for '--policy <policy>'. Please provide one of the following:\n  - default\n  - matrix\n  - hpa\n  - hpa-util\n  - kpa\n  - oracle"),
             (["--cold-start=-1"], "--cold-start must be between 0 and 3600 seconds"),
             (["--ideal-causal-holds", "60,soon"], #"--ideal-causal-holds must be comma-separated whole seconds from 0 to 86400, not "60,soon""#),
-            (["--latency-load", "counts"], #"--latency-load must be rate or arrivals, not "counts""#),
+            (["--latency-load", "counts"], "The value 'counts' is invalid for '--latency-load <latency-load>'. Please provide one of 'rate' and 'arrivals'."),
+            (["--window-latency", "minutes"], "The value 'minutes' is invalid for '--window-latency <window-latency>'. Please provide one of 'requests' and 'seconds'."),
             (["--peak-replicas", "0"], "--peak-replicas must be > 0"),
           ])
     func badOptionsAreRejectedNamingTheOption(extra: [String], message: String) async throws {
