@@ -38,8 +38,7 @@ extension Simulator {
     func runIdealCausal(need: [Int], holdSeconds: Int) -> (replicas: [Int32], p95: [Float], delay: [Float]) {
         let n = need.count
         let coldStart = max(0, Int(model.coldStartSeconds.rounded()))
-        let initial = min(max(model.replicasNeeded(rate: workload.firstMinutePeakRate, sloSeconds: settings.sloSeconds),
-                              settings.minReplicas), settings.maxReplicas)
+        let initial = startReplicas
         // What it has seen at t: the need of t - 1 (the level it started
         // with before the trace).
         let seen = (0..<n).map { $0 == 0 ? initial : need[$0 - 1] }

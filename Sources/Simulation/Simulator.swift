@@ -63,22 +63,16 @@ public struct Simulator: Sendable {
     /// [t, t + cold start] (sliding maximum).
     public func oracleOrdered(ready: [Int]) -> [Int] {
         let lead = max(0, Int(model.coldStartSeconds.rounded(.up)))
-        var result = [Int](repeating: 0, count: ready.count)
-        var deque: [Int] = []  // indices with decreasing need
-        var head = 0
-        var next = 0
-        for t in ready.indices {
-            let end = min(ready.count - 1, t + lead)
-            while next <= end {
-                while deque.count > head, ready[deque[deque.count - 1]] <= ready[next] { deque.removeLast() }
-                deque.append(next)
-                next += 1
-            }
-            while deque[head] < t { head += 1 }
-            result[t] = ready[deque[head]]
-            if head > 4096 { deque.removeFirst(head); head = 0 }
-        }
-        return result
+        // The window [t, t + lead] ahead is a window behind in the reversed
+        // series; past the end there is nothing to order for.
+        return slidingExtreme(Array(ready.reversed()), window: lead + 1, before: .min, keepLarger: true).reversed()
+    }
+
+    /// Replicas every policy starts with, all ready: the oracle's for the
+    /// first minute's highest rate, within [min, max].
+    var startReplicas: Int {
+        min(max(model.replicasNeeded(rate: workload.firstMinutePeakRate, sloSeconds: settings.sloSeconds), settings.minReplicas),
+            settings.maxReplicas)
     }
 
     public func run(_ name: PolicyName) -> PolicyRun {
@@ -94,7 +88,7 @@ public struct Simulator: Sendable {
         // Start every policy warm: with the replicas the oracle holds for the
         // first minute's highest rate, all ready (then the warm-up, if any,
         // lets each settle at the first minute's mean before the trace).
-        let initial = min(max(model.replicasNeeded(rate: workload.firstMinutePeakRate, sloSeconds: settings.sloSeconds), settings.minReplicas), settings.maxReplicas)
+        let initial = startReplicas
         var ready = initial
         var pending: [Int] = []   // ready-at seconds, ascending
         var pendingHead = 0
