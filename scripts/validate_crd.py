@@ -216,6 +216,90 @@ def cel_evaluation_problems(schema, obj):
     return failures
 
 
+def server_path(path):
+    """A walk path (".spec.replicas") in the API server's notation for schema nodes
+    ("properties[spec].properties[replicas]"); items are "items"."""
+    parts = []
+    for segment in path.replace("[*]", ".[*]").split("."):
+        if not segment:
+            continue
+        if segment == "[*]":
+            parts.append("items")
+        elif segment == "*":
+            parts.append("additionalProperties")
+        else:
+            parts.append(f"properties[{segment}]")
+    return ".".join(parts)
+
+
+def cel_error_text(error):
+    """cel-python's evaluation error in cel-go's words, where they differ
+    ("no such member in mapping: 'min'" is cel-go's "no such key: min")."""
+    text = str(error.args[0]) if getattr(error, "args", None) else str(error)
+    match = re.match(r"no such member in mapping: '(.*)'$", text)
+    return f"no such key: {match.group(1)}" if match else text
+
+
+def rules_on_value(env, node, value, on_failure):
+    """Evaluates the rules of node and of every node below it that value
+    reaches, on value as it is (no defaults applied): the API server's CEL
+    validator walked over a subtree (apiextensions-apiserver schema/cel
+    Validator.validate). on_failure(rule, error_or_None) gets each rule that
+    errs or yields false."""
+    import celpy
+
+    if value is None:
+        return
+    for rule in node.get("x-kubernetes-validations") or []:
+        try:
+            result = env.program(env.compile(rule["rule"])).evaluate({"self": celpy.json_to_cel(value)})
+            if isinstance(result, Exception):
+                on_failure(rule, result)
+            elif not bool(result):
+                on_failure(rule, None)
+        except Exception as e:
+            on_failure(rule, e)
+    if isinstance(value, dict):
+        for key, sub in (node.get("properties") or {}).items():
+            if key in value:
+                rules_on_value(env, sub, value[key], on_failure)
+        if isinstance(node.get("additionalProperties"), dict):
+            for item in value.values():
+                rules_on_value(env, node["additionalProperties"], item, on_failure)
+    elif isinstance(value, list) and isinstance(node.get("items"), dict):
+        for item in value:
+            rules_on_value(env, node["items"], item, on_failure)
+
+
+def default_rule_problems(schema, prefix="spec.validation.openAPIV3Schema"):
+    """What the API server checks of every default at CRD creation
+    (apiextensions-apiserver defaulting/validation.go validate(): the raw
+    default, no nested defaults applied, must pass the CEL rules of its node
+    and of the nodes below that it holds). Messages follow the server's
+    (`<path>.default: Invalid value: ...: no such key: min evaluating rule: <message>`)."""
+    import celpy
+
+    env = celpy.Environment()
+    problems = []
+
+    def check(path, node):
+        if "default" not in node:
+            return
+        where = ".".join(p for p in (prefix, server_path(path), "default") if p)
+
+        def failed(rule, error):
+            message = (rule.get("message") or rule["rule"]).strip()
+            if error is None:
+                problems.append(f"{where}: Invalid value: the default fails rule {rule['rule']!r}: {message}")
+            else:
+                problems.append(f"{where}: Invalid value: {cel_error_text(error)} evaluating rule: {message}")
+
+        rules_on_value(env, node, node["default"], failed)
+
+    walk(schema, "", check)
+    return problems
+
+
 # ----------------------------------------------------------------- commands
 
 
@@ -235,13 +319,15 @@ def command_crd(args):
             schema = version["schema"]["openAPIV3Schema"]
             problems += [f"structural: {p}" for p in structural_problems(schema)]
             problems += [f"cel: {p}" for p in cel_compile_problems(schema)]
+            problems += [f"default: {p}" for p in default_rule_problems(schema)]
         rules = sum(len(cel_rules(v["schema"]["openAPIV3Schema"])) for v in crd["spec"]["versions"])
         if problems:
             status = 1
             for p in problems:
                 print(f"INVALID {path}: {p}")
         else:
-            print(f"OK {path}: kubernetes-validate {KUBERNETES_VERSION} strict, structural, {rules} CEL rules compiled")
+            print(f"OK {path}: kubernetes-validate {KUBERNETES_VERSION} strict, structural, {rules} CEL rules compiled, "
+                  f"every default passes its rules raw")
     return status
 
 

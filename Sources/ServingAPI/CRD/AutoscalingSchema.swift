@@ -19,7 +19,7 @@ extension AutoscalingSpec {
             defaultEmpty: true,
             rules: [
                 ValidationRule(
-                    "self.rules.idle.afterSeconds >= self.intervalSeconds",
+                    "self.rules.idle.afterSeconds >= self.intervalSeconds", reads: ["rules.idle.afterSeconds", "intervalSeconds"],
                     message: "rules.idle.afterSeconds must be at least intervalSeconds",
                     fieldPath: ".rules.idle.afterSeconds", reason: "FieldValueInvalid")
             ])
@@ -159,7 +159,7 @@ extension MetricsUnavailableSpec {
             defaultEmpty: true,
             rules: [
                 ValidationRule(
-                    "self.policy == 'Fallback' ? has(self.fallbackReplicas) : !has(self.fallbackReplicas)",
+                    "self.policy == 'Fallback' ? has(self.fallbackReplicas) : !has(self.fallbackReplicas)", reads: ["policy"],
                     message: "fallbackReplicas is required with policy Fallback and not allowed otherwise",
                     fieldPath: ".fallbackReplicas", reason: "FieldValueInvalid")
             ])

@@ -46,6 +46,7 @@ public enum InferenceServiceCRD {
             rules: [
                 ValidationRule(
                     "size(self.metadata.name) <= \(Limits.maxNameLength) && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+                    reads: ["metadata.name"],
                     message: "metadata.name must start with a letter and be a DNS label of at most \(Limits.maxNameLength) characters, so that {name}-predictor is a valid Service name",
                     reason: "FieldValueInvalid")
             ])

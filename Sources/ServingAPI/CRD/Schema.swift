@@ -103,17 +103,47 @@ enum Schema {
 
 /// One `x-kubernetes-validations` entry: a CEL rule, its message, and the
 /// field it blames (relative to the schema node carrying it).
+///
+/// The API server evaluates a node's rules on that node's raw `default` when
+/// the CRD is created (apiextensions-apiserver `defaulting.validate`), with no
+/// nested defaults applied: `default: {}` meets a rule that reads `self.min`
+/// with `no such key: min` and the CRD is rejected. So a rule never reads a
+/// field it does not first test with `has()`: `init(_:reads:...)` writes the
+/// guards from the list of fields the condition reads. Objects that reach the
+/// rule for real arrive defaulted, where every defaulted field is present and
+/// the guards are all false, so they keep the condition's meaning.
 struct ValidationRule: Sendable {
     let rule: String
     let message: String
     let fieldPath: String?
     let reason: String?
 
+    /// A rule that reads no field of `self` below what it tests with `has()` itself.
     init(_ rule: String, message: String, fieldPath: String? = nil, reason: String? = nil) {
         self.rule = rule
         self.message = message
         self.fieldPath = fieldPath
         self.reason = reason
+    }
+
+    /// `condition` holds whenever one of the fields it `reads` (paths below
+    /// `self`, such as `rules.idle.afterSeconds`) is absent; each path's
+    /// prefixes are tested first, so no `has()` itself selects an absent field.
+    init(_ condition: String, reads: [String], message: String, fieldPath: String? = nil, reason: String? = nil) {
+        self.init(Self.guarded(condition, reads: reads), message: message, fieldPath: fieldPath, reason: reason)
+    }
+
+    static func guarded(_ condition: String, reads: [String]) -> String {
+        var guards: [String] = []
+        for path in reads {
+            let parts = path.split(separator: ".")
+            for end in parts.indices {
+                let test = "!has(self.\(parts[...end].joined(separator: ".")))"
+                if !guards.contains(test) { guards.append(test) }
+            }
+        }
+        guard !guards.isEmpty else { return condition }
+        return (guards + ["(\(condition))"]).joined(separator: " || ")
     }
 
     var json: JSON {

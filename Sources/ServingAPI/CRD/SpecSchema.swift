@@ -22,15 +22,16 @@ extension InferenceServiceSpec {
             required: ["model"],
             rules: [
                 ValidationRule(
-                    "!has(self.autoscaling.rules.gpu.cap) || self.autoscaling.rules.gpu.cap <= self.replicas.max",
+                    "self.autoscaling.rules.gpu.cap <= self.replicas.max", reads: ["autoscaling.rules.gpu.cap", "replicas.max"],
                     message: "autoscaling.rules.gpu.cap must not exceed replicas.max",
                     fieldPath: ".autoscaling.rules.gpu.cap", reason: "FieldValueInvalid"),
                 ValidationRule(
-                    "!has(self.autoscaling.rules.latency.cap) || self.autoscaling.rules.latency.cap <= self.replicas.max",
+                    "self.autoscaling.rules.latency.cap <= self.replicas.max", reads: ["autoscaling.rules.latency.cap", "replicas.max"],
                     message: "autoscaling.rules.latency.cap must not exceed replicas.max",
                     fieldPath: ".autoscaling.rules.latency.cap", reason: "FieldValueInvalid"),
                 ValidationRule(
-                    "!has(self.autoscaling.onMetricsUnavailable.fallbackReplicas) || self.autoscaling.onMetricsUnavailable.fallbackReplicas <= self.replicas.max",
+                    "self.autoscaling.onMetricsUnavailable.fallbackReplicas <= self.replicas.max",
+                    reads: ["autoscaling.onMetricsUnavailable.fallbackReplicas", "replicas.max"],
                     message: "autoscaling.onMetricsUnavailable.fallbackReplicas must not exceed replicas.max",
                     fieldPath: ".autoscaling.onMetricsUnavailable.fallbackReplicas", reason: "FieldValueInvalid"),
             ])
@@ -133,7 +134,7 @@ extension ReplicasSpec {
             ],
             defaultEmpty: true,
             rules: [
-                ValidationRule("self.min <= self.max", message: "min must not exceed max", fieldPath: ".min", reason: "FieldValueInvalid")
+                ValidationRule("self.min <= self.max", reads: ["min", "max"], message: "min must not exceed max", fieldPath: ".min", reason: "FieldValueInvalid")
             ])
     }
 }
