@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Locking", "HTTP"]),
 
         // InferenceService API and what is rendered from it (pure)
-        .target(name: "ServingAPI", dependencies: ["JSONValue"]),
+        .target(name: "ServingAPI", dependencies: ["JSONValue", "KubeAPI"]),
         .target(name: "Rendering", dependencies: ["ServingAPI", "JSONValue"]),
 
         // The operator: reconcile, scaling loop, status, events, metrics and health endpoints
@@ -184,8 +184,8 @@ let package = Package(
                 "Locking", "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]),
-        .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "JSONValue", "TestSupport", "YAML"]),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
+        .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "KubeAPI", "JSONValue", "TestSupport", "YAML"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "KubeAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling", "SeededRandom", "JSONValue", "TestSupport"]),
         .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue"]),

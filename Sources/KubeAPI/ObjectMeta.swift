@@ -15,10 +15,15 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     public var ownerReferences: [OwnerReference]?
     public var finalizers: [String]?
 
-    public init(name: String? = nil, namespace: String? = nil, labels: [String: String]? = nil,
+    public init(name: String? = nil, namespace: String? = nil, uid: String? = nil, resourceVersion: String? = nil,
+                generation: Int64? = nil, creationTimestamp: String? = nil, labels: [String: String]? = nil,
                 annotations: [String: String]? = nil, ownerReferences: [OwnerReference]? = nil) {
         self.name = name
         self.namespace = namespace
+        self.uid = uid
+        self.resourceVersion = resourceVersion
+        self.generation = generation
+        self.creationTimestamp = creationTimestamp
         self.labels = labels
         self.annotations = annotations
         self.ownerReferences = ownerReferences

@@ -27,20 +27,12 @@ public struct InferenceServiceResource: KubeResource, Hashable {
 
     /// The whole object as a document, as `InferenceService.decodeValidated` reads it.
     public var document: JSON {
-        var meta: JSONObject = ["name": .string(metadata.name ?? "")]
-        if let namespace = metadata.namespace { meta["namespace"] = .string(namespace) }
-        if let uid = metadata.uid { meta["uid"] = .string(uid) }
-        if let rv = metadata.resourceVersion { meta["resourceVersion"] = .string(rv) }
-        if let generation = metadata.generation { meta["generation"] = .int(generation) }
-        if let created = metadata.creationTimestamp { meta["creationTimestamp"] = .string(created) }
-        if let labels = metadata.labels { meta["labels"] = .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })) }
-        if let annotations = metadata.annotations {
-            meta["annotations"] = .object(JSONObject(annotations.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
-        }
+        // Both sides use KubeAPI's ObjectMeta, so the metadata encodes as it decodes.
+        let meta = (try? JSON(encoding: metadata)) ?? ["name": .string(metadata.name ?? "")]
         var object: JSONObject = [
             "apiVersion": .string(apiVersion ?? Self.resourceType.apiVersion),
             "kind": .string(kind ?? Self.resourceType.kind),
-            "metadata": .object(meta),
+            "metadata": meta,
             "spec": spec ?? [:],
         ]
         if let status { object["status"] = status }

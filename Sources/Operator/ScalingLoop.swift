@@ -116,7 +116,7 @@ public struct ScalingLoop: Sendable {
             due.append(Candidate(
                 key: key, object: object, service: service,
                 policy: PolicyMapping.policy(for: service.spec, followFallback: configuration.followFallback),
-                overrides: PolicyMapping.overrides(for: service.spec, namespace: namespace, name: service.metadata.name),
+                overrides: PolicyMapping.overrides(for: service.spec, namespace: namespace, name: service.name),
                 prometheusURL: service.spec.autoscaling.prometheus?.url ?? configuration.defaultPrometheusURL))
         }
         guard !due.isEmpty else {
@@ -261,9 +261,9 @@ public struct ScalingLoop: Sendable {
         let scaled = decision.targetReplicas != current && mode == .active
         let direction = decision.targetReplicas > current ? "up" : (decision.targetReplicas < current ? "down" : "none")
         Counter(label: "operator_scaling_decisions_total", dimensions: [("rule", decision.rule.rawValue), ("direction", direction)]).increment()
-        Gauge(label: "operator_desired_replicas", dimensions: [("namespace", namespace), ("name", candidate.service.metadata.name)])
+        Gauge(label: "operator_desired_replicas", dimensions: [("namespace", namespace), ("name", candidate.service.name)])
             .record(mode == .active ? decision.targetReplicas : current)
-        Gauge(label: "operator_current_replicas", dimensions: [("namespace", namespace), ("name", candidate.service.metadata.name)])
+        Gauge(label: "operator_current_replicas", dimensions: [("namespace", namespace), ("name", candidate.service.name)])
             .record(current)
 
         var numbers = "p95=\(signals.p95Latency.summaryMilliseconds) rps=\(signals.requestRate.summary)"

@@ -18,7 +18,7 @@ enum StatusRules {
         status.replicas = current
         status.readyReplicas = ready
         if status.desiredReplicas == nil || service.spec.autoscaling.mode == .disabled { status.desiredReplicas = desired }
-        status.selector = PredictorLabels.selectorString(instance: service.metadata.name)
+        status.selector = PredictorLabels.selectorString(instance: service.name)
 
         let readyCondition: ServingAPI.Condition
         if deployment == nil {

@@ -32,7 +32,7 @@ public enum PredictorRenderer {
     /// The Service's port (the container listens on `ServerCommandLine.port`).
     public static let servicePort = 80
 
-    public static func name(for service: InferenceService) -> String { service.metadata.name + "-predictor" }
+    public static func name(for service: InferenceService) -> String { service.name + "-predictor" }
 
     /// - Parameters:
     ///   - replicas: the replica count to apply (the autoscaler's or `replicas.min` at creation).
@@ -61,11 +61,11 @@ public enum PredictorRenderer {
         [
             "name": .string(name(for: service)),
             "namespace": .string(namespace),
-            "labels": .object(PredictorLabels.all(instance: service.metadata.name)),
+            "labels": .object(PredictorLabels.all(instance: service.name)),
             "ownerReferences": [
                 [
                     "apiVersion": .string(Defaults.apiVersion), "kind": .string(Defaults.kind),
-                    "name": .string(service.metadata.name), "uid": .string(uid),
+                    "name": .string(service.name), "uid": .string(uid),
                     "controller": true, "blockOwnerDeletion": true,
                 ]
             ],
@@ -75,7 +75,7 @@ public enum PredictorRenderer {
     static func deployment(_ service: InferenceService, metadata: JSONObject, uri: ModelURI, plan: WarmupPlan, replicas: Int)
         -> JSON
     {
-        var podLabels = PredictorLabels.all(instance: service.metadata.name)
+        var podLabels = PredictorLabels.all(instance: service.name)
         if plan.warm { podLabels[WarmupPlan.labelKey] = "true" }
         return [
             "apiVersion": "apps/v1",
@@ -84,7 +84,7 @@ public enum PredictorRenderer {
             "spec": [
                 "replicas": .int(Int64(replicas)),
                 "revisionHistoryLimit": 3,
-                "selector": ["matchLabels": .object(PredictorLabels.selector(instance: service.metadata.name))],
+                "selector": ["matchLabels": .object(PredictorLabels.selector(instance: service.name))],
                 // Keep serving capacity during rollouts: a new pod must be ready before an old one goes.
                 "strategy": ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 1, "maxUnavailable": 0]],
                 "template": [
@@ -198,7 +198,7 @@ public enum PredictorRenderer {
             "metadata": .object(meta),
             "spec": [
                 "type": "ClusterIP",
-                "selector": .object(PredictorLabels.selector(instance: service.metadata.name)),
+                "selector": .object(PredictorLabels.selector(instance: service.name)),
                 "ports": [
                     [
                         "name": .string(ServerCommandLine.portName), "port": .int(Int64(servicePort)),

@@ -130,7 +130,7 @@ public enum ConditionType: String, Sendable, CaseIterable {
     case warmupComplete = "WarmupComplete"
 }
 
-/// `metav1.Condition` with a typed status (ServingAPI imports only JSONValue).
+/// `metav1.Condition` with a typed status.
 public struct Condition: Codable, Sendable, Hashable {
     public enum Status: String, Codable, Sendable, Hashable, CaseIterable {
         case `true` = "True", `false` = "False", unknown = "Unknown"

@@ -7,7 +7,7 @@ import JSONValue
 public enum InferenceServiceValidator {
     public static func validate(_ service: InferenceService) -> [FieldError] {
         var errors: [FieldError] = []
-        let name = service.metadata.name
+        let name = service.name
         if name.count > Limits.maxNameLength || !KubernetesName.isDNSLabel(name) || !(name.first?.isLetter ?? false) {
             errors.append(
                 FieldError(

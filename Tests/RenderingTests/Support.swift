@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import JSONValue
+import KubeAPI
 import ServingAPI
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

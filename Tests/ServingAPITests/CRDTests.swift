@@ -1,5 +1,6 @@
 import Foundation
 import JSONValue
+import KubeAPI
 import ServingAPI
 import Testing
 import YAML

@@ -1,4 +1,5 @@
 import JSONValue
+import KubeAPI
 import ServingAPI
 import Testing
 
