@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "Locking"),
         .target(name: "SeededRandom"),
         .target(name: "JSONValue"),
+        // CEL for CRD x-kubernetes-validations rules: parse, type-check against the schema, evaluate (as cel-go does)
+        .target(name: "CEL", dependencies: ["JSONValue"]),
         .target(name: "YAML", dependencies: ["CYAML", "JSONValue"]),
         .target(name: "HTTP", dependencies: ["Locking", "CCurl"]),
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
@@ -175,6 +177,8 @@ let package = Package(
 
         // Tests
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
+        // YAML reads the checked-in CRD's rules; TestSupport runs cel-python for the differential test
+        .testTarget(name: "CELTests", dependencies: ["CEL", "JSONValue", "YAML", "TestSupport"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue", "SeededRandom"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "TestSupport"]),
