@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "TestAPIServer",
             dependencies: [
-                "JSONValue", "YAML",
+                "JSONValue", "YAML", "CEL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -188,11 +188,11 @@ let package = Package(
                 "Locking", "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]),
-        .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "KubeAPI", "JSONValue", "TestSupport", "YAML"]),
+        .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "KubeAPI", "CEL", "JSONValue", "TestSupport", "YAML"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "KubeAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling", "SeededRandom", "JSONValue", "TestSupport"]),
-        .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue"]),
+        .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue", "YAML"], exclude: ["Fixtures"]),
         .testTarget(
             name: "ControllerRuntimeIntegrationTests",
             dependencies: ["Locking", "ControllerRuntime", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue",

@@ -23,6 +23,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Write a kubeconfig for this server to this file once listening.") var kubeconfig: String?
     @Flag(help: "Report Deployments' desired replicas in their status after every write (no pods exist).") var simulateDeployments = false
     @Option(help: "With --simulate-deployments: seconds before new replicas count as ready.") var readyDelaySeconds: Double = 0
+    @Option(help: "Kubernetes release to answer as (1.23 or later, e.g. 1.28): CRD fields newer than it are unknown, /version reports it.")
+    var kubernetesVersion: String = KubernetesVersion.default.description
+    @Option(help: "Enforce CRD validation rules (CEL) or not, whatever the release's default (on from 1.25).")
+    var celValidation: Bool?
 
     func run() async throws {
         var configuration = TestAPIServer.Configuration()
@@ -32,6 +36,11 @@ struct Serve: AsyncParsableCommand {
         configuration.cluster.simulateDeployments = simulateDeployments
         guard readyDelaySeconds >= 0 else { throw ValidationError("--ready-delay-seconds must not be negative") }
         configuration.cluster.deploymentReadyDelay = readyDelaySeconds
+        guard let release = KubernetesVersion(kubernetesVersion), release >= KubernetesVersion(1, 23) else {
+            throw ValidationError("--kubernetes-version must be a release such as 1.28 (1.23 or later), got \"\(kubernetesVersion)\"")
+        }
+        configuration.cluster.kubernetesVersion = release
+        configuration.cluster.validationRulesGate = celValidation
         configuration.bookmarkInterval = .seconds(Int64(bookmarkSeconds))
         var tokens: [String: UserInfo] = [:]
         for spec in token {

@@ -119,6 +119,29 @@ import YAML
         #expect(result.output.contains("\(rules.count) CEL rules compiled"), "\(result.output)")
     }
 
+    /// The check the API server makes at CRD creation, run by the validator
+    /// with cel-python: put back the old unguarded `replicas` rule and it must
+    /// fail as the real server did (`no such key: min evaluating rule: ...`).
+    @Test(.disabled(if: venvMissing, venvMissingMessage))
+    func validatorRejectsARuleThatFailsOnItsNodesRawDefault() async throws {
+        var broken = crd
+        let path = ["spec", "versions"]
+        var versions = try #require(broken[path: path[0], path[1]]?.arrayValue)
+        var replicas = try #require(versions[0][path: "schema", "openAPIV3Schema", "properties", "spec", "properties", "replicas"])
+        replicas["x-kubernetes-validations"] = [["rule": "self.min <= self.max", "message": "min must not exceed max"]]
+        var schema = try #require(versions[0][path: "schema", "openAPIV3Schema"])
+        schema["properties"]?["spec"]?["properties"]?["replicas"] = replicas
+        versions[0]["schema"]?["openAPIV3Schema"] = schema
+        broken["spec"]?["versions"] = .array(versions)
+        let file = try temporaryFile([broken])
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try await run(venvPython, [validatorScript, "crd", file])
+        #expect(result.status == 1, "\(result.output)")
+        #expect(result.output.contains(
+            "spec.validation.openAPIV3Schema.properties[spec].properties[replicas].default: Invalid value: no such key: min evaluating rule: min must not exceed max"),
+            "\(result.output)")
+    }
+
     @Test(.disabled(if: venvMissing, venvMissingMessage), arguments: ["minimal.yaml", "gpu.yaml", "dry-run.yaml"])
     func samplesPassTheSchemaTheCELRulesAndTheOperatorsValidation(sample: String) async throws {
         let path = samplesDirectory.appendingPathComponent(sample).path

@@ -22,25 +22,30 @@ import TestAPIServer
         }
     }
 
-    static let invalidCases: [(JSON, String, String)] = [
-        (["replicas": 17], "spec.replicas", "spec.replicas: Invalid value: 17: spec.replicas in body should be less than or equal to 16"),
-        (["replicas": -1], "spec.replicas", "spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0"),
-        (["replicas": "two"], "spec.replicas", "spec.replicas: Invalid value: \"two\": spec.replicas in body must be of type integer: \"string\""),
-        (["mode": "Fast"], "spec.mode", "spec.mode: Unsupported value: \"Fast\": supported values: \"Active\", \"DryRun\""),
-        (["gpu": ["targetUtilization": "high"]], "spec.gpu.targetUtilization", "spec.gpu.targetUtilization: Invalid value: \"high\": spec.gpu.targetUtilization in body must be of type number: \"string\""),
-        (["labels": ["a": 1]], "spec.labels.a", "spec.labels.a: Invalid value: 1: spec.labels.a in body must be of type string: \"integer\""),
+    /// (extra spec, field, reason, cause message): the cause carries the body, the Status message `field: body`.
+    static let invalidCases: [(JSON, String, String, String)] = [
+        (["replicas": 17], "spec.replicas", "FieldValueInvalid", "Invalid value: 17: spec.replicas in body should be less than or equal to 16"),
+        (["replicas": -1], "spec.replicas", "FieldValueInvalid", "Invalid value: -1: spec.replicas in body should be greater than or equal to 0"),
+        (["replicas": "two"], "spec.replicas", "FieldValueTypeInvalid", "Invalid value: \"string\": spec.replicas in body must be of type integer: \"string\""),
+        (["mode": "Fast"], "spec.mode", "FieldValueNotSupported", "Unsupported value: \"Fast\": supported values: \"Active\", \"DryRun\""),
+        (["gpu": ["targetUtilization": "high"]], "spec.gpu.targetUtilization", "FieldValueTypeInvalid",
+         "Invalid value: \"string\": spec.gpu.targetUtilization in body must be of type number: \"string\""),
+        (["labels": ["a": 1]], "spec.labels.a", "FieldValueTypeInvalid", "Invalid value: \"integer\": spec.labels.a in body must be of type string: \"integer\""),
     ]
 
     @Test(arguments: invalidCases)
-    func schemaValidationRejectsWithFieldCauses(extra: JSON, field: String, message: String) async throws {
+    func schemaValidationRejectsWithFieldCauses(extra: JSON, field: String, reason: String, message: String) async throws {
         try await withCRD { _, client in
             let response = try await client.request("POST", Fixtures.inferenceServices, json: Fixtures.inferenceService("bad", extra: extra))
             #expect(response.status == 422)
             #expect(response.object["reason"] == "Invalid")
             let cause = response.object[path: "details", "causes"]?[0]
             #expect(cause?["field"] == .string(field))
+            #expect(cause?["reason"] == .string(reason))
             #expect(cause?["message"] == .string(message))
-            #expect(response.object["message"] == .string("InferenceService.serving.swiftinfer.io \"bad\" is invalid: \(message)"))
+            let text = response.object["message"]?.stringValue ?? ""
+            #expect(text.hasPrefix("InferenceService.serving.swiftinfer.io \"bad\" is invalid: "))
+            #expect(text.contains("\(field): \(message)"), "\(text)")
         }
     }
 
@@ -64,7 +69,7 @@ import TestAPIServer
             let strict = try await client.request("POST", Fixtures.inferenceServices + "?fieldValidation=Strict",
                                                   json: Fixtures.inferenceService("b", extra: ["colour": "red"]))
             #expect(strict.status == 400)
-            #expect(strict.object["message"]?.stringValue?.contains("unknown field \"spec.colour\"") == true)
+            #expect(strict.object["message"] == "InferenceService in version \"v1alpha1\" cannot be handled as a InferenceService: strict decoding error: unknown field \"spec.colour\"")
         }
     }
 

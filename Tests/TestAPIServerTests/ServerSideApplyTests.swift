@@ -45,7 +45,8 @@ import TestAPIServer
                                                     contentType: Self.applyType)
             #expect(conflict.status == 409)
             #expect(conflict.object["reason"] == "Conflict")
-            #expect(conflict.object["message"] == "Apply failed with 1 conflict: conflict with \"kubectl\" using apps/v1: .spec.replicas")
+            // kubectl's entry is an Update through /scale: the server names the subresource and the API version (printManager).
+            #expect(conflict.object["message"] == "Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas")
             #expect(conflict.object[path: "details", "causes"]?[0]?["reason"] == "FieldManagerConflict")
             // Agreeing on the value is not a conflict: ownership is shared.
             let shared = try await client.request("PATCH", Fixtures.deployments + "/web?fieldManager=operator", json: config(replicas: 5),

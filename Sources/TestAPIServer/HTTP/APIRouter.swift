@@ -126,7 +126,7 @@ public struct APIRouter: Sendable {
         case "/healthz", "/readyz", "/livez":
             return nonResource { .body(status: 200, contentType: "text/plain", body: Array("ok".utf8), headers: []) }
         case "/version":
-            return nonResource { .json(200, Discovery.version) }
+            return nonResource { .json(200, Discovery.version(cluster.kubernetesVersion)) }
         case "/api":
             let address = request.headers["host"] ?? serverAddress
             return nonResource { .json(200, Discovery.coreVersions(serverAddress: address)) }
@@ -134,7 +134,7 @@ public struct APIRouter: Sendable {
             let protobuf = request.headers["accept"]?.contains("protobuf") ?? false
             return nonResource {
                 protobuf ? .body(status: 200, contentType: "application/com.github.proto-openapi.spec.v2@v1.0+protobuf", body: [], headers: [])
-                    : .json(200, ["swagger": "2.0", "info": ["title": "Kubernetes", "version": "v1.32.0"], "paths": .object([:]), "definitions": .object([:])])
+                    : .json(200, ["swagger": "2.0", "info": ["title": "Kubernetes", "version": .string("v\(cluster.kubernetesVersion).0")], "paths": .object([:]), "definitions": .object([:])])
             }
         case "/openapi/v3":
             return nonResource { .json(200, OpenAPI.v3Index(cluster.servedTypes)) }

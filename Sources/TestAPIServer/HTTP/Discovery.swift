@@ -67,9 +67,11 @@ enum Discovery {
         return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(groupVersion), "resources": .array(resources)]
     }
 
-    static let version: JSON = [
-        "major": "1", "minor": "32", "gitVersion": "v1.32.0-testapi", "gitCommit": "0000000000000000000000000000000000000000",
+    /// `/version`: the release the server answers as (kubectl and Helm read it).
+    static func version(_ release: KubernetesVersion) -> JSON { [
+        "major": .string(String(release.major)), "minor": .string(String(release.minor)),
+        "gitVersion": .string("v\(release.major).\(release.minor).0-testapi"), "gitCommit": "0000000000000000000000000000000000000000",
         "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.23.0", "compiler": "gc",
         "platform": "linux/amd64",
-    ]
+    ] }
 }

@@ -73,6 +73,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Cause: Sendable, Equatable {
         public var reason: String   // FieldValueInvalid, FieldValueRequired, FieldValueNotSupported, FieldValueForbidden
         public var field: String
+        /// The error's body without its field (`Invalid value: 3: ...`), as the server's causes carry it.
         public var message: String
         public init(reason: String, field: String, message: String) {
             self.reason = reason
@@ -80,14 +81,6 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
             self.message = message
         }
         var json: JSON { ["reason": .string(reason), "message": .string(message), "field": .string(field)] }
-    }
-
-    public static func invalid(kind: String, group: String, name: String, causes: [Cause]) -> APIError {
-        let joined = causes.map(\.message).joined(separator: ", ")
-        let text = causes.count == 1 ? joined : "[\(joined)]"
-        let qualifiedKind = group.isEmpty ? kind : "\(kind).\(group)"
-        return APIError(code: 422, reason: "Invalid", message: "\(qualifiedKind) \"\(name)\" is invalid: \(text)",
-                        details: details(name: name, group: group, kind: kind, causes: causes.map(\.json)))
     }
 
     public static func badRequest(_ message: String) -> APIError {

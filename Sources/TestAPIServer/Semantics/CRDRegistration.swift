@@ -4,11 +4,14 @@ import JSONValue
 /// status the server writes (accepted names, Established), and the resource
 /// types it serves (one per served version).
 enum CRDRegistration {
-    static func accept(_ crd: JSON, existingTypes: [ResourceType]) throws(APIError) -> JSON {
+    /// Checks a CRD as `validation.ValidateCustomResourceDefinition` does (the
+    /// parts listed in docs/test-apiserver.md), then writes what the server
+    /// writes: accepted names and the `NamesAccepted`/`Established` conditions.
+    static func accept(_ crd: JSON, existingTypes: [ResourceType], schemas: CRDSchemaValidation) throws(APIError) -> JSON {
         let name = crd[path: "metadata", "name"]?.stringValue ?? ""
-        var causes: [APIError.Cause] = []
+        var errors: [FieldError] = []
         func require(_ value: String?, _ field: String) -> String {
-            if value?.isEmpty ?? true { causes.append(.init(reason: "FieldValueRequired", field: field, message: "\(field): Required value")) }
+            if value?.isEmpty ?? true { errors.append(.required(field)) }
             return value ?? ""
         }
         let group = require(crd[path: "spec", "group"]?.stringValue, "spec.group")
@@ -16,28 +19,26 @@ enum CRDRegistration {
         _ = require(crd[path: "spec", "names", "kind"]?.stringValue, "spec.names.kind")
         let scope = crd[path: "spec", "scope"]?.stringValue ?? ""
         if scope != "Namespaced" && scope != "Cluster" {
-            causes.append(.init(reason: "FieldValueNotSupported", field: "spec.scope",
-                                message: "spec.scope: Unsupported value: \"\(scope)\": supported values: \"Cluster\", \"Namespaced\""))
+            errors.append(.notSupported("spec.scope", .string(scope), ["Cluster", "Namespaced"]))
         }
         if !plural.isEmpty && !group.isEmpty && name != "\(plural).\(group)" {
-            causes.append(.init(reason: "FieldValueInvalid", field: "metadata.name",
-                                message: "metadata.name: Invalid value: \"\(name)\": must be spec.names.plural+\".\"+spec.group"))
+            errors.append(.invalid("metadata.name", .string(name), "must be spec.names.plural+\".\"+spec.group"))
         }
         let versions = crd[path: "spec", "versions"]?.arrayValue ?? []
         if versions.isEmpty {
-            causes.append(.init(reason: "FieldValueRequired", field: "spec.versions", message: "spec.versions: Required value: must have exactly one version marked as storage version"))
+            errors.append(.required("spec.versions", "must have exactly one version marked as storage version"))
         } else if versions.filter({ $0["storage"]?.boolValue == true }).count != 1 {
-            causes.append(.init(reason: "FieldValueInvalid", field: "spec.versions",
-                                message: "spec.versions: Invalid value: must have exactly one version marked as storage version"))
+            errors.append(FieldError(.invalid, "spec.versions", .omitted, "must have exactly one version marked as storage version"))
         }
         for (i, version) in versions.enumerated() where version["name"]?.stringValue?.isEmpty ?? true {
-            causes.append(.init(reason: "FieldValueRequired", field: "spec.versions[\(i)].name", message: "spec.versions[\(i)].name: Required value"))
+            errors.append(.required("spec.versions[\(i)].name"))
         }
         if existingTypes.contains(where: { !$0.isCustom && $0.group == group && $0.plural == plural }) {
-            causes.append(.init(reason: "FieldValueInvalid", field: "spec.group", message: "spec.group: Invalid value: \"\(group)\": \(plural).\(group) is served by a built-in API"))
+            errors.append(.invalid("spec.group", .string(group), "\(plural).\(group) is served by a built-in API"))
         }
-        guard causes.isEmpty else {
-            throw APIError.invalid(kind: "CustomResourceDefinition", group: "apiextensions.k8s.io", name: name, causes: causes)
+        if errors.isEmpty { errors = schemas.validate(crd: crd) }
+        guard errors.isEmpty else {
+            throw APIError.invalid(kind: "CustomResourceDefinition", group: "apiextensions.k8s.io", name: name, errors: errors)
         }
         var accepted = crd
         let names = crd[path: "spec", "names"] ?? .object([:])

@@ -164,8 +164,20 @@ enum FieldOwnership {
     struct Conflict: Equatable {
         var manager: String
         var apiVersion: String
+        var operation: String = "Update"
+        var subresource: String?
         var path: Path
         var field: String { "." + path.joined(separator: ".") }
+
+        /// The manager as the server names it in conflicts (fieldmanager
+        /// `printManager`): quoted, its subresource, and for an Update the API
+        /// version it used.
+        var printedManager: String {
+            var text = "\"\(manager)\""
+            if let subresource, !subresource.isEmpty { text += " with subresource \"\(subresource)\"" }
+            if operation == "Update" { text += " using \(apiVersion)" }
+            return text
+        }
     }
 
     /// Server-side apply of `config` by `manager` onto `current` (nil: create).
@@ -185,7 +197,8 @@ enum FieldOwnership {
                     let wanted = value(at: owned, in: config) ?? value(at: path, in: config)
                     if let now, let wanted, now.isEquivalent(to: wanted) { continue }
                     if now == nil { continue }
-                    conflicts.append(Conflict(manager: entry.manager, apiVersion: entry.apiVersion, path: owned))
+                    conflicts.append(Conflict(manager: entry.manager, apiVersion: entry.apiVersion, operation: entry.operation,
+                                               subresource: entry.subresource, path: owned))
                 }
             }
         }

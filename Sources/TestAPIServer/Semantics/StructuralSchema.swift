@@ -77,24 +77,33 @@ enum StructuralSchema {
         }
     }
 
-    static func validate(_ value: JSON, schema: JSON, path: String = "", isRoot: Bool = true) -> [APIError.Cause] {
-        var causes: [APIError.Cause] = []
-        check(value, schema, path, isRoot, &causes)
-        return causes
+    /// Which release's words the errors use: kube-openapi's results were
+    /// mapped to field errors differently before 1.27 (a type error was
+    /// `FieldValueInvalid`, a too-long string `should be at most N chars
+    /// long`), as the captured 1.23 answers show.
+    enum Messages: Sendable { case legacy, current }
+
+    /// Schema validation (the API server's `ValidateCustomResource`: kube-openapi's
+    /// validator, its results turned into field errors by `kubeOpenAPIResultToFieldErrors`).
+    static func validate(_ value: JSON, schema: JSON, path: String = "", isRoot: Bool = true,
+                         messages: Messages = .current) -> [FieldError] {
+        var errors: [FieldError] = []
+        check(value, schema, path, isRoot, messages, &errors)
+        return errors
     }
 
-    private static func render(_ value: JSON) -> String {
-        if case .string(let s) = value { return "\"\(s)\"" }
-        return value.serialized()
-    }
-
-    private static func check(_ value: JSON, _ schema: JSON, _ path: String, _ isRoot: Bool, _ causes: inout [APIError.Cause]) {
+    private static func check(_ value: JSON, _ schema: JSON, _ path: String, _ isRoot: Bool, _ messages: Messages,
+                              _ errors: inout [FieldError]) {
+        let field = path.isEmpty ? "<nil>" : path
         func invalid(_ detail: String) {
-            causes.append(.init(reason: "FieldValueInvalid", field: path,
-                                message: "\(path): Invalid value: \(render(value)): \(path) in body \(detail)"))
+            errors.append(.invalid(field, value, "\(path) in body \(detail)"))
+        }
+        func wrongType(_ expected: String, _ actual: String) {
+            let kind: FieldError.Kind = messages == .legacy ? .invalid : .typeInvalid
+            errors.append(FieldError(kind, field, .json(.string(actual)), "\(path) in body must be of type \(expected): \"\(actual)\""))
         }
         if value.isNull {
-            if schema["nullable"]?.boolValue != true && !isRoot { invalid("must be of type \(schema["type"]?.stringValue ?? "object"): \"null\"") }
+            if schema["nullable"]?.boolValue != true && !isRoot { wrongType(schema["type"]?.stringValue ?? "object", "null") }
             return
         }
         if let type = schema["type"]?.stringValue, !isRoot {
@@ -106,62 +115,66 @@ enum StructuralSchema {
             default: ok = intOrString && ({ if case .string = value { return true }; if case .int = value { return true }; return false }())
             }
             if !ok {
-                invalid("must be of type \(type): \"\(value.typeName)\"")
+                wrongType(type, value.typeName)
                 return
             }
         } else if schema["x-kubernetes-int-or-string"]?.boolValue == true {
-            switch value { case .int, .string: break; default: invalid("must be of type integer or string: \"\(value.typeName)\""); return }
+            switch value { case .int, .string: break; default: wrongType("integer,string", value.typeName); return }
         }
         if let options = schema["enum"]?.arrayValue, !options.contains(where: { $0.isEquivalent(to: value) }) {
-            let supported = options.map(render).joined(separator: ", ")
-            causes.append(.init(reason: "FieldValueNotSupported", field: path,
-                                message: "\(path): Unsupported value: \(render(value)): supported values: \(supported)"))
+            errors.append(.notSupported(field, value, options.map { $0.stringValue ?? $0.serialized() }))
         }
         if let number = value.doubleValue {
             if let minimum = schema["minimum"]?.doubleValue {
                 let exclusive = schema["exclusiveMinimum"]?.boolValue == true
                 if exclusive ? number <= minimum : number < minimum {
-                    invalid("should be greater than \(exclusive ? "" : "or equal to ")\(render(schema["minimum"] ?? .null))")
+                    invalid("should be greater than \(exclusive ? "" : "or equal to ")\(GoFormat.display(schema["minimum"] ?? .null))")
                 }
             }
             if let maximum = schema["maximum"]?.doubleValue {
                 let exclusive = schema["exclusiveMaximum"]?.boolValue == true
                 if exclusive ? number >= maximum : number > maximum {
-                    invalid("should be less than \(exclusive ? "" : "or equal to ")\(render(schema["maximum"] ?? .null))")
+                    invalid("should be less than \(exclusive ? "" : "or equal to ")\(GoFormat.display(schema["maximum"] ?? .null))")
                 }
             }
         }
         if case .string(let s) = value {
             if let min = schema["minLength"]?.intValue, s.count < min { invalid("should be at least \(min) chars long") }
+            if let max = schema["maxLength"]?.intValue, s.count > max {
+                if messages == .legacy {
+                    invalid("should be at most \(max) chars long")
+                } else {
+                    errors.append(FieldError(.tooLong, field, .json(value), "may not be more than \(max) bytes"))
+                }
+            }
             if let pattern = schema["pattern"]?.stringValue, let regex = try? Regex(pattern), s.firstMatch(of: regex) == nil {
                 invalid("should match '\(pattern)'")
-            }
-            if let max = schema["maxLength"]?.intValue, s.count > max {
-                causes.append(.init(reason: "FieldValueTooLong", field: path, message: "\(path): Too long: may not be more than \(max) bytes"))
             }
         }
         switch value {
         case .object(let object):
             for key in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where object[key] == nil {
-                let field = path.isEmpty ? key : "\(path).\(key)"
-                causes.append(.init(reason: "FieldValueRequired", field: field, message: "\(field): Required value"))
+                errors.append(.required(path.isEmpty ? key : "\(path).\(key)"))
+            }
+            if let max = schema["maxProperties"]?.intValue, object.count > max {
+                errors.append(FieldError(.tooMany, field, .json(.int(Int64(object.count))), "must have at most \(max) items"))
             }
             let properties = schema["properties"]?.objectValue
             for (key, child) in object {
                 if isRoot && rootSkipped.contains(key) { continue }
                 let childPath = path.isEmpty ? key : "\(path).\(key)"
-                if let p = properties?[key] { check(child, p, childPath, false, &causes) }
+                if let p = properties?[key] { check(child, p, childPath, false, messages, &errors) }
                 else if case .object = schema["additionalProperties"], let a = schema["additionalProperties"] {
-                    check(child, a, childPath, false, &causes)
+                    check(child, a, childPath, false, messages, &errors)
                 }
             }
         case .array(let items):
             if let min = schema["minItems"]?.intValue, items.count < min { invalid("should have at least \(min) items") }
             if let max = schema["maxItems"]?.intValue, items.count > max {
-                causes.append(.init(reason: "FieldValueTooMany", field: path, message: "\(path): Too many: \(items.count): must have at most \(max) items"))
+                errors.append(FieldError(.tooMany, field, .json(.int(Int64(items.count))), "must have at most \(max) items"))
             }
             if let itemSchema = schema["items"] {
-                for (i, item) in items.enumerated() { check(item, itemSchema, "\(path)[\(i)]", false, &causes) }
+                for (i, item) in items.enumerated() { check(item, itemSchema, "\(path)[\(i)]", false, messages, &errors) }
             }
         default: break
         }

@@ -29,18 +29,15 @@ extension Cluster {
                                            subresource: subresource, force: options.force, time: time)
         switch outcome {
         case .failure(let conflicts):
-            let plural = conflicts.count == 1 ? "conflict" : "conflicts"
-            let lines = conflicts.map { "conflict with \"\($0.manager)\" using \($0.apiVersion): \($0.field)" }
             let causes: [JSON] = conflicts.map { conflict -> JSON in
                 let cause: JSONObject = [
                     "reason": "FieldManagerConflict",
-                    "message": .string("conflict with \"\(conflict.manager)\" using \(conflict.apiVersion)"),
+                    "message": .string("conflict with \(conflict.printedManager)"),
                     "field": .string(conflict.field)]
                 return .object(cause)
             }
-            throw APIError(code: 409, reason: "Conflict",
-                           message: "Apply failed with \(conflicts.count) \(plural): \(lines.joined(separator: "\n"))",
-                           details: APIError.details(name: name, group: type.group, kind: type.plural, causes: causes))
+            throw APIError(code: 409, reason: "Conflict", message: Self.conflictMessage(conflicts),
+                           details: .object(["causes": .array(causes)]))
         case .success(var merged):
             if let existing {
                 let managed = merged[path: "metadata", "managedFields"] ?? .null
@@ -52,5 +49,20 @@ extension Cluster {
             if subresource != nil { throw APIError.notFound(type.plural, group: type.group, name: name) }
             return try createLocked(type, namespace: namespace, body: merged, options: options, applyManaged: true)
         }
+    }
+
+    /// fieldmanager `getConflictMessage`: one conflict on one line, several
+    /// grouped by manager (sorted), one `- path` line each.
+    static func conflictMessage(_ conflicts: [FieldOwnership.Conflict]) -> String {
+        if conflicts.count == 1, let only = conflicts.first {
+            return "Apply failed with 1 conflict: conflict with \(only.printedManager): \(only.field)"
+        }
+        let byManager = Dictionary(grouping: conflicts, by: \.printedManager)
+        var lines: [String] = []
+        for manager in byManager.keys.sorted() {
+            lines.append("conflicts with \(manager):")
+            lines += (byManager[manager] ?? []).map { "- \($0.field)" }
+        }
+        return "Apply failed with \(conflicts.count) conflicts: " + lines.joined(separator: "\n")
     }
 }

@@ -76,9 +76,8 @@ extension Cluster {
             case .apply?: desired = FieldOwnership.merging(body, into: current)
             }
             guard let replicas = desired[path: "spec", "replicas"]?.intValue, replicas >= 0 else {
-                throw APIError.invalid(kind: "Scale", group: "autoscaling", name: name, causes: [.init(
-                    reason: "FieldValueInvalid", field: "spec.replicas",
-                    message: "spec.replicas: Invalid value: \(desired[path: "spec", "replicas"]?.serialized() ?? "null"): must be a non-negative integer")])
+                throw APIError.invalid(kind: "Scale", group: "autoscaling", name: name, errors: [
+                    .invalid("spec.replicas", desired[path: "spec", "replicas"] ?? .null, "must be a non-negative integer")])
             }
             var proposed = Self.setting(.int(replicas), at: mapping.specReplicasPath, in: old)
             proposed["metadata"]?["resourceVersion"] = desired[path: "metadata", "resourceVersion"] ?? old[path: "metadata", "resourceVersion"]

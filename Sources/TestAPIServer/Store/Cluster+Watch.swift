@@ -90,7 +90,14 @@ extension Cluster {
             if let rvText = resourceVersion, !rvText.isEmpty, rvText != "0" {
                 guard let rv = Int64(rvText) else { throw APIError.badRequest("invalid resourceVersion \"\(rvText)\"") }
                 guard rv >= compactedResourceVersion else {
-                    throw APIError.expired("too old resource version: \(rv) (\(compactedResourceVersion))")
+                    guard !configuration.watchCache else {
+                        throw APIError.expired("too old resource version: \(rv) (\(compactedResourceVersion))")
+                    }
+                    // Straight from etcd (no watch cache): the stream opens, then one ERROR event ends it.
+                    let status = APIError(code: 410, reason: "Expired", message: "The resourceVersion for the provided watch is too old.").status
+                    sink(.event(Watcher.line("ERROR", status)))
+                    sink(.end)
+                    return 0
                 }
                 for event in history where event.resourceVersion > rv {
                     if let line = watcher.translate(event) { sink(.event(line)) }
@@ -115,7 +122,7 @@ extension Cluster {
         try locked { () throws(APIError) in
             guard let text = resourceVersion, !text.isEmpty, text != "0" else { return }
             guard let rv = Int64(text) else { throw APIError.badRequest("invalid resourceVersion \"\(text)\"") }
-            guard rv >= compactedResourceVersion else {
+            guard rv >= compactedResourceVersion || !configuration.watchCache else {
                 throw APIError.expired("too old resource version: \(rv) (\(compactedResourceVersion))")
             }
         }

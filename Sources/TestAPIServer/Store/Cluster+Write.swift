@@ -1,3 +1,4 @@
+import CEL
 import Foundation
 import JSONValue
 
@@ -25,7 +26,7 @@ extension Cluster {
         }
         guard let name = meta["name"]?.stringValue, !name.isEmpty else {
             throw APIError.invalid(kind: type.kind, group: type.group, name: "",
-                                   causes: [.init(reason: "FieldValueRequired", field: "metadata.name", message: "metadata.name: Required value: name or generateName is required")])
+                                   errors: [.required("metadata.name", "name or generateName is required")])
         }
         try Self.checkName(name, type)
         if type.namespaced {
@@ -74,9 +75,10 @@ extension Cluster {
         let ok = name.count <= 253 && name.allSatisfy { ($0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "." }
             && name.first.map { $0.isLetter || $0.isNumber } == true && name.last.map { $0.isLetter || $0.isNumber } == true
         if !ok && type.storageKey != "clusterroles.rbac.authorization.k8s.io" && type.storageKey != "clusterrolebindings.rbac.authorization.k8s.io" {
-            throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: [.init(
-                reason: "FieldValueInvalid", field: "metadata.name",
-                message: "metadata.name: Invalid value: \"\(name)\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")])
+            // apimachinery validation.IsDNS1123Subdomain's message.
+            throw APIError.invalid(kind: type.kind, group: type.group, name: name, errors: [.invalid(
+                "metadata.name", .string(name),
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")])
         }
     }
 
@@ -101,28 +103,167 @@ extension Cluster {
             object["type"] = "Opaque"  // the API server's default for Secret.type
         }
         if type.storageKey == Self.crdStorageKey {
-            object = try CRDRegistration.accept(object, existingTypes: types)
+            object = try unknownCRDFieldsLocked(object, options: options, warnings: &warnings)
+            if !configuration.validationRules { object = Self.withoutValidationRules(object) }
+            object = try CRDRegistration.accept(object, existingTypes: types, schemas: schemaValidationLocked())
         }
         if type.isCustom, let schema = type.schema {
-            let pruned = StructuralSchema.prune(&object, schema: schema)
-            if !pruned.isEmpty {
-                if options.fieldValidation == "Strict" {
-                    throw APIError.badRequest("strict decoding error: " + pruned.map { "unknown field \"\($0)\"" }.joined(separator: ", "))
-                }
-                warnings += pruned.map { "unknown field \"\($0)\"" }
-            }
-            StructuralSchema.applyDefaults(&object, schema: schema)
-            let causes = StructuralSchema.validate(object, schema: schema)
-            if !causes.isEmpty {
-                throw APIError.invalid(kind: type.kind, group: type.group,
-                                       name: object[path: "metadata", "name"]?.stringValue ?? "", causes: causes)
-            }
+            object = try prepareCustomResourceLocked(type, object, schema: schema, subresource: subresource, options: options,
+                                                     warnings: &warnings)
         }
         return object
     }
 
+    /// A CRD's fields the configured release does not have: a 400 under
+    /// `fieldValidation=Strict`, else dropped (with a warning under `Warn`,
+    /// the default since 1.27), as a real server of that release decodes it.
+    func unknownCRDFieldsLocked(_ crd: JSON, options: WriteOptions, warnings: inout [String]) throws(APIError) -> JSON {
+        let version = configuration.kubernetesVersion
+        let unknown = CRDTypedFields.unknownFields(in: crd, version: version)
+        guard !unknown.isEmpty else { return crd }
+        switch fieldValidation(options) {
+        case "Strict":
+            throw APIError.badRequest("CustomResourceDefinition in version \"v1\" cannot be handled as a CustomResourceDefinition: strict decoding error: "
+                                      + unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", "))
+        case "Warn":
+            warnings += unknown.map { "unknown field \"\($0)\"" }
+        default:
+            break
+        }
+        return CRDTypedFields.dropUnknownFields(in: crd, version: version)
+    }
+
+    /// The field validation a request gets: its `fieldValidation`, else the
+    /// release's default (`Warn` from 1.27, when the feature went GA), and
+    /// none at all before 1.25, when servers did not know the parameter.
+    func fieldValidation(_ options: WriteOptions) -> String {
+        let version = configuration.kubernetesVersion
+        guard version.supports(.serverSideFieldValidation) else { return "Ignore" }
+        return options.fieldValidation ?? (version >= KubernetesVersion(1, 27) ? "Warn" : "Ignore")
+    }
+
+    /// Pruning, defaulting top-down, schema validation, then the CEL rules on
+    /// the defaulted object unless the schema errors block them (apiextensions
+    /// `customResourceStrategy.Validate` and `hasBlockingErr`).
+    func prepareCustomResourceLocked(_ type: ResourceType, _ object: JSON, schema: JSON, subresource: String?,
+                                     options: WriteOptions, warnings: inout [String]) throws(APIError) -> JSON {
+        var object = object
+        let pruned = StructuralSchema.prune(&object, schema: schema)
+        if !pruned.isEmpty {
+            switch fieldValidation(options) {
+            case "Strict":
+                throw APIError.badRequest("\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: "
+                                          + pruned.map { "unknown field \"\($0)\"" }.joined(separator: ", "))
+            case "Warn":
+                warnings += pruned.map { "unknown field \"\($0)\"" }
+            default:
+                break
+            }
+        }
+        StructuralSchema.applyDefaults(&object, schema: schema)
+        var errors = StructuralSchema.validate(object, schema: schema, messages: configuration.messages)
+        if let scale = type.scale {
+            let path = subresource == "status" ? scale.statusReplicasPath : scale.specReplicasPath
+            errors += Self.scaleReplicasProblems(object, path: path)
+        }
+        if configuration.validationRules && Self.hasValidationRules(schema) {
+            let blocking: Set<FieldError.Kind> = [.notSupported, .required, .tooLong, .tooMany, .typeInvalid]
+            if errors.contains(where: { blocking.contains($0.kind) }) {
+                if configuration.messages == .current {
+                    errors.append(FieldError(.invalid, "", .json(.null),
+                                             "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
+                }
+            } else {
+                let cel = CELValidation(compile: compileRuleLocked, messages: configuration.messages)
+                errors += cel.validate(object, schema: schema, path: "", isRoot: true)
+            }
+        }
+        if !errors.isEmpty {
+            throw APIError.invalid(kind: type.kind, group: type.group,
+                                   name: object[path: "metadata", "name"]?.stringValue ?? "", errors: errors)
+        }
+        return object
+    }
+
+    /// The scale subresource's replicas field, checked as the custom resource
+    /// validator's `ValidateScaleSpec`/`ValidateScaleStatus` do
+    /// (`unstructured.NestedInt64` and its accessor error).
+    static func scaleReplicasProblems(_ object: JSON, path: String) -> [FieldError] {
+        let keys = path.split(separator: ".").map(String.init)
+        var current: JSON? = object
+        for key in keys { current = current?[key] }
+        guard let value = current else { return [] }
+        guard case .int(let replicas) = value else {
+            let goType: String
+            switch value {
+            case .double: goType = "float64"
+            case .string: goType = "string"
+            case .bool: goType = "bool"
+            case .array: goType = "[]interface {}"
+            case .object: goType = "map[string]interface {}"
+            case .null, .int: goType = "<nil>"
+            }
+            let shown: String
+            switch value {
+            case .string(let s): shown = s
+            case .array, .object: shown = GoFormat.goSyntax(value)
+            default: shown = GoFormat.display(value)
+            }
+            return [.invalid(path, .int(0), ".\(keys.joined(separator: ".")) accessor error: \(shown) is of the type \(goType), expected int64")]
+        }
+        if replicas < 0 { return [.invalid(path, value, "should be a non-negative integer")] }
+        if replicas > Int64(Int32.max) { return [.invalid(path, value, "should be less than or equal to \(Int32.max)")] }
+        return []
+    }
+
+    /// Whether any node declares rules (the server builds no CEL validator otherwise).
+    static func hasValidationRules(_ schema: JSON) -> Bool {
+        guard case .object(let node) = schema else { return false }
+        if !(node["x-kubernetes-validations"]?.arrayValue?.isEmpty ?? true) { return true }
+        if let properties = node["properties"]?.objectValue, properties.contains(where: { hasValidationRules($0.1) }) { return true }
+        return [node["items"], node["additionalProperties"]].contains { $0.map(hasValidationRules) ?? false }
+    }
+
+    func schemaValidationLocked() -> CRDSchemaValidation {
+        CRDSchemaValidation(compile: compileRuleLocked, messages: configuration.messages,
+                            validationRules: configuration.validationRules, version: configuration.kubernetesVersion)
+    }
+
+    /// Compiles a rule once per (rule, node) until the next CRD write.
+    func compileRuleLocked(_ rule: String, _ node: JSON, _ isRoot: Bool) -> Result<CELProgram, CELCompileError> {
+        let key = RuleCacheKey(rule: rule, node: node, isRoot: isRoot)
+        if let cached = compiledRules[key] { return cached }
+        let result = Result { () throws(CELCompileError) -> CELProgram in try CELRule.compile(rule, selfSchema: node, isRoot: isRoot) }
+        compiledRules[key] = result
+        return result
+    }
+
+    /// A CRD with every `x-kubernetes-validations` removed: what a server with
+    /// the rules' feature gate off stores (`dropDisabledFields`).
+    static func withoutValidationRules(_ crd: JSON) -> JSON {
+        func strip(_ node: JSON) -> JSON {
+            guard case .object(var object) = node else { return node }
+            object["x-kubernetes-validations"] = nil
+            if let properties = object["properties"]?.objectValue {
+                object["properties"] = .object(JSONObject(properties.map { ($0, strip($1)) }))
+            }
+            for key in ["items", "additionalProperties"] { if let child = object[key] { object[key] = strip(child) } }
+            return .object(object)
+        }
+        guard var versions = crd[path: "spec", "versions"]?.arrayValue else { return crd }
+        for i in versions.indices {
+            if let schema = versions[i][path: "schema", "openAPIV3Schema"] {
+                versions[i]["schema"]?["openAPIV3Schema"] = strip(schema)
+            }
+        }
+        var copy = crd
+        copy["spec"]?["versions"] = .array(versions)
+        return copy
+    }
+
     func afterWriteLocked(_ type: ResourceType, _ object: JSON) {
         if type.storageKey == Self.crdStorageKey {
+            compiledRules.removeAll()
             let served = CRDRegistration.resourceTypes(of: object)
             let storageKey = served.first?.storageKey
             types.removeAll { $0.isCustom && $0.storageKey == storageKey }

@@ -1,3 +1,4 @@
+import CEL
 import Foundation
 import JSONValue
 import NIOConcurrencyHelpers
@@ -22,6 +23,22 @@ public final class Cluster: @unchecked Sendable {
         /// (0: at once). Readiness arrives on `advanceSimulation()`, which the
         /// HTTP server calls every 100 ms.
         public var deploymentReadyDelay: Double = 0
+        /// The release the server answers as (`--kubernetes-version`): CRD fields
+        /// newer than it are unknown fields, and messages follow its wording.
+        public var kubernetesVersion: KubernetesVersion = .default
+        /// Whether CRD validation rules (CEL) are enforced; nil: as the release
+        /// does by default (from 1.25; 1.23 and 1.24 had them behind the
+        /// `CustomResourceValidationExpressions` gate).
+        public var validationRulesGate: Bool?
+
+        /// A watch from a compacted resourceVersion: with the watch cache (the
+        /// default, as in clusters) the request answers 410; without it
+        /// (`--watch-cache=false`, reads straight from etcd) the stream opens
+        /// and its only event is an ERROR carrying the 410 Status.
+        public var watchCache = true
+
+        var validationRules: Bool { validationRulesGate ?? kubernetesVersion.supports(.validationRules) }
+        var messages: StructuralSchema.Messages { kubernetesVersion < KubernetesVersion(1, 27) ? .legacy : .current }
 
         public init(historyLimit: Int? = 50_000, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                     namespaces: [String] = ["default", "kube-system", "kube-public", "kube-node-lease"],
@@ -43,6 +60,8 @@ public final class Cluster: @unchecked Sendable {
 
     let lock = NIOLock()
     let configuration: Configuration
+    /// The release the server answers as.
+    public var kubernetesVersion: KubernetesVersion { configuration.kubernetesVersion }
     var resourceVersion: Int64 = 1
     var types: [ResourceType] = BuiltinResources.all
     var objects: [String: [ObjectKey: JSON]] = [:]
@@ -57,6 +76,15 @@ public final class Cluster: @unchecked Sendable {
     var gc = GarbageCollectorIndex()
     /// Simulated Deployments whose new replicas become ready at the given time.
     var pendingReadiness: [ObjectKey: Double] = [:]
+    /// Compiled CEL rules by rule text and the schema node declaring `self`;
+    /// cleared whenever a CRD is written.
+    var compiledRules: [RuleCacheKey: Result<CELProgram, CELCompileError>] = [:]
+
+    struct RuleCacheKey: Hashable {
+        var rule: String
+        var node: JSON
+        var isRoot: Bool
+    }
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
