@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling", "SeededRandom", "JSONValue", "TestSupport"]),
-        .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue"]),
+        .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue", "YAML"]),
         .testTarget(
             name: "ControllerRuntimeIntegrationTests",
             dependencies: ["Locking", "ControllerRuntime", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue",

@@ -47,24 +47,7 @@ struct Serve: AsyncParsableCommand {
         let server = TestAPIServer(configuration: configuration)
         let bound = try await server.start()
         if let portFile { try String(bound).write(toFile: portFile, atomically: true, encoding: .utf8) }
-        if let kubeconfig {
-            let text = """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: test-apiserver
-                  cluster: {server: "\(server.baseURL)"}
-                contexts:
-                - name: test-apiserver
-                  context: {cluster: test-apiserver, user: test-apiserver, namespace: default}
-                current-context: test-apiserver
-                users:
-                - name: test-apiserver
-                  user: {}
-
-                """
-            try text.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-        }
+        if let kubeconfig { try server.writeKubeconfig(to: kubeconfig) }
         FileHandle.standardOutput.write(Data("test-apiserver listening on \(server.baseURL)\n".utf8))
         while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
     }

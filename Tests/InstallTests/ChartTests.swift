@@ -170,8 +170,8 @@ import YAML
     @Test(.disabled(if: !FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl"), "kubectl is missing"))
     func installManifestAppliesWithKubectl() async throws {
         let server = TestAPIServer()
-        let port = try await server.start()
-        let kubeconfig = try writeKubeconfig(port: port)
+        try await server.start()
+        let kubeconfig = try server.writeKubeconfig()
         defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
         let manifest = packageRoot.appendingPathComponent("manifests/install.yaml").path
         let first = try await Subprocess.run("/usr/bin/kubectl", ["--kubeconfig", kubeconfig, "apply", "-f", manifest])
@@ -195,7 +195,8 @@ import YAML
     /// before anything is written, uninstall (the CRD stays).
     @Test func helmInstallsUpgradesAndUninstalls() async throws {
         let server = TestAPIServer()
-        let kubeconfig = try writeKubeconfig(port: try await server.start())
+        try await server.start()
+        let kubeconfig = try server.writeKubeconfig()
         defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
         let cluster = server.cluster
         let deployments = try #require(cluster.resourceType(group: "apps", version: "v1", plural: "deployments"))

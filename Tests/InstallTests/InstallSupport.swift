@@ -113,17 +113,3 @@ extension JSON {
         return current
     }
 }
-
-/// A kubeconfig for a test API server without authentication (every caller is an admin).
-func writeKubeconfig(port: Int) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)").path
-    try """
-        apiVersion: v1
-        kind: Config
-        current-context: test
-        clusters: [{name: test, cluster: {server: "http://127.0.0.1:\(port)"}}]
-        users: [{name: test, user: {}}]
-        contexts: [{name: test, context: {cluster: test, user: test}}]
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
-}

@@ -241,15 +241,7 @@ struct RBACCluster {
         ], rbacEnabled: true)
         let server = TestAPIServer(configuration: configuration)
         let port = try await server.start()
-        let kubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)").path
-        try """
-            apiVersion: v1
-            kind: Config
-            current-context: sa
-            clusters: [{name: test, cluster: {server: "http://127.0.0.1:\(port)"}}]
-            users: [{name: sa, user: {token: operator-token}}]
-            contexts: [{name: sa, context: {cluster: test, user: sa, namespace: inference-system}}]
-            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let kubeconfig = try server.writeKubeconfig(token: "operator-token", namespace: "inference-system")
         let admin = KubeClient(configuration: KubeClientConfiguration(server: "http://127.0.0.1:\(port)", credentials: .token("admin-token")),
                                transport: try CurlTransport())
         return RBACCluster(server: server, admin: admin, operatorKubeconfig: kubeconfig)
