@@ -18,11 +18,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Keep only this many watch events; older resourceVersions answer 410 Gone.") var compaction: Int?
     @Option(help: "Bearer token as TOKEN=USER[:GROUP1,GROUP2] (repeatable); enables authentication.") var token: [String] = []
     @Flag(help: "Check requests against stored Roles/ClusterRoles and bindings.") var rbac = false
+    @Flag(help: "With --token: requests without a token are the admin (kubectl and helm send none over plain HTTP).") var anonymousAdmin = false
     @Option(help: "Seconds between watch bookmarks.") var bookmarkSeconds: Int = 5
     @Option(help: "Write the bound port to this file once listening.") var portFile: String?
     @Option(help: "Write a kubeconfig for this server to this file once listening.") var kubeconfig: String?
     @Flag(help: "Report Deployments' desired replicas in their status after every write (no pods exist).") var simulateDeployments = false
     @Option(help: "With --simulate-deployments: seconds before new replicas count as ready.") var readyDelaySeconds: Double = 0
+    @Option(help: "Seconds a deleted namespace stays Terminating, its objects still there, before they and it go (0: at once).")
+    var namespaceDeletionSeconds: Double = 0
 
     func run() async throws {
         var configuration = TestAPIServer.Configuration()
@@ -32,6 +35,8 @@ struct Serve: AsyncParsableCommand {
         configuration.cluster.simulateDeployments = simulateDeployments
         guard readyDelaySeconds >= 0 else { throw ValidationError("--ready-delay-seconds must not be negative") }
         configuration.cluster.deploymentReadyDelay = readyDelaySeconds
+        guard namespaceDeletionSeconds >= 0 else { throw ValidationError("--namespace-deletion-seconds must not be negative") }
+        configuration.cluster.namespaceDeletionDelay = namespaceDeletionSeconds
         configuration.bookmarkInterval = .seconds(Int64(bookmarkSeconds))
         var tokens: [String: UserInfo] = [:]
         for spec in token {
@@ -43,7 +48,7 @@ struct Serve: AsyncParsableCommand {
             let groups = userParts.count > 1 ? userParts[1].split(separator: ",").map(String.init) : []
             tokens[parts[0]] = UserInfo(name: userParts[0], groups: groups)
         }
-        configuration.access = AccessControl(tokens: tokens, rbacEnabled: rbac)
+        configuration.access = AccessControl(tokens: tokens, rbacEnabled: rbac, anonymous: anonymousAdmin ? .admin : nil)
         let server = TestAPIServer(configuration: configuration)
         let bound = try await server.start()
         if let portFile { try String(bound).write(toFile: portFile, atomically: true, encoding: .utf8) }
