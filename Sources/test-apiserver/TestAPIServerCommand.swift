@@ -18,6 +18,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Keep only this many watch events; older resourceVersions answer 410 Gone.") var compaction: Int?
     @Option(help: "Bearer token as TOKEN=USER[:GROUP1,GROUP2] (repeatable); enables authentication.") var token: [String] = []
     @Flag(help: "Check requests against stored Roles/ClusterRoles and bindings.") var rbac = false
+    @Flag(help: "With --token: requests without a token are the admin (kubectl and helm send none over plain HTTP).") var anonymousAdmin = false
     @Option(help: "Seconds between watch bookmarks.") var bookmarkSeconds: Int = 5
     @Option(help: "Write the bound port to this file once listening.") var portFile: String?
     @Option(help: "Write a kubeconfig for this server to this file once listening.") var kubeconfig: String?
@@ -27,6 +28,8 @@ struct Serve: AsyncParsableCommand {
     var kubernetesVersion: String = KubernetesVersion.default.description
     @Option(help: "Enforce CRD validation rules (CEL) or not, whatever the release's default (on from 1.25).")
     var celValidation: Bool?
+    @Option(help: "Seconds a deleted namespace stays Terminating, its objects still there, before they and it go (0: at once).")
+    var namespaceDeletionSeconds: Double = 0
 
     func run() async throws {
         var configuration = TestAPIServer.Configuration()
@@ -41,6 +44,8 @@ struct Serve: AsyncParsableCommand {
         }
         configuration.cluster.kubernetesVersion = release
         configuration.cluster.validationRulesGate = celValidation
+        guard namespaceDeletionSeconds >= 0 else { throw ValidationError("--namespace-deletion-seconds must not be negative") }
+        configuration.cluster.namespaceDeletionDelay = namespaceDeletionSeconds
         configuration.bookmarkInterval = .seconds(Int64(bookmarkSeconds))
         var tokens: [String: UserInfo] = [:]
         for spec in token {
@@ -52,28 +57,11 @@ struct Serve: AsyncParsableCommand {
             let groups = userParts.count > 1 ? userParts[1].split(separator: ",").map(String.init) : []
             tokens[parts[0]] = UserInfo(name: userParts[0], groups: groups)
         }
-        configuration.access = AccessControl(tokens: tokens, rbacEnabled: rbac)
+        configuration.access = AccessControl(tokens: tokens, rbacEnabled: rbac, anonymous: anonymousAdmin ? .admin : nil)
         let server = TestAPIServer(configuration: configuration)
         let bound = try await server.start()
         if let portFile { try String(bound).write(toFile: portFile, atomically: true, encoding: .utf8) }
-        if let kubeconfig {
-            let text = """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: test-apiserver
-                  cluster: {server: "\(server.baseURL)"}
-                contexts:
-                - name: test-apiserver
-                  context: {cluster: test-apiserver, user: test-apiserver, namespace: default}
-                current-context: test-apiserver
-                users:
-                - name: test-apiserver
-                  user: {}
-
-                """
-            try text.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-        }
+        if let kubeconfig { try server.writeKubeconfig(to: kubeconfig) }
         FileHandle.standardOutput.write(Data("test-apiserver listening on \(server.baseURL)\n".utf8))
         while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
     }

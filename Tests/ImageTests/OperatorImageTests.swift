@@ -54,14 +54,7 @@ struct OperatorImageTests {
         let apiPort = try await server.start()
         let client = KubeClient(configuration: KubeClientConfiguration(server: "http://127.0.0.1:\(apiPort)"), transport: try CurlTransport())
         _ = try await client.create(.customResourceDefinitions, try YAML.parse(checkedIn))
-        try """
-            apiVersion: v1
-            kind: Config
-            current-context: test
-            clusters: [{name: test, cluster: {server: "http://127.0.0.1:\(apiPort)"}}]
-            users: [{name: test, user: {token: test-token}}]
-            contexts: [{name: test, context: {cluster: test, user: test, namespace: default}}]
-            """.write(to: rootfs.appendingPathComponent("tmp/kubeconfig"), atomically: true, encoding: .utf8)
+        try server.writeKubeconfig(token: "test-token", to: rootfs.appendingPathComponent("tmp/kubeconfig").path)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: rootfs.appendingPathComponent("tmp/kubeconfig").path)
 
         let metricsPort = try freePort()

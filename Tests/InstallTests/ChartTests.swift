@@ -1,6 +1,5 @@
 import Foundation
 import JSONValue
-import TestAPIServer
 import TestSupport
 import Testing
 import YAML
@@ -162,64 +161,6 @@ import YAML
                 committed \(committedLines.dropFirst(line).first.map { "'\($0)'" } ?? "(end)")
                 """)
         }
-    }
-
-    /// `kubectl apply -f manifests/install.yaml` against the test API server
-    /// (client-side apply, as the README says): everything is created, and a
-    /// second apply changes nothing.
-    @Test(.disabled(if: !FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl"), "kubectl is missing"))
-    func installManifestAppliesWithKubectl() async throws {
-        let server = TestAPIServer()
-        let port = try await server.start()
-        let kubeconfig = try writeKubeconfig(port: port)
-        defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
-        let manifest = packageRoot.appendingPathComponent("manifests/install.yaml").path
-        let first = try await Subprocess.run("/usr/bin/kubectl", ["--kubeconfig", kubeconfig, "apply", "-f", manifest])
-        #expect(first.status == 0, "\(first.output)")
-        let expected = ["customresourcedefinition.apiextensions.k8s.io/inferenceservices.serving.swiftinfer.io", "namespace/inference-system",
-                        "serviceaccount/inference-operator", "clusterrole.rbac.authorization.k8s.io/inference-operator",
-                        "clusterrolebinding.rbac.authorization.k8s.io/inference-operator",
-                        "role.rbac.authorization.k8s.io/inference-operator-leader-election",
-                        "rolebinding.rbac.authorization.k8s.io/inference-operator-leader-election",
-                        "service/inference-operator-metrics", "deployment.apps/inference-operator"]
-        #expect(first.output.split(separator: "\n").map(String.init) == expected.map { "\($0) created" }, "\(first.output)")
-        let second = try await Subprocess.run("/usr/bin/kubectl", ["--kubeconfig", kubeconfig, "apply", "-f", manifest])
-        #expect(second.status == 0 && second.output.split(separator: "\n").allSatisfy { $0.hasSuffix(" unchanged") }, "\(second.output)")
-        let deployments = try #require(server.cluster.resourceType(group: "apps", version: "v1", plural: "deployments"))
-        let deployment = try server.cluster.get(deployments, namespace: "inference-system", name: "inference-operator")
-        #expect(deployment[at: "spec", "replicas"] == 2)
-    }
-
-    /// The README's Helm path against the test API server: install (CRD from
-    /// crds/, objects, NOTES), upgrade with a changed value, a bad value refused
-    /// before anything is written, uninstall (the CRD stays).
-    @Test func helmInstallsUpgradesAndUninstalls() async throws {
-        let server = TestAPIServer()
-        let kubeconfig = try writeKubeconfig(port: try await server.start())
-        defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
-        let cluster = server.cluster
-        let deployments = try #require(cluster.resourceType(group: "apps", version: "v1", plural: "deployments"))
-        let crds = try #require(cluster.resourceType(group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions"))
-        func replicas() -> JSON? { (try? cluster.get(deployments, namespace: "inference-system", name: "inference-operator"))?[at: "spec", "replicas"] }
-
-        let install = try await Helm.run(["install", "inference-operator", chartPath, "-n", "inference-system", "--create-namespace"], kubeconfig: kubeconfig)
-        #expect(install.status == 0, "\(install.output)")
-        #expect(install.output.contains("STATUS: deployed") && install.output.contains("Watching: all namespaces (ClusterRole)"), "\(install.output)")
-        #expect(replicas() == 2)
-        #expect((try? cluster.get(crds, namespace: nil, name: "inferenceservices.serving.swiftinfer.io")) != nil, "the CRD from crds/")
-
-        let upgrade = try await Helm.run(["upgrade", "inference-operator", chartPath, "-n", "inference-system", "--reuse-values",
-                                          "--set", "replicaCount=3"], kubeconfig: kubeconfig)
-        #expect(upgrade.status == 0, "\(upgrade.output)")
-        #expect(replicas() == 3)
-        let refused = try await Helm.run(["upgrade", "inference-operator", chartPath, "-n", "inference-system", "--reuse-values",
-                                          "--set", "logging.level=loud"], kubeconfig: kubeconfig)
-        #expect(refused.status != 0 && refused.output.contains("logging.level"), "\(refused.output)")
-
-        let uninstall = try await Helm.run(["uninstall", "inference-operator", "-n", "inference-system"], kubeconfig: kubeconfig)
-        #expect(uninstall.status == 0, "\(uninstall.output)")
-        #expect(replicas() == nil)
-        #expect((try? cluster.get(crds, namespace: nil, name: "inferenceservices.serving.swiftinfer.io")) != nil, "the CRD stays")
     }
 
     @Test func podRunsRestrictedAndProbesTheHealthServer() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import JSONValue
+import TestAPIServer
 import TestSupport
 import YAML
 
@@ -114,16 +115,36 @@ extension JSON {
     }
 }
 
-/// A kubeconfig for a test API server without authentication (every caller is an admin).
-func writeKubeconfig(port: Int) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)").path
-    try """
-        apiVersion: v1
-        kind: Config
-        current-context: test
-        clusters: [{name: test, cluster: {server: "http://127.0.0.1:\(port)"}}]
-        users: [{name: test, user: {}}]
-        contexts: [{name: test, context: {cluster: test, user: test}}]
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
+/// The `kubectl` on PATH (v1.32 in CI), run as users run it: from the package
+/// root, with a kubeconfig for the test API server and a private home.
+enum Kubectl {
+    static let binary = "/usr/bin/kubectl"
+    static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+
+    static func run(_ arguments: [String], kubeconfig: String) async throws -> Subprocess.Result {
+        var environment = ProcessInfo.processInfo.environment
+        environment["KUBECONFIG"] = kubeconfig
+        environment["HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-home").path
+        return try await Subprocess.run(binary, arguments + ["--request-timeout=30s"], currentDirectory: packageRoot, environment: environment)
+    }
+}
+
+extension Cluster {
+    /// The stored object, or nil when it (or its kind) does not exist.
+    func object(_ apiVersion: String, _ plural: String, _ name: String, namespace: String? = nil) -> JSON? {
+        let parts = apiVersion.split(separator: "/").map(String.init)
+        let (group, version) = parts.count == 2 ? (parts[0], parts[1]) : ("", parts[0])
+        guard let type = resourceType(group: group, version: version, plural: plural) else { return nil }
+        return try? get(type, namespace: namespace, name: name)
+    }
+
+    /// The items of a list (empty when the kind does not exist).
+    func items(_ apiVersion: String, _ plural: String, namespace: String? = nil, labelSelector: String? = nil) throws -> [JSON] {
+        let parts = apiVersion.split(separator: "/").map(String.init)
+        let (group, version) = parts.count == 2 ? (parts[0], parts[1]) : ("", parts[0])
+        guard let type = resourceType(group: group, version: version, plural: plural) else { return [] }
+        var options = ListOptions()
+        if let labelSelector { options.labelSelector = try LabelSelector(parsing: labelSelector) }
+        return try list(type, namespace: namespace, options: options)["items"]?.arrayValue ?? []
+    }
 }

@@ -224,11 +224,14 @@ struct Grant: Hashable, CustomStringConvertible {
 }
 
 /// A test API server with RBAC on: an admin token (system:masters) for the
-/// test and the chart's service account token for the operator.
+/// test, the chart's service account token for the operator, and a kubeconfig
+/// without credentials for kubectl and Helm, which send no token over plain
+/// HTTP and so are the admin (`AccessControl.anonymous`).
 struct RBACCluster {
     let server: TestAPIServer
     let admin: KubeClient
     let operatorKubeconfig: String
+    let toolsKubeconfig: String
 
     static func start() async throws -> RBACCluster {
         var configuration = TestAPIServer.Configuration()
@@ -238,21 +241,13 @@ struct RBACCluster {
         configuration.access = AccessControl(tokens: [
             "admin-token": UserInfo(name: "admin", groups: ["system:masters"]),
             "operator-token": UserInfo(name: LeastPrivilegeTests.serviceAccountUser, groups: ["system:serviceaccounts"]),
-        ], rbacEnabled: true)
+        ], rbacEnabled: true, anonymous: .admin)
         let server = TestAPIServer(configuration: configuration)
         let port = try await server.start()
-        let kubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)").path
-        try """
-            apiVersion: v1
-            kind: Config
-            current-context: sa
-            clusters: [{name: test, cluster: {server: "http://127.0.0.1:\(port)"}}]
-            users: [{name: sa, user: {token: operator-token}}]
-            contexts: [{name: sa, context: {cluster: test, user: sa, namespace: inference-system}}]
-            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let kubeconfig = try server.writeKubeconfig(token: "operator-token", namespace: "inference-system")
         let admin = KubeClient(configuration: KubeClientConfiguration(server: "http://127.0.0.1:\(port)", credentials: .token("admin-token")),
                                transport: try CurlTransport())
-        return RBACCluster(server: server, admin: admin, operatorKubeconfig: kubeconfig)
+        return RBACCluster(server: server, admin: admin, operatorKubeconfig: kubeconfig, toolsKubeconfig: try server.writeKubeconfig())
     }
 
     func createNamespace(_ name: String) async throws {

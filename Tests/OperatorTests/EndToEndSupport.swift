@@ -30,15 +30,7 @@ struct Cluster {
         configuration.bookmarkInterval = .seconds(2)
         let server = TestAPIServer(configuration: configuration)
         let port = try await server.start()
-        let kubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)").path
-        try """
-            apiVersion: v1
-            kind: Config
-            current-context: test
-            clusters: [{name: test, cluster: {server: "http://127.0.0.1:\(port)"}}]
-            users: [{name: test, user: {token: test-token}}]
-            contexts: [{name: test, context: {cluster: test, user: test, namespace: default}}]
-            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let kubeconfig = try server.writeKubeconfig(token: "test-token")
         // Its own user agent, so the test's writes (the kubelet stand-in's status) never count as the operator's.
         let client = KubeClient(configuration: KubeClientConfiguration(server: "http://127.0.0.1:\(port)", userAgent: "e2e-test/1"),
                                 transport: try CurlTransport())

@@ -23,15 +23,7 @@ struct SecretsInLogsTests {
         configuration.access = AccessControl(tokens: [Self.kubeToken: UserInfo(name: "operator-sa", groups: ["system:masters"])])
         let server = TestAPIServer(configuration: configuration)
         let port = try await server.start()
-        let kubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent("kubeconfig-\(UUID().uuidString)").path
-        try """
-            apiVersion: v1
-            kind: Config
-            current-context: test
-            clusters: [{name: test, cluster: {server: "http://127.0.0.1:\(port)"}}]
-            users: [{name: test, user: {token: \(Self.kubeToken)}}]
-            contexts: [{name: test, context: {cluster: test, user: test, namespace: default}}]
-            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let kubeconfig = try server.writeKubeconfig(token: Self.kubeToken)
         let client = KubeClient(configuration: KubeClientConfiguration(server: "http://127.0.0.1:\(port)", credentials: .token(Self.kubeToken)),
                                 transport: try CurlTransport())
         let crd = try YAML.parse(String(contentsOf: packageRoot.appendingPathComponent("CRDs/serving.swiftinfer.io_inferenceservices.yaml"), encoding: .utf8))

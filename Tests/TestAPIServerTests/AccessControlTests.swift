@@ -32,6 +32,20 @@ import TestAPIServer
         }
     }
 
+    /// kubectl and Helm send no token over plain HTTP: with `anonymous`, such
+    /// requests act as that user while token users stay under RBAC.
+    @Test func anonymousUserServesRequestsWithoutToken() async throws {
+        try await withServer({ Self.configure(&$0); $0.access.anonymous = .admin }) { server, client in
+            let withoutToken = try await client.request("GET", Fixtures.configMaps)
+            let wrongToken = try await client.request("GET", Fixtures.configMaps, headers: [("Authorization", "Bearer wrong")])
+            let operatorToken = try await client.request("GET", Fixtures.configMaps, headers: Self.op)
+            #expect(withoutToken.status == 200)
+            #expect(wrongToken.status == 401)
+            #expect(operatorToken.status == 403)
+            #expect(server.requestLog.records.first?.user == "system:admin")
+        }
+    }
+
     @Test func rbacAllowsOnlyWhatBindingsGrant() async throws {
         try await withServer(Self.configure) { _, client in
             let denied = try await client.request("GET", Fixtures.configMaps, headers: Self.op)

@@ -1,8 +1,20 @@
 import JSONValue
 import Testing
 import TestAPIServer
+import YAML
 
 @Suite struct ControlTests {
+    /// `TestAPIServer.kubeconfig` (every test's kubectl, Helm and operator
+    /// config): tokens and namespaces arrive as given, whatever they hold.
+    @Test(arguments: [nil, "plain-token", "a: b #c", "quote\" and \\ backslash"] as [String?])
+    func kubeconfigCarriesServerTokenAndNamespace(token: String?) throws {
+        let config = try YAML.parse(TestAPIServer.kubeconfig(port: 6443, token: token, namespace: "ml"))
+        #expect(config["current-context"] == "test-apiserver")
+        #expect(config["clusters"]?[0]?[path: "cluster", "server"] == "http://127.0.0.1:6443")
+        #expect(config["contexts"]?[0]?[path: "context", "namespace"] == "ml")
+        #expect(config["users"]?[0]?[path: "user", "token"] == token.map(JSON.string))
+    }
+
     @Test func requestLogRecordsVerbPathAgentAndStatus() async throws {
         try await withServer { server, client in
             _ = try await client.request("POST", Fixtures.configMaps, json: Fixtures.configMap("a"))

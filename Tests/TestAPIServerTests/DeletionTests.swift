@@ -101,6 +101,31 @@ import TestAPIServer
             #expect(try await client.request("GET", "/api/v1/namespaces/team/configmaps/a").status == 404)
         }
     }
+
+    /// With `namespaceDeletionDelay` a deleted Namespace is Terminating for a
+    /// while and its objects stay (so `kubectl delete -f` of a Namespace and
+    /// its objects finds them), then the namespace controller's pass deletes them and it.
+    @Test func deletedNamespaceTerminatesAfterTheDelayOnTheInjectedClock() async throws {
+        let clock = ManualTime()
+        try await withServer({ $0.cluster.namespaceDeletionDelay = 5; $0.cluster.now = { clock.now } }) { server, client in
+            _ = try await client.request("POST", "/api/v1/namespaces", json: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "team"]])
+            _ = try await client.request("POST", "/api/v1/namespaces/team/configmaps", json: Fixtures.configMap("a"))
+            _ = try await client.request("POST", "/api/v1/namespaces/team/configmaps", json: Fixtures.configMap("b"))
+            let deleted = try await client.request("DELETE", "/api/v1/namespaces/team")
+            #expect(deleted.status == 200)
+            #expect(deleted.object[path: "status", "phase"] == "Terminating")
+            #expect(deleted.object[path: "metadata", "deletionTimestamp"] != nil)
+            #expect(try await client.request("DELETE", "/api/v1/namespaces/team/configmaps/a").status == 200, "its objects are still there")
+            clock.now += 4
+            server.cluster.advanceSimulation()
+            #expect(try await client.request("GET", "/api/v1/namespaces/team/configmaps/b").status == 200)
+            #expect(try await client.request("GET", "/api/v1/namespaces/team").object[path: "status", "phase"] == "Terminating")
+            clock.now += 2
+            server.cluster.advanceSimulation()
+            #expect(try await client.request("GET", "/api/v1/namespaces/team/configmaps/b").status == 404)
+            #expect(try await client.request("GET", "/api/v1/namespaces/team").status == 404)
+        }
+    }
 }
 
 @Suite struct OwnerlessDependentTests {

@@ -58,7 +58,8 @@ public final class TestAPIServer: Sendable {
             }
         let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         channelBox.withLockedValue { $0 = channel }
-        if configuration.cluster.simulateDeployments && configuration.cluster.deploymentReadyDelay > 0 {
+        if (configuration.cluster.simulateDeployments && configuration.cluster.deploymentReadyDelay > 0)
+            || configuration.cluster.namespaceDeletionDelay > 0 {
             let cluster = self.cluster
             _ = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
                 cluster.advanceSimulation()

@@ -39,6 +39,9 @@ extension Cluster {
         case .background: nil
         }
         if let extra, !finalizers.contains(extra) { finalizers.append(extra) }
+        if type.storageKey == "namespaces" && configuration.namespaceDeletionDelay > 0 {
+            return beginNamespaceTerminationLocked(type, object)
+        }
         if finalizers.isEmpty {
             if type.storageKey == "namespaces" { deleteNamespaceContentsLocked(key.name) }
             if type.storageKey == Self.crdStorageKey { deleteCustomResourcesLocked(object) }
@@ -78,7 +81,7 @@ extension Cluster {
         return listed
     }
 
-    private func deleteNamespaceContentsLocked(_ namespace: String) {
+    func deleteNamespaceContentsLocked(_ namespace: String) {
         for type in uniqueStorageTypesLocked() where type.namespaced {
             for (key, object) in objects[type.storageKey] ?? [:] where key.namespace == namespace {
                 _ = deleteLocked(type, object, propagation: .background)

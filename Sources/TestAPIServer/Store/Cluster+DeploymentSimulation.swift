@@ -27,11 +27,13 @@ extension Cluster {
         storeLocked(type, Self.key(of: object, namespaced: true), updated, eventType: "MODIFIED", previous: object)
     }
 
-    /// Marks simulated replicas ready whose start-up delay has passed (by the
+    /// Marks simulated replicas ready whose start-up delay has passed and
+    /// finishes terminating Namespaces whose delay has passed (by the
     /// injected clock). The HTTP server calls this every 100 ms; tests on a
     /// manual clock call it directly.
     public func advanceSimulation() {
         lock.withLock {
+            finishTerminatingNamespacesLocked()
             guard !pendingReadiness.isEmpty, let type = typeLocked(storageKey: "deployments.apps") else { return }
             let now = configuration.now()
             for (key, readyAt) in pendingReadiness where readyAt <= now {

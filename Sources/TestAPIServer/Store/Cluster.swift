@@ -39,6 +39,14 @@ public final class Cluster: @unchecked Sendable {
 
         var validationRules: Bool { validationRulesGate ?? kubernetesVersion.supports(.validationRules) }
         var messages: StructuralSchema.Messages { kubernetesVersion < KubernetesVersion(1, 27) ? .legacy : .current }
+        /// Seconds a deleted Namespace stays `Terminating` (deletionTimestamp
+        /// set, its objects still there) before its objects and then itself
+        /// are deleted, as the namespace controller does a little later in a
+        /// real cluster; `advanceSimulation()` (every 100 ms in the HTTP
+        /// server) finishes it. 0: deleted at once with its objects.
+        /// `kubectl delete -f` of a file holding a Namespace and objects in
+        /// it needs them to outlive the Namespace's DELETE.
+        public var namespaceDeletionDelay: Double = 0
 
         public init(historyLimit: Int? = 50_000, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                     namespaces: [String] = ["default", "kube-system", "kube-public", "kube-node-lease"],
@@ -85,6 +93,8 @@ public final class Cluster: @unchecked Sendable {
         var node: JSON
         var isRoot: Bool
     }
+    /// Terminating Namespaces (by name) and when the namespace controller finishes them.
+    var terminatingNamespaces: [String: Double] = [:]
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration

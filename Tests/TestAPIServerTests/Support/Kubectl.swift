@@ -1,4 +1,5 @@
 import Foundation
+import TestAPIServer
 
 /// Runs the real `kubectl` against a test server through a temporary kubeconfig.
 struct Kubectl {
@@ -18,24 +19,7 @@ struct Kubectl {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         kubeconfig = directory.appendingPathComponent("config")
-        let user = token.map { "{token: \($0)}" } ?? "{}"
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: test
-              cluster:
-                server: http://127.0.0.1:\(port)
-            contexts:
-            - name: test
-              context: {cluster: test, user: test, namespace: default}
-            current-context: test
-            users:
-            - name: test
-              user: \(user)
-
-            """
-        try text.write(to: kubeconfig, atomically: true, encoding: .utf8)
+        try TestAPIServer.writeKubeconfig(port: port, token: token, to: kubeconfig.path)
     }
 
     func write(_ name: String, _ text: String) throws -> String {
