@@ -16,6 +16,8 @@ let package = Package(
         // For Fuzz/ClientFuzz: the kubeconfig loader and watch decoder, the Prometheus response parser.
         .library(name: "KubeClient", targets: ["KubeClient", "KubeAPI", "HTTP"]),
         .library(name: "Autoscaling", targets: ["Autoscaling"]),
+        // For Fuzz/CELFuzz: the CEL subset the test API server runs CRD rules with.
+        .library(name: "CEL", targets: ["CEL", "JSONValue"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

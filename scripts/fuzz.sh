@@ -5,14 +5,14 @@
 # it for SECONDS, starting from the seed corpus committed under Fuzz/corpus/.
 # New inputs and crash reproducers go to .build/fuzz/TARGET/ (not committed);
 # copy a reproducer into the corpus once the bug it found is fixed.
-# Targets: yaml, infer-request, kubeconfig, watch, prometheus (see Fuzz/README.md).
+# Targets: yaml, infer-request, kubeconfig, watch, prometheus, cel (see Fuzz/README.md).
 set -euo pipefail
 
 target=${1:?usage: scripts/fuzz.sh TARGET|all SECONDS [--build-only]}
 seconds=${2:?usage: scripts/fuzz.sh TARGET|all SECONDS [--build-only]}
 mode=${3:-run}
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(yaml infer-request kubeconfig watch prometheus)
+targets=(yaml infer-request kubeconfig watch prometheus cel)
 
 if [[ "$target" == all ]]; then
     for t in "${targets[@]}"; do "$0" "$t" "$seconds" "$mode"; done
@@ -25,6 +25,7 @@ case "$target" in
     kubeconfig) package="$root/Fuzz/ClientFuzz"; product=KubeconfigFuzz ;;
     watch) package="$root/Fuzz/ClientFuzz"; product=WatchStreamFuzz ;;
     prometheus) package="$root/Fuzz/ClientFuzz"; product=PrometheusFuzz ;;
+    cel) package="$root/Fuzz/CELFuzz"; product=CELFuzz ;;
     *) echo "unknown fuzz target '$target' (known: ${targets[*]})" >&2; exit 2 ;;
 esac
 corpus="$root/Fuzz/corpus/$target"

@@ -65,6 +65,23 @@ import YAML
         }
     }
 
+    /// `kubectl apply -f CRDs/` before `helm upgrade` updates the CRD: the same checks apply.
+    @Test func anUpdateThatBreaksADefaultIsRefusedAndTheStoredCRDKept() async throws {
+        try await withServer { _, client in
+            let guarded = "!has(self.min) || !has(self.max) || self.min <= self.max"
+            #expect(try await client.request("POST", Self.crds, json: Self.widgetCRD(rule: guarded)).status == 201)
+            var update = Self.widgetCRD(rule: "self.min <= self.max")
+            update["metadata"]?["resourceVersion"] = try await client.request("GET", Self.crds + "/widgets.example.test").object["metadata"]?["resourceVersion"]
+            let response = try await client.request("PUT", Self.crds + "/widgets.example.test", json: update)
+            #expect(response.status == 422)
+            #expect(response.object[path: "details", "causes"]?[0]?["field"] == "spec.validation.openAPIV3Schema.properties[spec].properties[r].default")
+            let stored = try await client.request("GET", Self.crds + "/widgets.example.test").object
+            let rule = stored[path: "spec", "versions"]?[0]?[path: "schema", "openAPIV3Schema", "properties", "spec", "properties", "r",
+                                                            "x-kubernetes-validations"]?[0]?["rule"]
+            #expect(rule == .string(guarded))
+        }
+    }
+
     @Test func rulesAreCompiledAgainstTheSchema() async throws {
         try await withServer { _, client in
             let unknownField = try await client.request("POST", Self.crds, json: Self.widgetCRD(

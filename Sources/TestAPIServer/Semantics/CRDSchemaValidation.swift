@@ -36,7 +36,8 @@ struct CRDSchemaValidation {
     func validate(crd: JSON) -> [FieldError] {
         let versions = crd[path: "spec", "versions"]?.arrayValue ?? []
         let schemas = versions.map { $0[path: "schema", "openAPIV3Schema"] }
-        let shared = schemas.count > 0 && schemas.allSatisfy { $0 != nil && $0!.isEquivalent(to: schemas[0]!) }
+        let first = schemas.first ?? nil
+        let shared = first.map { first in schemas.allSatisfy { $0?.isEquivalent(to: first) == true } } ?? false
         var errors: [FieldError] = []
         for (i, schema) in schemas.enumerated() {
             let prefix = shared ? "spec.validation.openAPIV3Schema" : "spec.versions[\(i)].schema.openAPIV3Schema"
