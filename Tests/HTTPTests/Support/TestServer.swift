@@ -50,7 +50,10 @@ final class TestServer: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = ContinuousClock.now + .seconds(20)
+        // Only bounds how long a failure takes: the suite starts dozens of these
+        // Python servers at once, and on a loaded 2-core machine 20 s was not
+        // enough for some (a CI run beside other builds: 57 "did not start").
+        let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text) {
                 try? FileManager.default.removeItem(atPath: portFile)
