@@ -202,12 +202,7 @@ public struct ScalingLoop: Sendable {
         if failures > 0 { Counter(label: "operator_prometheus_signal_failures_total").increment(by: failures) }
         // 401/403 with credentials from a Secret: it may have been rotated;
         // read it again at the next interval instead of after the TTL.
-        let refused = result.values.contains { signals in
-            [signals.p95Latency, signals.gpuUtilization, signals.requestRate].contains {
-                if case .unavailable(let why) = $0 { return why.contains("refused our credentials") } else { return false }
-            }
-        }
-        if refused, endpoint.secret != nil, let secrets {
+        if result.values.contains(where: \.credentialsRefused), endpoint.secret != nil, let secrets {
             for candidate in group {
                 if let name = candidate.service.spec.autoscaling.prometheus?.authSecretRef?.name {
                     secrets.invalidate(namespace: candidate.object.metadata.namespace ?? "default", name: name)
