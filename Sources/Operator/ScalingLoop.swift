@@ -202,12 +202,7 @@ public struct ScalingLoop: Sendable {
         if failures > 0 { Counter(label: "operator_prometheus_signal_failures_total").increment(by: failures) }
         // 401/403 with credentials from a Secret: it may have been rotated;
         // read it again at the next interval instead of after the TTL.
-        let refused = result.values.contains { signals in
-            [signals.p95Latency, signals.gpuUtilization, signals.requestRate].contains {
-                if case .unavailable(let why) = $0 { return why.contains("refused our credentials") } else { return false }
-            }
-        }
-        if refused, endpoint.secret != nil, let secrets {
+        if result.values.contains(where: \.credentialsRefused), endpoint.secret != nil, let secrets {
             for candidate in group {
                 if let name = candidate.service.spec.autoscaling.prometheus?.authSecretRef?.name {
                     secrets.invalidate(namespace: candidate.object.metadata.namespace ?? "default", name: name)
@@ -219,119 +214,59 @@ public struct ScalingLoop: Sendable {
         return result
     }
 
+    /// Plans one object's evaluation (pure, `ScalingPlan.make`) and carries
+    /// the plan out.
     private func evaluate(_ candidate: Candidate, signals: ObjectSignals, now: Double, authProblem: AuthSecretProblem? = nil) async {
-        let key = candidate.key
         let namespace = candidate.object.metadata.namespace ?? "default"
-        let predictor = PredictorRenderer.name(for: candidate.service)
-        let deployment = deployments.get(namespace: namespace, name: predictor)
-        let mode = candidate.service.spec.autoscaling.mode
-        let entry = await records.entry(key)
-        let onDeployment = Int(deployment?.spec?.replicas ?? Int32(candidate.service.spec.replicas.min))
-        // Active: the change last decided (the record, or status after a
-        // restart), clamped to the spec's bounds, is where we stand. While it
-        // differs from the Deployment's count the loop holds (below), so the
-        // intent decides only where the Deployment or its spec.replicas is
-        // missing (not created yet, or just deleted).
-        let intent = mode == .active ? (entry?.desiredReplicas ?? candidate.object.typedStatus.desiredReplicas) : nil
-        let bounds = candidate.service.spec.replicas
-        let current = intent.map { Swift.min(Swift.max($0, bounds.min), bounds.max) } ?? onDeployment
-        // The previous change is decided but not yet on the Deployment (its
-        // apply failed or waits for the reconciler): hold until it lands, so
-        // that every decision is applied as made and the Deployment's history
-        // matches the recorded decisions one to one. The reconciler keeps
-        // applying the intent; the signals describe the old replica count anyway.
-        if intent != nil, let deployment, deployment.spec?.replicas != nil, current != onDeployment {
+        let plan = ScalingPlan.make(
+            object: candidate.object, service: candidate.service, policy: candidate.policy,
+            deployment: deployments.get(namespace: namespace, name: PredictorRenderer.name(for: candidate.service)),
+            signals: signals, record: await records.entry(candidate.key), now: now, authProblem: authProblem)
+        await apply(plan, to: candidate)
+    }
+
+    /// The IO of a plan: metrics, Events and their log lines, then the
+    /// record (which the reconciler turns into status and replicas).
+    private func apply(_ plan: ScalingPlan, to candidate: Candidate) async {
+        let key = candidate.key
+        switch plan.outcome {
+        case .hold(let intent, let onDeployment):
             logger.debug("previous scaling change not yet on the Deployment; holding",
-                         metadata: ["key": "\(key)", "intent": "\(current)", "deployment": "\(onDeployment)"])
-            await records.update(key) { $0.lastEvaluatedAt = now }
-            return
-        }
-        let ready = Int(deployment?.status?.readyReplicas ?? 0)
-        let observation = signals.observation(currentReplicas: current, readyReplicas: ready)
-        let previous = entry?.state ?? StateRestoration.state(from: candidate.object.typedStatus)
-        let decision = decide(policy: candidate.policy, state: previous, observation: observation, now: now)
-        let stamp = Timestamps.format(Date(timeIntervalSince1970: now))
-        let generation = candidate.object.metadata.generation
-
-        // The change is not written here: it goes into the record, and the
-        // reconciler writes status first (desiredReplicas + the decision),
-        // then applies the Deployment's replicas. A crash between the two
-        // leaves the intent in status, so a restarted operator finishes the
-        // change instead of losing or repeating it.
-        let scaled = decision.targetReplicas != current && mode == .active
-        let direction = decision.targetReplicas > current ? "up" : (decision.targetReplicas < current ? "down" : "none")
-        Counter(label: "operator_scaling_decisions_total", dimensions: [("rule", decision.rule.rawValue), ("direction", direction)]).increment()
-        Gauge(label: "operator_desired_replicas", dimensions: [("namespace", namespace), ("name", candidate.service.name)])
-            .record(mode == .active ? decision.targetReplicas : current)
-        Gauge(label: "operator_current_replicas", dimensions: [("namespace", namespace), ("name", candidate.service.name)])
-            .record(current)
-
-        var numbers = "p95=\(signals.p95Latency.summaryMilliseconds) rps=\(signals.requestRate.summary)"
-        if candidate.policy.gpuUtilization != nil { numbers += " gpu=\(signals.gpuUtilization.summaryPercent)" }
-        if decision.targetReplicas != current {
-            let dryRun = mode == .dryRun
-            let note = "\(dryRun ? "[DryRun] would scale" : "scaled") \(current) -> \(decision.targetReplicas) by rule \(decision.rule.rawValue): \(decision.reason) (\(numbers))"
-            await recorder.record(regarding: candidate.object.objectReference, type: .normal,
-                                  reason: dryRun ? "ScaleRecommended" : (direction == "up" ? "ScaledUp" : "ScaledDown"),
-                                  action: "Scale", note: note)
-            logger.info("scaling decision", metadata: [
-                "key": "\(key)", "from": "\(current)", "to": "\(decision.targetReplicas)", "rule": "\(decision.rule.rawValue)",
-                "mode": "\(mode.rawValue)", "reason": "\(decision.reason)", "signals": "\(numbers)"])
-        }
-
-        var metricsCondition: ServingAPI.Condition = decision.unusableSignals.isEmpty
-            ? ServingAPI.Condition(type: ConditionType.metricsAvailable.rawValue, status: .true, observedGeneration: generation,
-                        lastTransitionTime: stamp, reason: "MetricsAvailable", message: numbers)
-            : ServingAPI.Condition(type: ConditionType.metricsAvailable.rawValue, status: .false, observedGeneration: generation,
-                        lastTransitionTime: stamp, reason: "MetricsUnavailable",
-                        message: "unusable: \(decision.unusableSignals.map(\.rawValue).joined(separator: ", ")); replicas held (\(numbers))")
-        if let authProblem {
-            metricsCondition = ServingAPI.Condition(type: ConditionType.metricsAvailable.rawValue, status: .false, observedGeneration: generation,
-                                                    lastTransitionTime: stamp, reason: authProblem.reason,
-                                                    message: "\(authProblem.message); metrics unavailable, "
-                                                        + (decision.targetReplicas == current ? "replicas held" : "fallback: \(decision.reason)"))
-            let previous = await records.entry(key)?.metricsAvailable
-            if previous?.reason != authProblem.reason || previous?.message != metricsCondition.message {
-                await recorder.record(regarding: candidate.object.objectReference, type: .warning, reason: authProblem.reason,
-                                      action: "ReadMetrics", note: authProblem.message)
-                logger.warning("Prometheus credentials unusable", metadata: ["key": "\(key)", "reason": "\(authProblem.message)"])
+                         metadata: ["key": "\(key)", "intent": "\(intent)", "deployment": "\(onDeployment)"])
+        case .decided(let decided):
+            let labels = [("namespace", candidate.object.metadata.namespace ?? "default"), ("name", candidate.service.name)]
+            Counter(label: "operator_scaling_decisions_total",
+                    dimensions: [("rule", decided.decision.rule.rawValue), ("direction", decided.direction.rawValue)]).increment()
+            Gauge(label: "operator_desired_replicas", dimensions: labels).record(decided.desiredReplicasGauge)
+            Gauge(label: "operator_current_replicas", dimensions: labels).record(decided.current)
+            if let event = decided.scaleEvent {
+                await record(event, about: candidate)
+                logger.info("scaling decision", metadata: [
+                    "key": "\(key)", "from": "\(decided.current)", "to": "\(decided.decision.targetReplicas)",
+                    "rule": "\(decided.decision.rule.rawValue)", "mode": "\(decided.mode.rawValue)",
+                    "reason": "\(decided.decision.reason)", "signals": "\(decided.signalsSummary)"])
+            }
+            if let event = decided.authEvent {
+                await record(event, about: candidate)
+                logger.warning("Prometheus credentials unusable", metadata: ["key": "\(key)", "reason": "\(event.note)"])
             }
         }
-        let metricsConditionNow = metricsCondition
-        let scalingCondition = ScalingConditions.condition(decision: decision, current: current, mode: mode,
-                                                           maxReplicas: candidate.policy.maxReplicas, generation: generation, now: stamp)
-        let observed = ObservedSignals.reading(p95LatencyMs: signals.p95Latency.number.map { $0 * 1000 },
-                                               gpuUtilizationPercent: signals.gpuUtilization.number,
-                                               requestsPerSecond: signals.requestRate.number, time: stamp)
-        let record: ScalingDecisionRecord? = decision.targetReplicas != current
-            ? ScalingDecisionRecord(time: stamp, from: current, to: decision.targetReplicas, rule: decision.rule.rawValue,
-                                    reason: (mode == .dryRun ? "[DryRun] " : "") + decision.reason)
-            : nil
-        let didScale = scaled
-        await records.update(key) { entry in
-            entry.state = decision.state
-            entry.lastEvaluatedAt = now
-            entry.observed = observed
-            entry.metricsAvailable = metricsConditionNow
-            entry.scalingActive = scalingCondition
-            if mode == .active {
-                entry.desiredReplicas = decision.targetReplicas
-                if didScale { entry.lastScaleTime = stamp }
-            }
-            if let record { entry.pending.append(record) }
-        }
+        await records.update(key) { plan.record(into: &$0) }
+    }
+
+    private func record(_ event: ScalingPlan.PlannedEvent, about candidate: Candidate) async {
+        await recorder.record(regarding: candidate.object.objectReference, type: event.type, reason: event.reason,
+                              action: event.action, note: event.note)
     }
 
     /// Records that autoscaling is off; returns whether that is news for status.
     private func markDisabled(_ key: String, generation: Int64?, now: Double) async -> Bool {
-        let stamp = Timestamps.format(Date(timeIntervalSince1970: now))
-        let wasDisabled = await records.entry(key)?.scalingActive?.reason == "Disabled"
+        let condition = ScalingConditions.disabled(generation: generation, now: Timestamps.format(Date(timeIntervalSince1970: now)))
+        let wasDisabled = await records.entry(key)?.scalingActive?.reason == condition.reason
         await records.update(key) { entry in
             entry.lastEvaluatedAt = now
             entry.desiredReplicas = nil
-            entry.scalingActive = ServingAPI.Condition(type: ConditionType.scalingActive.rawValue, status: .false, observedGeneration: generation,
-                                            lastTransitionTime: stamp, reason: "Disabled",
-                                            message: "autoscaling is Disabled; replicas follow spec.replicas.manual")
+            entry.scalingActive = condition
         }
         return !wasDisabled
     }
@@ -352,6 +287,14 @@ extension SignalValue {
 
 /// The `ScalingActive` condition for a decision (pure).
 enum ScalingConditions {
+    /// Autoscaling is off (mode `Disabled`); the loop compares reasons to
+    /// see whether that is news.
+    static func disabled(generation: Int64?, now: String) -> ServingAPI.Condition {
+        ServingAPI.Condition(type: ConditionType.scalingActive.rawValue, status: .false, observedGeneration: generation,
+                             lastTransitionTime: now, reason: "Disabled",
+                             message: "autoscaling is Disabled; replicas follow spec.replicas.manual")
+    }
+
     static func condition(decision: Decision, current: Int, mode: AutoscalingMode, maxReplicas: Int,
                           generation: Int64?, now: String) -> ServingAPI.Condition {
         let type = ConditionType.scalingActive.rawValue
@@ -383,7 +326,7 @@ enum StateRestoration {
         state.latencyBreaches = status.breaches?.latency ?? 0
         state.idleSince = status.idleSince.flatMap(Timestamps.parse)?.timeIntervalSince1970
         if let last = status.recentDecisions?.last, let time = Timestamps.parse(last.time)?.timeIntervalSince1970,
-           !last.reason.hasPrefix("[DryRun]") {
+           !last.isDryRun {
             if last.to > last.from { state.lastScaleUpAt = time; state.lastDirection = .up }
             if last.to < last.from { state.lastScaleDownAt = time; state.lastDirection = .down }
         }

@@ -24,6 +24,8 @@ import Testing
         let services = Store<InferenceServiceResource>()
         let secrets = Locked<[String: JSON]>([:])
         let prometheusStatus = Locked(200)
+        /// What Prometheus answers with a status other than 200.
+        let prometheusErrorBody = Locked(#"{"status":"error","errorType":"unauthorized","error":"bad token"}"#)
         let clock = Locked(1_000_000.0)
         let logs = Locked<[String]>([])
         let kube: ScriptedTransport
@@ -32,7 +34,7 @@ import Testing
         let loop: ScalingLoop
 
         init(secretTTL: Duration = .seconds(60)) {
-            let secrets = self.secrets, status = prometheusStatus, clock = self.clock
+            let secrets = self.secrets, status = prometheusStatus, errorBody = prometheusErrorBody, clock = self.clock
             kube = ScriptedTransport { request, _ in
                 let parts = request.path.split(separator: "/").map(String.init)
                 // /api/v1/namespaces/{ns}/secrets/{name}
@@ -49,7 +51,7 @@ import Testing
             prometheus = ScriptedTransport { _, _ in
                 let code = status.withLock { $0 }
                 if code != 200 {
-                    return .response(HTTPResponse(status: code, body: Array(#"{"status":"error","errorType":"unauthorized","error":"bad token"}"#.utf8)))
+                    return .response(HTTPResponse(status: code, body: Array(errorBody.withLock { $0 }.utf8)))
                 }
                 let series = ["a", "b", "c", "d", "e"].map {
                     #"{"metric":{"namespace":"ml","service":"\#($0)-predictor"},"value":[1000000,"0.05"]}"#
@@ -236,6 +238,29 @@ import Testing
         let visible = await world.everythingVisible()
         #expect(!visible.contains("old-token") && !visible.contains("new-token"))
         #expect(visible.contains("Prometheus refused the credentials"), "the refusal is logged (without the token)")
+    }
+
+    /// The re-read follows the 401/403 case, not the words: an OAuth proxy's
+    /// HTML page says nothing about credentials, and a query error that
+    /// mentions them is no refusal.
+    @Test(arguments: [
+        (403, "<html><body>Forbidden</body></html>", true),
+        (401, "", true),
+        (400, #"{"status":"error","errorType":"bad_data","error":"upstream refused our credentials"}"#, false),
+        (503, "refused our credentials", false),
+    ])
+    func onlyARefusalRereadsTheSecretWhateverTheAnswerSays(status: Int, body: String, rereads: Bool) async throws {
+        let world = World()
+        world.addSecret("prom", ["token": "the-token"])
+        world.addService("a", secret: "prom")
+        world.prometheusStatus.withLock { $0 = status }
+        world.prometheusErrorBody.withLock { $0 = body }
+        await world.loop.evaluateDue()
+        #expect(await world.records.entry("ml/a")?.metricsAvailable?.reason == "MetricsUnavailable")
+        world.advance(15)
+        await world.loop.evaluateDue()
+        #expect(world.secretReads.count == (rereads ? 2 : 1), "within the TTL only a refusal reads the Secret again")
+        #expect((await world.everythingVisible()).contains("Prometheus refused the credentials") == rereads)
     }
 
     @Test func credentialsNeverPrint() {

@@ -6,14 +6,23 @@ public struct BatchedSignal: Sendable, Hashable {
     public var values: [ObjectKey: SignalValue]
     /// Set when the query failed as a whole: every object gets this.
     public var failure: SignalValue?
+    /// The typed error when the query itself failed (`failure` is its
+    /// signal); nil for an answer of the wrong shape.
+    public var error: PrometheusError?
 
-    public init(values: [ObjectKey: SignalValue], failure: SignalValue? = nil) {
+    public init(values: [ObjectKey: SignalValue], failure: SignalValue? = nil, error: PrometheusError? = nil) {
         self.values = values
         self.failure = failure
+        self.error = error
     }
 
     public init(failure: SignalValue) {
         self.init(values: [:], failure: failure)
+    }
+
+    /// A query that failed: every object is unavailable, for this error.
+    public init(error: PrometheusError) {
+        self.init(values: [:], failure: SignalValue(error: error), error: error)
     }
 
     /// Splits a vector by the object labels. Two series for one object make
@@ -65,12 +74,20 @@ public struct ObjectSignals: Sendable, Hashable {
     public var p95Latency: SignalValue
     public var gpuUtilization: SignalValue
     public var requestRate: SignalValue
+    /// The typed errors of the failed queries behind these signals (batched
+    /// or the object's own); empty when every query answered. Callers act
+    /// on these cases, never on the words of an `.unavailable` reason.
+    public var errors: [PrometheusError]
 
-    public init(p95Latency: SignalValue, gpuUtilization: SignalValue, requestRate: SignalValue) {
+    public init(p95Latency: SignalValue, gpuUtilization: SignalValue, requestRate: SignalValue, errors: [PrometheusError] = []) {
         self.p95Latency = p95Latency
         self.gpuUtilization = gpuUtilization
         self.requestRate = requestRate
+        self.errors = errors
     }
+
+    /// Prometheus answered 401/403 to a query behind these signals.
+    public var credentialsRefused: Bool { errors.contains(where: \.refusedCredentials) }
 
     public func observation(currentReplicas: Int, readyReplicas: Int) -> Observation {
         Observation(p95Latency: p95Latency, gpuUtilization: gpuUtilization, requestRate: requestRate,
@@ -94,14 +111,17 @@ extension PrometheusClient {
 
         var result: [ObjectKey: ObjectSignals] = [:]
         for (key, overrides) in objects.sorted(by: { $0.key < $1.key }) {
-            func read(_ override: String?, _ batched: BatchedSignal?, _ name: SignalName) async -> SignalValue {
-                if skipping.contains(name) { return .missing }
-                if let override { return await signal(override, time: time) }
-                return batched?.signal(for: key) ?? .missing
+            func read(_ override: String?, _ batched: BatchedSignal?, _ name: SignalName) async -> (value: SignalValue, error: PrometheusError?) {
+                if skipping.contains(name) { return (.missing, nil) }
+                if let override { return await signalReading(override, time: time) }
+                guard let batched else { return (.missing, nil) }
+                return (batched.signal(for: key), batched.error)
             }
-            result[key] = ObjectSignals(p95Latency: await read(overrides.p95Latency, p95, .p95Latency),
-                                        gpuUtilization: await read(overrides.gpuUtilization, gpu, .gpuUtilization),
-                                        requestRate: await read(overrides.requestRate, rate, .requestRate))
+            let p95Reading = await read(overrides.p95Latency, p95, .p95Latency)
+            let gpuReading = await read(overrides.gpuUtilization, gpu, .gpuUtilization)
+            let rateReading = await read(overrides.requestRate, rate, .requestRate)
+            result[key] = ObjectSignals(p95Latency: p95Reading.value, gpuUtilization: gpuReading.value, requestRate: rateReading.value,
+                                        errors: [p95Reading.error, gpuReading.error, rateReading.error].compactMap { $0 })
         }
         return result
     }

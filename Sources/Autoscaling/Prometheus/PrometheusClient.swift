@@ -67,10 +67,16 @@ public struct PrometheusClient: Sendable {
     /// One query for one object's signal: never throws, failures become
     /// `.unavailable`, an empty answer `.missing`.
     public func signal(_ promql: String, time: Double? = nil) async -> SignalValue {
+        await signalReading(promql, time: time).value
+    }
+
+    /// `signal`, with the typed error when the query failed (what a caller
+    /// acts on, e.g. `refusedCredentials`).
+    func signalReading(_ promql: String, time: Double? = nil) async -> (value: SignalValue, error: PrometheusError?) {
         do {
-            return SignalValue(singleResult: try await query(promql, time: time))
+            return (SignalValue(singleResult: try await query(promql, time: time)), nil)
         } catch {
-            return SignalValue(error: error)
+            return (SignalValue(error: error), error)
         }
     }
 
@@ -79,7 +85,7 @@ public struct PrometheusClient: Sendable {
         do {
             return BatchedSignal(result: try await query(promql, time: time), labels: objectLabels)
         } catch {
-            return BatchedSignal(failure: SignalValue(error: error))
+            return BatchedSignal(error: error)
         }
     }
 

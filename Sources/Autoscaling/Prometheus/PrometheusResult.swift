@@ -1,7 +1,7 @@
 import JSONValue
 
 /// The failures of the Prometheus client, with what a caller can act on.
-public enum PrometheusError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum PrometheusError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Nothing usable came back from the wire (includes timeouts).
     case transport(String)
     /// Prometheus answered `status: "error"`: `errorType` such as
@@ -19,6 +19,14 @@ public enum PrometheusError: Error, Sendable, Equatable, CustomStringConvertible
         case .unauthorized(let status, let message): return "Prometheus refused our credentials (HTTP \(status)): \(message)"
         case .badResponse(let message): return "unexpected answer from Prometheus: \(message)"
         }
+    }
+
+    /// 401/403: Prometheus (or the proxy in front of it) refused the
+    /// credentials we sent. Callers holding credentials from a Secret read
+    /// it again; they decide on this case, never on the message's words.
+    public var refusedCredentials: Bool {
+        if case .unauthorized = self { return true }
+        return false
     }
 }
 
