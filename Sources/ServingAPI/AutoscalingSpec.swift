@@ -162,7 +162,8 @@ public struct RequestRateRuleSpec: Codable, Sendable, Hashable {
     /// it with the server's load generator).
     public var capacityPerReplicaRPS: Double?
     /// Utilisation the rule sizes for at first; the adaptive headroom moves
-    /// it within 40-80% from observed p95. Default 0.6 (the simulator's choice).
+    /// it within 40-80% from observed p95. Default 0.65 (the simulator's
+    /// leave-one-out choice, docs/autoscaling.md).
     public var targetUtilization: Double?
 
     public init(capacityPerReplicaRPS: Double? = nil, targetUtilization: Double? = nil) {

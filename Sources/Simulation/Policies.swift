@@ -30,17 +30,32 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
     /// The `default` policy's settings, for parameter sweeps; nil = the
     /// shipped `ScalingPolicy.recommended` with the model's capacity.
     public var defaultPolicy: ScalingPolicy?
+    /// How every policy (and the idealised causal bound) begins the trace.
+    public var start: SimulationStart
 
-    /// min 2 / max 16 (the matrix), SLO 200 ms, 15 s scrape, 1 m window.
+    /// min 2 / max 16 (the matrix), SLO 200 ms, 15 s scrape, 1 m window, settled start.
     public init(minReplicas: Int = 2, maxReplicas: Int = 16, sloSeconds: Double = 0.200,
-                scrapeIntervalSeconds: Int = 15, rateWindowSeconds: Int = 60, defaultPolicy: ScalingPolicy? = nil) {
+                scrapeIntervalSeconds: Int = 15, rateWindowSeconds: Int = 60, defaultPolicy: ScalingPolicy? = nil,
+                start: SimulationStart = .settled) {
         self.defaultPolicy = defaultPolicy
+        self.start = start
         self.minReplicas = minReplicas
         self.maxReplicas = maxReplicas
         self.sloSeconds = sloSeconds
         self.scrapeIntervalSeconds = scrapeIntervalSeconds
         self.rateWindowSeconds = rateWindowSeconds
     }
+}
+
+/// How the policies begin a trace.
+public enum SimulationStart: String, Sendable, Hashable, Codable, CaseIterable {
+    /// With the oracle's replicas for the first minute's highest rate, all
+    /// ready, and no history: a service that was already running at the
+    /// trace's first level (the default; every figure before this option).
+    case settled
+    /// At `minReplicas`, all ready, and no history: the object was just
+    /// created, and the trace's traffic is its first.
+    case fresh
 }
 
 /// A policy ready to step: its configuration and its remembered state.
@@ -78,6 +93,31 @@ enum Controller {
                                   minReplicas: settings.minReplicas, maxReplicas: settings.maxReplicas), KPAState())
         case .oracle:
             return .oracle
+        }
+    }
+
+    /// One decision of a policy that reads the Prometheus-like observation
+    /// (`default`, `matrix`, `hpa`, `hpa-util`): the target, and the
+    /// engine's decision (rule and reason) when the policy is the decision
+    /// engine. nil for the KPA and the oracle, which do not read it.
+    mutating func decide(observing observation: Observation, now: Double) -> (target: Int, decision: Decision?)? {
+        switch self {
+        case .engine(let policy, let state):
+            let decision = Autoscaling.decide(policy: policy, state: state, observation: observation, now: now)
+            self = .engine(policy, decision.state)
+            return (decision.targetReplicas, decision)
+        case .hpaLatency(let config, let state):
+            let result = hpaDecide(config: config, state: state, metric: observation.p95Latency,
+                                   currentReplicas: observation.currentReplicas, readyReplicas: observation.readyReplicas, now: now)
+            self = .hpaLatency(config, result.state)
+            return (result.replicas, nil)
+        case .hpaUtilization(let config, let state):
+            let result = hpaDecide(config: config, state: state, metric: observation.gpuUtilization,
+                                   currentReplicas: observation.currentReplicas, readyReplicas: observation.readyReplicas, now: now)
+            self = .hpaUtilization(config, result.state)
+            return (result.replicas, nil)
+        case .kpa, .oracle:
+            return nil
         }
     }
 

@@ -18,11 +18,24 @@ public struct PolicySummary: Sendable, Hashable {
     /// Per-minute series for the plot.
     public var minuteReplicas: [Double]
     public var minuteP95Ms: [Double]
+    /// Most replicas paid for in the first `Simulator.openingSeconds`.
+    public var openingPeakReplicas: Int = 0
+    /// How far the replicas of the first `Simulator.openingSeconds` went
+    /// beyond what the start allows: at each second, the most the oracle
+    /// has paid for so far + 1, or the highest target the latency rule has
+    /// set so far when that is more. ≤ 0 when within (the fresh-start goal).
+    public var openingExcessReplicas: Int = 0
+    /// The decision engine's changes with their rules and reasons (empty for
+    /// the baselines).
+    public var changes: [ScaleChange] = []
 }
 
 public struct SimulationReport: Sendable {
     public var trace: String
+    /// The goals' class of the trace (`Trace.isBursty`), and the sudden
+    /// rises it counts (`Trace.suddenRises`).
     public var isBursty: Bool
+    public var suddenRises: Int = 0
     public var durationSeconds: Int
     /// Seconds simulated before the trace (not counted).
     public var warmupSeconds: Int
@@ -44,7 +57,7 @@ public struct SimulationReport: Sendable {
 
 extension Simulator {
     /// Runs the policies (the oracle always, as the cost yardstick) and summarises them.
-    public func report(traceName: String, isBursty: Bool, policies: [PolicyName], peakReplicas: Double,
+    public func report(traceName: String, isBursty: Bool, suddenRises: Int = 0, policies: [PolicyName], peakReplicas: Double,
                        arrivals: ArrivalMode, seed: UInt64, idealCausalHolds: [Int] = []) -> SimulationReport {
         var names = policies
         if !names.contains(.oracle) { names.append(.oracle) }
@@ -59,23 +72,52 @@ extension Simulator {
             let lo = start + m * 60, hi = min(end, lo + 60)
             minuteRate[m] = workload.arrivals[lo..<hi].reduce(0, +) / Double(hi - lo)
         }
-        let summaries = runs.filter { policies.contains($0.name) }.map { summarize($0, oracleCost: oracleCost) }
-        return SimulationReport(trace: traceName, isBursty: isBursty, durationSeconds: n, warmupSeconds: start, scale: workload.scale,
+        let oracleReplicas = runs.first { $0.name == .oracle }?.replicas ?? []
+        let summaries = runs.filter { policies.contains($0.name) }.map {
+            summarize($0, oracleCost: oracleCost, oracleReplicas: oracleReplicas)
+        }
+        return SimulationReport(trace: traceName, isBursty: isBursty, suddenRises: suddenRises, durationSeconds: n, warmupSeconds: start, scale: workload.scale,
                                 peakMinuteRate: workload.peakMinuteRate, peakReplicas: peakReplicas, model: model,
                                 settings: settings, arrivals: arrivals, seed: seed, minuteRate: minuteRate,
                                 policies: summaries, idealCausal: idealCausalBounds(holds: idealCausalHolds))
     }
 
-    func summarize(_ run: PolicyRun, oracleCost: Double) -> PolicySummary {
+    func summarize(_ run: PolicyRun, oracleCost: Double, oracleReplicas: [Int32] = []) -> PolicySummary {
         let figures = minuteFigures(replicas: run.replicas, p95: run.p95, delay: run.delay)
         let hours = Double(run.p95.count - workload.warmupSeconds) / 3600
+        let opening = openingFigures(run, oracleReplicas: oracleReplicas)
         return PolicySummary(name: run.name, sloMinutesPct: figures.sloMinutesPct,
                              replicaSeconds: figures.replicaSeconds,
                              costVsOracle: oracleCost > 0 ? figures.replicaSeconds / oracleCost : 0,
                              maxP95Ms: figures.maxP95Ms, scaleEvents: run.scaleEvents,
                              reversalsPerHour: hours > 0 ? Double(run.reversals) / hours : 0,
                              longestViolationSeconds: figures.longestViolationSeconds,
-                             minuteReplicas: figures.minuteReplicas, minuteP95Ms: figures.minuteP95Ms)
+                             minuteReplicas: figures.minuteReplicas, minuteP95Ms: figures.minuteP95Ms,
+                             openingPeakReplicas: opening.peak, openingExcessReplicas: opening.excess,
+                             changes: run.changes)
+    }
+
+    /// The first `openingSeconds` of a run (from the warm-up's end): its
+    /// most replicas, and how far they went beyond the oracle's most so far
+    /// + 1 (or the latency rule's highest target so far, when more).
+    func openingFigures(_ run: PolicyRun, oracleReplicas: [Int32]) -> (peak: Int, excess: Int) {
+        let start = workload.warmupSeconds
+        let end = min(run.replicas.count, oracleReplicas.count, start + Simulator.openingSeconds)
+        guard start < end else { return (0, 0) }
+        var peak = 0, excess = Int.min, oracleSoFar = 0, latencySoFar = 0
+        let latencyUps = run.latencyScaleUps
+        var nextLatency = latencyUps.startIndex
+        for t in start..<end {
+            while nextLatency < latencyUps.endIndex, latencyUps[nextLatency].time <= Double(t - start) {
+                latencySoFar = max(latencySoFar, latencyUps[nextLatency].replicas)
+                nextLatency += 1
+            }
+            oracleSoFar = max(oracleSoFar, Int(oracleReplicas[t]))
+            let replicas = Int(run.replicas[t])
+            peak = max(peak, replicas)
+            excess = max(excess, replicas - max(oracleSoFar + 1, latencySoFar))
+        }
+        return (peak, excess)
     }
 
     /// The per-minute verdicts and totals of one run's seconds, from the
@@ -138,6 +180,8 @@ extension SimulationReport {
                 "scale_events": .int(Int64(p.scaleEvents)),
                 "reversals_per_hour": .double(round3(p.reversalsPerHour)),
                 "longest_violation_s": .int(Int64(p.longestViolationSeconds)),
+                "first_10min_peak_replicas": .int(Int64(p.openingPeakReplicas)),
+                "first_10min_excess_replicas": .int(Int64(p.openingExcessReplicas)),
             ])
         }
         var object: JSONObject = [
@@ -152,6 +196,8 @@ extension SimulationReport {
             ]),
             "cold_start_s": .double(model.coldStartSeconds),
             "warmup_s": .int(Int64(warmupSeconds)),
+            "start": .string(settings.start.rawValue),
+            "sudden_rises": .int(Int64(suddenRises)),
             "arrivals": .string(arrivals.rawValue),
             "seed": .int(Int64(bitPattern: seed)),
             "slo_ms": .double(settings.sloSeconds * 1000),
@@ -180,10 +226,21 @@ extension SimulationReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The decision engine's changes of one policy as CSV: second, from,
+    /// to, rule, reason (quoted).
+    public func changesCSV(_ name: PolicyName) -> String {
+        var lines = ["second,from,to,rule,reason"]
+        for change in policy(name)?.changes ?? [] {
+            let reason = "\"" + change.reason.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+            lines.append("\(change.second),\(change.from),\(change.to),\(change.rule.rawValue),\(reason)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// The stdout table.
     public var table: String {
         var lines: [String] = []
-        lines.append("trace \(trace) (\(isBursty ? "bursty" : "smooth")), \(durationSeconds) s (after \(warmupSeconds) s warm-up), cold start \(formatFixed(model.coldStartSeconds, 0)) s, arrivals \(arrivals.rawValue) (seed \(seed))")
+        lines.append("trace \(trace) (\(isBursty ? "bursty" : "smooth"): \(suddenRises) sudden rises), \(durationSeconds) s (after \(warmupSeconds) s warm-up), \(settings.start.rawValue) start, cold start \(formatFixed(model.coldStartSeconds, 0)) s, arrivals \(arrivals.rawValue) (seed \(seed))")
         lines.append("normalisation: peak 1-minute rate \(formatFixed(peakMinuteRate, 3)) rps × \(formatFixed(scale, 4)) = \(formatFixed(peakReplicas, 0)) replicas × \(formatFixed(model.capacityPerReplicaRPS, 1)) rps")
         lines.append(pad("policy", 10) + pad("SLO min %", 11, right: true) + pad("replica-s", 12, right: true)
                      + pad("vs oracle", 11, right: true) + pad("max p95 ms", 12, right: true)

@@ -12,6 +12,23 @@ public struct PolicyRun: Sendable {
     public var delay: [Float]
     public var scaleEvents: Int
     public var reversals: Int
+    /// The decision engine's changes of replicas, with rule and reason
+    /// (empty for the other policies).
+    public var changes: [ScaleChange] = []
+
+    /// Targets the decision engine's latency rule set, and when.
+    var latencyScaleUps: [TimedReplicas] {
+        changes.filter { $0.rule == .latency }.map { TimedReplicas(time: Double($0.second), replicas: $0.to) }
+    }
+}
+
+/// One change of replicas the decision engine made, as it explained it.
+public struct ScaleChange: Sendable, Hashable {
+    public var second: Int
+    public var from: Int
+    public var to: Int
+    public var rule: ScalingRule
+    public var reason: String
 }
 
 /// Replays a workload through a policy in 1 s steps.
@@ -32,6 +49,9 @@ public struct Simulator: Sendable {
     public var workload: Workload
     public var model: ServiceModel
     public var settings: SimulationSettings
+
+    /// The opening the fresh-start goal looks at: the first 10 minutes.
+    public static let openingSeconds = 600
 
     public init(workload: Workload, model: ServiceModel, settings: SimulationSettings) {
         self.workload = workload
@@ -68,11 +88,17 @@ public struct Simulator: Sendable {
         return slidingExtreme(Array(ready.reversed()), window: lead + 1, before: .min, keepLarger: true).reversed()
     }
 
-    /// Replicas every policy starts with, all ready: the oracle's for the
-    /// first minute's highest rate, within [min, max].
+    /// Replicas every policy starts with, all ready: settled, the oracle's
+    /// for the first minute's highest rate; fresh, the minimum. Within
+    /// [min, max].
     var startReplicas: Int {
-        min(max(model.replicasNeeded(rate: workload.firstMinutePeakRate, sloSeconds: settings.sloSeconds), settings.minReplicas),
-            settings.maxReplicas)
+        switch settings.start {
+        case .settled:
+            return min(max(model.replicasNeeded(rate: workload.firstMinutePeakRate, sloSeconds: settings.sloSeconds),
+                           settings.minReplicas), settings.maxReplicas)
+        case .fresh:
+            return min(max(settings.minReplicas, 0), settings.maxReplicas)
+        }
     }
 
     public func run(_ name: PolicyName) -> PolicyRun {
@@ -85,9 +111,9 @@ public struct Simulator: Sendable {
         let interval = controller.interval
         let coldStart = max(0, Int(model.coldStartSeconds.rounded()))
 
-        // Start every policy warm: with the replicas the oracle holds for the
-        // first minute's highest rate, all ready (then the warm-up, if any,
-        // lets each settle at the first minute's mean before the trace).
+        // Settled: with the replicas the oracle holds for the first minute's
+        // highest rate, all ready (then the warm-up, if any, lets each settle
+        // at the first minute's mean before the trace). Fresh: at the minimum.
         let initial = startReplicas
         var ready = initial
         var pending: [Int] = []   // ready-at seconds, ascending
@@ -101,34 +127,15 @@ public struct Simulator: Sendable {
         var busyPrefix = [Double](repeating: 0, count: n + 1)
         var events = ScaleEvents(countFrom: workload.warmupSeconds)
         var scratch = WindowScratch()
+        var changes: [ScaleChange] = []
 
         for t in 0..<n {
             if t % interval == 0 && t > 0 {
                 let current = ready + pending.count - pendingHead
-                let lastScrape = t - t % scrape
                 let target: Int
                 switch controller {
-                case .engine(let policy, let state):
-                    let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
-                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, scratch: &scratch)
-                    let decision = decide(policy: policy, state: state, observation: observation, now: Double(t))
-                    controller = .engine(policy, decision.state)
-                    target = decision.targetReplicas
-                case .hpaLatency(let config, let state):
-                    let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
-                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, scratch: &scratch)
-                    let result = hpaDecide(config: config, state: state, metric: observation.p95Latency,
-                                           currentReplicas: current, readyReplicas: ready, now: Double(t))
-                    controller = .hpaLatency(config, result.state)
-                    target = result.replicas
-                case .hpaUtilization(let config, let state):
-                    let observation = observe(t: lastScrape, window: window, scrape: scrape, current: current, ready: ready,
-                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, scratch: &scratch)
-                    let result = hpaDecide(config: config, state: state, metric: observation.gpuUtilization,
-                                           currentReplicas: current, readyReplicas: ready, now: Double(t))
-                    controller = .hpaUtilization(config, result.state)
-                    target = result.replicas
                 case .kpa(let config, let state):
+                    // Knative's autoscaler reads the per-second arrivals, not Prometheus.
                     let stable = min(t, Int(config.stableWindowSeconds))
                     let panic = max(1, min(t, Int(config.stableWindowSeconds * config.panicWindowPercentage / 100)))
                     let stableAverage = stable > 0 ? (prefix[t] - prefix[t - stable]) / Double(stable) : 0
@@ -139,6 +146,15 @@ public struct Simulator: Sendable {
                     target = result.replicas
                 case .oracle:
                     target = current
+                case .engine, .hpaLatency, .hpaUtilization:
+                    let observation = observe(t: t - t % scrape, window: window, scrape: scrape, current: current, ready: ready,
+                                              prefix: prefix, p95: p95, delay: delay, busyPrefix: busyPrefix, scratch: &scratch)
+                    let decided = controller.decide(observing: observation, now: Double(t))
+                    target = decided?.target ?? current
+                    if let decision = decided?.decision, target != current {
+                        changes.append(ScaleChange(second: t - workload.warmupSeconds, from: current, to: target,
+                                                   rule: decision.rule, reason: decision.reason))
+                    }
                 }
                 if target != current {
                     events.record(up: target > current, at: t)
@@ -161,7 +177,8 @@ public struct Simulator: Sendable {
             busyPrefix[t + 1] = busyPrefix[t] + busy[t]
             replicas[t] = Int32(ready + pending.count - pendingHead)
         }
-        return PolicyRun(name: name, replicas: replicas, p95: p95, delay: delay, scaleEvents: events.count, reversals: events.reversals)
+        return PolicyRun(name: name, replicas: replicas, p95: p95, delay: delay, scaleEvents: events.count, reversals: events.reversals,
+                         changes: changes)
     }
 
     func runOracle() -> PolicyRun {

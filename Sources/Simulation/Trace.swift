@@ -15,8 +15,49 @@ public struct Trace: Sendable {
         self.bucketSeconds = bucketSeconds
     }
 
-    /// `bursty` in the file name marks the bursty class of the goals table.
-    public var isBursty: Bool { name.lowercased().contains("bursty") }
+    /// Whether the goals judge this trace as bursty (line min(97, O − 3),
+    /// cost ≤ 1.6×) rather than smooth (min(99, O − 1), ≤ 1.3×): when its
+    /// sudden rises (`suddenRises`) are more than 1% of its minutes. Each
+    /// sudden rise costs a policy that reacts to what it has seen about a
+    /// minute, and 1% of minutes is all the smooth line leaves it below the
+    /// oracle, so more than that puts the smooth line out of any causal
+    /// policy's reach. Computed from the rates alone, never from the name.
+    public var isBursty: Bool {
+        let minutes = Double(rps.count) / 60
+        return minutes > 0 && Double(suddenRises) > 0.01 * minutes
+    }
+
+    /// Rises of the 1-minute mean rate faster than a reactive policy can
+    /// follow. The mean of the last 60 s is read every 15 s (a Prometheus
+    /// `rate(...[1m])` at the scrape interval); a reading is a sudden rise
+    /// when it is at least twice the lowest of the four readings before it
+    /// (Knative's panic threshold: demand at 200% of what the stable window
+    /// saw) and above it by at least an eighth of the trace's peak minute
+    /// (one replica of the eight the simulator normalises the peak to:
+    /// smaller rises fit in the minimum replicas' headroom). Readings within
+    /// 60 s of a counted rise are the same rise. Readings start once the
+    /// window and the four before it lie inside the trace, so the trace's
+    /// own start is not a rise.
+    public var suddenRises: Int {
+        let window = 60, every = 15, before = 4
+        guard rps.count >= 2 * window else { return 0 }
+        var prefix = [0.0]
+        prefix.reserveCapacity(rps.count + 1)
+        for r in rps { prefix.append(prefix[prefix.count - 1] + r) }
+        let readings = stride(from: window, through: rps.count, by: every).map { (prefix[$0] - prefix[$0 - window]) / Double(window) }
+        let step = peakMinuteRate / 8
+        var rises = 0
+        var lastRise = -Int.max / 2
+        for i in before..<readings.count {
+            let lowest = readings[(i - before)..<i].min() ?? 0
+            let t = window + i * every
+            if readings[i] >= 2 * lowest, readings[i] - lowest >= step, step > 0, t - lastRise >= window {
+                rises += 1
+                lastRise = t
+            }
+        }
+        return rises
+    }
 
     public static func load(path: String) throws(SimulationError) -> Trace {
         let data: Data

@@ -44,6 +44,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Write per-minute load, replicas and p95 of every policy as CSV (trace name inserted with several traces).")
     var minutesCsv: String?
 
+    @Option(name: .long, help: "Write every change of replicas the default policy made, with its rule and reason, as CSV (trace name inserted with several traces).")
+    var decisionsCsv: String?
+
     @Option(name: .long, help: "Sweep: start utilisation of the default policy's rate rule (shipped \(Shipped.policy.requestRate?.targetUtilization ?? 0)).")
     var defaultUtilization: Double?
 
@@ -53,8 +56,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Sweep: lookahead of the default policy's rate trend, seconds (0 = off).")
     var defaultLookahead: Double?
 
-    @Option(name: .long, help: "Sweep: p95 fraction of the threshold below which the adaptive headroom rises (shipped \(Shipped.policy.requestRate?.adaptive?.raiseBelowFraction ?? 0)).")
-    var defaultRaiseBelow: Double?
+    @Option(name: .long, help: "Sweep: seconds of evidence the adaptive headroom needs to raise its target (shipped \(Int(Shipped.policy.requestRate?.adaptive?.raiseHorizonSeconds ?? 0))).")
+    var defaultRaiseHorizon: Double?
 
     @Flag(name: .long, help: "Sweep: turn off the default policy's adaptive headroom.")
     var defaultFixedHeadroom = false
@@ -62,10 +65,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Sweep: how long the default policy holds a burst's size, seconds (shipped \(Int(Shipped.policy.burst?.holdSeconds ?? 0))).")
     var defaultBurstHold: Double?
 
-    @Option(name: .long, help: "Sweep: per-evaluation rise of the adaptive headroom (shipped \(Shipped.policy.requestRate?.adaptive?.raiseStep ?? 0)).")
-    var defaultRaiseStep: Double?
 
-    @Option(name: .long, help: "Ablation: run the default policy without one improvement: rate (and all that needs it), adaptive, scale-down, burst, last-rise (the burst rule's sizing from the last rise), hold-scale-ups (the burst hold keeping other rules' scale-ups) (repeatable).")
+    @Option(name: .long, help: "Ablation: run the default policy without one improvement: rate (and all that needs it), adaptive, scale-down, burst, last-rise (the burst rule's sizing from the last rise), hold-scale-ups (the burst hold keeping other rules' scale-ups), recurrence (every burst starts the hold, not only recurring ones) (repeatable).")
     var defaultWithout: [String] = []
 
     @Option(name: .long, help: "Sweep: the default policy as JSON (a ScalingPolicy, as --print-default-policy writes it); replaces the shipped one before the other --default-* flags apply.")
@@ -110,6 +111,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Window of the observed rate and p95, seconds (the default queries read [1m]).")
     var rateWindow: Int = 60
 
+    @Option(name: .long, help: "How every policy begins: settled (the oracle's replicas for the first minute's highest rate, all ready, no history) or fresh (just created: minReplicas, no history, the trace's traffic is its first).")
+    var start: SimulationStart = .settled
+
     func validate() throws {
         if printDefaultPolicy { return }
         if trace.isEmpty { throw ValidationError("give at least one --trace FILE") }
@@ -117,6 +121,9 @@ struct SimulateCommand: ParsableCommand {
         if !(peakReplicas > 0) { throw ValidationError("--peak-replicas must be > 0") }
         if !(capacity > 0) { throw ValidationError("--capacity must be > 0") }
         if !(warmupSeconds >= 0 && warmupSeconds <= 86_400) { throw ValidationError("--warmup-seconds must be between 0 and 86400") }
+        if start == .fresh && warmupSeconds > 0 {
+            throw ValidationError("--start fresh begins without history: it cannot be combined with --warmup-seconds")
+        }
         if let idealCausalHolds, parsedHolds(idealCausalHolds) == nil {
             throw ValidationError("--ideal-causal-holds must be comma-separated whole seconds from 0 to 86400, not \"\(idealCausalHolds)\"")
         }
@@ -170,10 +177,9 @@ struct SimulateCommand: ParsableCommand {
         if let defaultUtilization { defaultPolicy.requestRate?.targetUtilization = defaultUtilization }
         if let defaultWindow { defaultPolicy.scaleDown?.stabilizationWindowSeconds = defaultWindow }
         if let defaultLookahead { defaultPolicy.requestRate?.lookaheadSeconds = defaultLookahead }
-        if let defaultRaiseBelow { defaultPolicy.requestRate?.adaptive?.raiseBelowFraction = defaultRaiseBelow }
+        if let defaultRaiseHorizon { defaultPolicy.requestRate?.adaptive?.raiseHorizonSeconds = defaultRaiseHorizon }
         if defaultFixedHeadroom { defaultPolicy.requestRate?.adaptive = nil }
         if let defaultBurstHold { defaultPolicy.burst?.holdSeconds = defaultBurstHold }
-        if let defaultRaiseStep { defaultPolicy.requestRate?.adaptive?.raiseStep = defaultRaiseStep }
         for part in defaultWithout {
             switch part {
             case "rate": defaultPolicy.requestRate = nil; defaultPolicy.scaleDown = nil; defaultPolicy.burst = nil
@@ -182,12 +188,14 @@ struct SimulateCommand: ParsableCommand {
             case "burst": defaultPolicy.burst = nil
             case "last-rise": defaultPolicy.burst?.sizesFromLastRise = false
             case "hold-scale-ups": defaultPolicy.burst?.holdKeepsScaleUpsSeconds = 0
-            default: throw ValidationError("--default-without: unknown improvement \"\(part)\"; use rate, adaptive, scale-down, burst, last-rise or hold-scale-ups")
+            case "recurrence": defaultPolicy.burst?.holdNeedsRecurrence = false
+            default: throw ValidationError("--default-without: unknown improvement \"\(part)\"; use rate, adaptive, scale-down, burst, last-rise, hold-scale-ups or recurrence")
             }
         }
         let problems = defaultPolicy.validationErrors()
         if !problems.isEmpty { throw ValidationError("default policy: " + problems.joined(separator: "; ")) }
         settings.defaultPolicy = defaultPolicy
+        settings.start = start
         for path in trace {
             let started = ContinuousClock.now
             let loaded: Trace
@@ -200,7 +208,8 @@ struct SimulateCommand: ParsableCommand {
             let workload = Workload(trace: loaded, capacityPerReplicaRPS: capacity, peakReplicas: peakReplicas,
                                     mode: mode, seed: seed, warmupSeconds: warmupSeconds)
             let simulator = Simulator(workload: workload, model: model, settings: settings)
-            let report = simulator.report(traceName: loaded.name, isBursty: loaded.isBursty, policies: policies,
+            let report = simulator.report(traceName: loaded.name, isBursty: loaded.isBursty, suddenRises: loaded.suddenRises,
+                                          policies: policies,
                                           peakReplicas: peakReplicas, arrivals: mode, seed: seed,
                                           idealCausalHolds: idealCausalHolds.flatMap(parsedHolds) ?? [])
             let elapsed = ContinuousClock.now - started
@@ -215,6 +224,14 @@ struct SimulateCommand: ParsableCommand {
                 let out = trace.count > 1 ? insert(loaded.name, into: minutesCsv, suffix: ".csv") : minutesCsv
                 do {
                     try report.minutesCSV.write(toFile: out, atomically: true, encoding: .utf8)
+                } catch {
+                    throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+                }
+            }
+            if let decisionsCsv {
+                let out = trace.count > 1 ? insert(loaded.name, into: decisionsCsv, suffix: ".csv") : decisionsCsv
+                do {
+                    try report.changesCSV(.default).write(toFile: out, atomically: true, encoding: .utf8)
                 } catch {
                     throw ValidationError("cannot write \(out): \(error.localizedDescription)")
                 }
@@ -272,6 +289,7 @@ struct SimulateCommand: ParsableCommand {
 extension PolicyName: ExpressibleByArgument {}
 extension LatencyLoad: ExpressibleByArgument {}
 extension WindowLatency: ExpressibleByArgument {}
+extension SimulationStart: ExpressibleByArgument {}
 
 /// The shipped default policy, for help texts that name its values (so they
 /// cannot drift from it).

@@ -54,8 +54,8 @@ import Testing
         var state = ScalerState()
         var current = 2
         var targets: [Int] = []
-        // One minute idle, a burst to 56 rps for a minute, then 3 rps.
-        let rates: [Double] = [0, 0, 0, 0, 14, 28, 42, 56] + Array(repeating: 3, count: 100)
+        // One minute of established traffic (0.5 rps), a burst to 56 rps for a minute, then 3 rps.
+        let rates: [Double] = [0.5, 0.5, 0.5, 0.5, 14, 28, 42, 56] + Array(repeating: 3, count: 100)
         for (i, rate) in rates.enumerated() {
             let d = decide(policy: policy, state: state, observation: observe(rate: rate, current: current), now: Double(i) * 15)
             state = d.state
@@ -64,8 +64,10 @@ import Testing
         }
         // While the window fills (14, 28, 42, 56) every reading projects to 56 rps: 8, no overshoot.
         #expect(targets[4...7].allSatisfy { $0 == 8 }, "\(targets)")
-        // The last burst reading is t = 105 (56 against the 0 read at 45): held until 105 + 1200 = 1305.
+        // The last burst reading is t = 105 (56 against the 0.5 read at 45): a rise from established
+        // traffic holds at once, until 105 + 1200 = 1305.
         #expect(state.lastBurstAt == 105)
+        #expect(state.burstHoldUntil == 1305)
         #expect(targets[8...86].allSatisfy { $0 == 8 }, "\(targets)")
         #expect(targets[87] == 6, "after the hold the stabilised scale-down resumes, 25% a step")
         #expect(targets.last == 2)
@@ -119,7 +121,7 @@ import Testing
     @Test func theHoldKeepsTheLatencyRulesScaleUpsForHoldKeepsScaleUpsSeconds() {
         // A burst to 56 rps (8 replicas, last burst reading t = 120), p95 300 ms at t = 135, 150, 165:
         // the latency rule adds 2 (10) at t = 165; then 3 rps with p95 fine.
-        let rates: [Double] = [0, 0, 0, 0, 14, 28, 42, 56, 56, 56, 56, 56] + Array(repeating: 3, count: 40)
+        let rates: [Double] = [0.5, 0.5, 0.5, 0.5, 14, 28, 42, 56, 56, 56, 56, 56] + Array(repeating: 3, count: 40)
         let slow = [9: 300.0, 10: 300, 11: 300]
         let targets = run(policy, rates: rates, p95ms: slow)
         #expect(targets[11] == 10, "\(targets)")
@@ -143,6 +145,79 @@ import Testing
         #expect(targets.last == 3, "\(targets)")
         // The scale-down starts as soon as the 300 s window has filled (t = 300), not 300 s after the scale-up (t = 345).
         #expect(targets[19] == 5 && targets[20] == 4, "\(targets)")
+    }
+
+    @Test func aRiseFromNothingIsSizedForButNotHeld() {
+        // The first traffic after a gap: up from 0 to 56 rps within a minute, then 3 rps.
+        let rates: [Double] = [0, 0, 0, 0, 14, 28, 42, 56] + Array(repeating: 3, count: 40)
+        let targets = run(policy, rates: rates, p95ms: [:])
+        #expect(targets[4...7].allSatisfy { $0 == 8 }, "sized for what the full window will show: \(targets)")
+        // No hold: the stabilisation window (300 s) keeps the 56 rps reading of t = 105 until t = 405,
+        // then the gradual scale-down begins (the hold would have kept 8 until t = 1305).
+        #expect(targets[27] == 8 && targets[28] == 6, "\(targets)")
+        #expect(targets.last == 2)
+        var state = ScalerState()
+        for (i, rate) in rates.prefix(8).enumerated() {
+            state = decide(policy: policy, state: state, observation: observe(rate: rate, current: 8), now: Double(i) * 15).state
+        }
+        #expect(state.lastBurstAt == 105 && state.burstHoldUntil == nil)
+    }
+
+    @Test func aRiseFromNothingThatRecursStartsTheHold() {
+        // Two rises from nothing three minutes apart: the second one's rise began after the first burst was seen.
+        let rise: [Double] = [14, 28, 42, 56]
+        let rates: [Double] = [0, 0, 0, 0] + rise + Array(repeating: 0, count: 12) + rise + Array(repeating: 0, count: 4)
+        var state = ScalerState()
+        var holds: [Double?] = []
+        for (i, rate) in rates.enumerated() {
+            state = decide(policy: policy, state: state, observation: observe(rate: rate, current: 8), now: Double(i) * 15).state
+            holds.append(state.burstHoldUntil)
+        }
+        #expect(holds[0..<20].allSatisfy { $0 == nil }, "\(holds)")
+        // The second rise's last burst reading is t = 345: held until 345 + 1200.
+        #expect(holds[20] == 300 + 1200 && holds.last == 345 + 1200, "\(holds)")
+    }
+
+    @Test func everyBurstHoldsWithoutTheRecurrenceRule() {
+        var always = policy
+        always.burst?.holdNeedsRecurrence = false
+        var state = ScalerState()
+        for (i, rate) in [0.0, 0, 0, 0, 14].enumerated() {
+            state = decide(policy: always, state: state, observation: observe(rate: rate, current: 2), now: Double(i) * 15).state
+        }
+        #expect(state.burstHoldUntil == 1260, "60 + 1200")
+    }
+
+    @Test func firstTrafficWithoutHistoryIsNoBurst() {
+        // A new object's first reading: nothing earlier to rise from, so the rate rule alone sizes it.
+        let d = replay(policy, [observe(rate: 56, current: 2)])
+        #expect(d[0].rule == .requestRate && d[0].targetReplicas == 8)
+        #expect(d[0].state.lastBurstAt == nil && d[0].state.burstHoldUntil == nil)
+    }
+
+    @Test func replicasThatAlreadyCoverABurstAreKeptThroughTheHold() {
+        // 5 rps on 10 replicas (a settled start), a 20 rps burst at t = 60 that they already cover
+        // (projected 65 rps → 10 at 70%), then 5 rps again.
+        let rates: [Double] = [5, 5, 5, 5, 20] + Array(repeating: 5, count: 40)
+        func targets(_ policy: ScalingPolicy) -> [Int] {
+            var state = ScalerState()
+            var current = 10
+            var out: [Int] = []
+            for (i, rate) in rates.enumerated() {
+                let d = decide(policy: policy, state: state, observation: observe(rate: rate, current: current), now: Double(i) * 15)
+                state = d.state
+                current = d.targetReplicas
+                out.append(current)
+            }
+            return out
+        }
+        let kept = targets(policy)
+        // Kept like a burst scale-up for 300 s (until t = 360), then the hold's rate-based 3 (20 / 7).
+        #expect(kept[0...24].allSatisfy { $0 == 10 } && kept[25] == 8, "\(kept)")
+        var notKept = policy
+        notKept.burst?.keepsCoveredBursts = false
+        let plain = targets(notKept)
+        #expect(plain[19] == 10 && plain[20] == 8, "as soon as the stabilisation window has filled: \(plain)")
     }
 
     @Test func projectionNeedsARise() {

@@ -71,6 +71,37 @@ import Testing
         #expect((bounds[1]["cost_vs_oracle"]?.doubleValue ?? 0) > (bounds[0]["cost_vs_oracle"]?.doubleValue ?? .infinity))
     }
 
+    @Test(.disabled(if: !built, "skipped: build inference-operator first (make test does)"))
+    func freshStartBeginsAtTheMinimumAndReportsTheOpening() async throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let trace = try Self.writeTrace(in: directory)
+        let decisions = directory.appendingPathComponent("decisions.csv").path
+        var reports: [String: JSON] = [:]
+        for start in ["settled", "fresh"] {
+            let result = try await Subprocess.run(Self.binary, ["simulate", "--trace", trace, "--start", start, "--json",
+                                                                "--decisions-csv", decisions])
+            #expect(result.status == 0, "\(result.output)")
+            let report = try JSON.parse(result.output)
+            #expect(report["start"]?.stringValue == start)
+            for name in Self.policies {
+                for field in ["first_10min_peak_replicas", "first_10min_excess_replicas"] {
+                    #expect(report[path: "policies", name, field]?.intValue != nil, "\(start) \(name).\(field)")
+                }
+            }
+            reports[start] = report
+        }
+        // The trace begins with its burst minute, which needs more than the minimum: a fresh default has
+        // to scale up to it, a settled one starts there.
+        let fresh = try #require(reports["fresh"]), settled = try #require(reports["settled"])
+        #expect((fresh[path: "policies", "default", "scale_events"]?.intValue ?? 0)
+                > (settled[path: "policies", "default", "scale_events"]?.intValue ?? 0))
+        #expect(fresh["sudden_rises"]?.intValue == 3 && fresh["bursty"]?.boolValue == true, "a 3× burst every ten minutes")
+        let lines = try String(contentsOfFile: decisions, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "second,from,to,rule,reason")
+        #expect(lines.dropFirst().first?.hasPrefix("15,2,") == true, "the fresh default's first change, from 2: \(lines.prefix(3))")
+    }
+
     @Test(.disabled(if: !built, "skipped: build inference-operator first (make test does)"),
           arguments: [
             (["--policy", "fastest"], "The value 'fastest' is invalid for '--policy <policy>'. Please provide one of the following:\n  - default\n  - matrix\n  - hpa\n  - hpa-util\n  - kpa\n  - oracle"),
@@ -79,6 +110,8 @@ import Testing
             (["--latency-load", "counts"], "The value 'counts' is invalid for '--latency-load <latency-load>'. Please provide one of 'rate' and 'arrivals'."),
             (["--window-latency", "minutes"], "The value 'minutes' is invalid for '--window-latency <window-latency>'. Please provide one of 'requests' and 'seconds'."),
             (["--peak-replicas", "0"], "--peak-replicas must be > 0"),
+            (["--start", "fresh", "--warmup-seconds", "60"], "--start fresh begins without history: it cannot be combined with --warmup-seconds"),
+            (["--start", "cold"], "The value 'cold' is invalid for '--start <start>'. Please provide one of 'settled' and 'fresh'."),
           ])
     func badOptionsAreRejectedNamingTheOption(extra: [String], message: String) async throws {
         let directory = try Self.scratch()

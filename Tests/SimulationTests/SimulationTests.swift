@@ -39,9 +39,42 @@ import Testing
         #expect(abs(trace.peakMinuteRate - (30.0 * 10 + 30) / 60) < 1e-9)
     }
 
-    @Test func burstyClassComesFromTheFileName() {
-        #expect(Trace(name: "llm_code_bursty_1s", rps: [1], bucketSeconds: 1).isBursty)
-        #expect(!Trace(name: "llm_conv_ramp_1s", rps: [1], bucketSeconds: 1).isBursty)
+    /// 40 s at 30 rps, then idle, every `period` seconds, for `hours`.
+    static func onOff(period: Int, hours: Int) -> [Double] {
+        (0..<(hours * 3600)).map { $0 % period < 40 ? 30 : 0 }
+    }
+
+    @Test func burstyClassComesFromTheRatesNotTheName() {
+        // A flat trace named "bursty" is smooth; an on/off one named "smooth" is bursty.
+        #expect(!Trace(name: "flat_bursty_1s", rps: Array(repeating: 5, count: 7200), bucketSeconds: 1).isBursty)
+        let onOff = Trace(name: "calls_smooth_1s", rps: Self.onOff(period: 300, hours: 2), bucketSeconds: 1)
+        #expect(onOff.isBursty)
+        #expect(onOff.suddenRises == 23, "one per 5-minute cycle after the first (the trace's start is no rise)")
+    }
+
+    @Test(arguments: [
+        // (what, rises expected, bursty)
+        ("a diurnal cycle never doubles within a minute", 0, false),
+        ("one step a day is under 1% of the minutes", 1, false),
+        ("one step in an hour is over 1%", 1, true),
+        ("a doubling worth less than a replica is no rise", 0, false),
+    ])
+    func suddenRisesNeedADoublingWorthAReplica(what: String, rises: Int, bursty: Bool) {
+        let rps: [Double]
+        switch what {
+        case "a diurnal cycle never doubles within a minute":
+            rps = (0..<86_400).map { 20 + 15 * sin(2 * Double.pi * Double($0) / 86_400) }
+        case "one step a day is under 1% of the minutes":
+            rps = (0..<86_400).map { $0 < 43_200 ? 5 : 20 }
+        case "one step in an hour is over 1%":
+            rps = (0..<3600).map { $0 < 1800 ? 5 : 20 }
+        default:
+            // 20 ↔ 21.5 rps plus a doubling from 1 to 2 rps, which is 1/20 of the peak (under 1/8).
+            rps = (0..<3600).map { $0 < 1800 ? ($0 % 600 < 300 ? 20 : 21.5) : ($0 < 2400 ? 1 : 2) }
+        }
+        let trace = Trace(name: "t", rps: rps, bucketSeconds: 1)
+        #expect(trace.suddenRises == rises, "\(what)")
+        #expect(trace.isBursty == bursty, "\(what)")
     }
 }
 
@@ -277,6 +310,72 @@ import Testing
         #expect(byCounts.replicas.reduce(0, +) > byRate.replicas.reduce(0, +))
         #expect(Set(byRate.p95.dropFirst(10).dropLast(10)).count == 1, "the smoothed rate is constant")
         #expect(Set(byCounts.p95).count > 10, "the counts vary second to second")
+    }
+}
+
+@Suite struct Starts {
+    /// A steady `peakReplicas` replicas' worth (60 rps: 8 replicas at the SLO's 0.8) unless `rps` says otherwise.
+    static func simulator(_ start: SimulationStart, rps: [Double] = Array(repeating: 6, count: 1800),
+                          peakReplicas: Double = 6) -> Simulator {
+        let trace = Trace(name: "t", rps: rps, bucketSeconds: 1)
+        let workload = Workload(trace: trace, capacityPerReplicaRPS: 10, peakReplicas: peakReplicas, mode: .exact, seed: 1)
+        return Simulator(workload: workload, model: ServiceModel(), settings: SimulationSettings(start: start))
+    }
+
+    @Test func settledStartsAtTheOraclesSizeAndFreshAtTheMinimum() {
+        // 60 rps: the oracle holds ceil(60 / 8) = 8.
+        for name in [PolicyName.default, .matrix, .hpa, .hpaUtil, .kpa] {
+            #expect(Self.simulator(.settled).run(name).replicas[0] == 8, "\(name)")
+            #expect(Self.simulator(.fresh).run(name).replicas[0] == 2, "\(name)")
+        }
+        #expect(Self.simulator(.fresh).idealCausalBounds(holds: [0]).count == 1)
+    }
+
+    @Test func freshFirstTrafficIsSizedNotMistakenForABurst() {
+        // 30 rps from t = 0 on the 2 minimum replicas: the oracle holds 4.
+        let report = Self.simulator(.fresh, peakReplicas: 3).report(traceName: "t", isBursty: false, policies: [.default],
+                                                                    peakReplicas: 3, arrivals: .exact, seed: 1)
+        let run = try! #require(report.policy(.default))
+        // The rate rule orders what 30 rps needs at the starting headroom (30 / 6.5 → 5); the backlog of
+        // the first seconds buys nothing more.
+        #expect(run.openingPeakReplicas == 5 && run.openingExcessReplicas <= 0, "peak \(run.openingPeakReplicas)")
+        #expect(run.changes.first?.rule == .requestRate, "\(run.changes)")
+        #expect(!run.changes.contains { $0.rule == .latency || $0.rule == .gpuUtilization || $0.rule == .burst }, "\(run.changes)")
+        #expect(report.json["start"]?.stringValue == "fresh")
+    }
+
+    @Test func trafficRisingFromIdleMidwayIsSizedAndNotHeld() {
+        // 20 minutes without a request, then 60 rps for 40 minutes, from a fresh start.
+        let rps = Array(repeating: 0.0, count: 1200) + Array(repeating: 6.0, count: 2400)
+        let report = Self.simulator(.fresh, rps: rps).report(traceName: "t", isBursty: false, policies: [.default, .oracle],
+                                                             peakReplicas: 6, arrivals: .exact, seed: 1)
+        let run = try! #require(report.policy(.default))
+        let oracle = try! #require(report.policy(.oracle))
+        // The rise from nothing is a burst (sized at once), but it does not start the 20-minute hold, and
+        // the matrix rules add nothing to what it ordered: from minute 27 (the stabilisation window after
+        // the rise) the replicas are the rate rule's 60 / 6.5 → 10, never more.
+        #expect(run.changes.first?.rule == .burst, "\(run.changes)")
+        #expect(!run.changes.contains { $0.rule == .latency || $0.rule == .gpuUtilization }, "\(run.changes)")
+        #expect(run.minuteReplicas[27...].allSatisfy { $0 <= 10 }, "\(run.minuteReplicas)")
+        #expect(oracle.minuteReplicas[27] == 8)
+    }
+
+    @Test func openingExcessCountsFromTheOraclesMostSoFarAndExemptsTheLatencyRule() {
+        let sim = Self.simulator(.fresh)
+        let oracle = Array(repeating: Int32(4), count: 900)
+        var replicas = Array(repeating: Int32(5), count: 900)
+        replicas[100] = 7
+        let run = PolicyRun(name: .default, replicas: replicas, p95: Array(repeating: 0.05, count: 900),
+                            delay: Array(repeating: 0, count: 900), scaleEvents: 0, reversals: 0)
+        #expect(sim.openingFigures(run, oracleReplicas: oracle) == (peak: 7, excess: 2))
+        var latency = run
+        latency.changes = [ScaleChange(second: 90, from: 5, to: 7, rule: .latency, reason: "p95")]
+        #expect(sim.openingFigures(latency, oracleReplicas: oracle) == (peak: 7, excess: 0))
+        // Seconds after the first 10 minutes do not count.
+        replicas[100] = 5
+        replicas[700] = 9
+        let late = PolicyRun(name: .default, replicas: replicas, p95: run.p95, delay: run.delay, scaleEvents: 0, reversals: 0)
+        #expect(sim.openingFigures(late, oracleReplicas: oracle) == (peak: 5, excess: 0))
     }
 }
 

@@ -3,14 +3,19 @@
 /// simulator call exactly this.
 ///
 /// Order of evaluation (documented contract, tested):
-/// 1. Book-keeping: p95 breach counter, idle timer, signal-failure counter,
-///    rate recommendations, reversals older than an hour dropped.
+/// 1. Book-keeping: p95 breach counter (a breach the rate rule has already
+///    answered is not counted, `RequestRateRule.sizesOverload`), idle
+///    timer, signal-failure counter, burst detection and its hold, the
+///    adaptive headroom's step (`AdaptiveHeadroom`), rate recommendations,
+///    the adaptive stabilisation window (`ScaleDownRule`), reversals older
+///    than an hour dropped.
 /// 2. KEDA-style fallback, when configured and every signal failed
 ///    `failureThreshold` times in a row: target = fallback replicas.
 /// 3. Scale-up candidates, each a target above the current replicas:
 ///    below `minReplicas`; latency (+step after N breaches, also while
 ///    replicas start unless its `whileReplicasStart` is false); GPU (+step,
-///    only when no replica is not ready unless `whileReplicasStart`);
+///    only when no replica is not ready unless `whileReplicasStart`, and not
+///    for an overload the rate rule has already answered);
 ///    request rate (to what the rate needs); burst (to what the full rate
 ///    window will show, when the rate rose `factor`× within the window). A rule whose cap is at or
 ///    below the current replicas does not fire (a cap never scales down).
@@ -18,8 +23,9 @@
 ///    named. Scale-ups are never held for missing data or reversals.
 /// 4. Only when no scale-up fired: above `maxReplicas` → max; otherwise a
 ///    scale-down (idle → min, then stabilised rate scale-down, whose window
-///    is the burst hold for `holdSeconds` after a burst; during the hold it
-///    also keeps the latency, GPU and burst scale-ups of the last
+///    adapts to the object's own scale-downs and is the burst hold while
+///    one runs; during the hold it also keeps the latency, GPU and burst
+///    scale-ups, and bursts the replicas already covered, of the last
 ///    `holdKeepsScaleUpsSeconds`) only if none
 ///    of the policy's signals is missing/unavailable, no up-rule signal is
 ///    breaching, and the reversal limit allows it.
@@ -106,10 +112,15 @@ private struct DecisionEngine {
     // MARK: book-keeping
 
     mutating func updateBookkeeping(unusable: [SignalName]) {
+        recordReadyReplicas()
         if let rule = policy.latency {
             switch obs.p95Latency {
             case .value(let seconds) where seconds * 1000 > rule.thresholdMilliseconds:
-                state.latencyBreaches += 1
+                if let sized = overloadAlreadySized() {
+                    notes.append("latency rule: p95 \(formatNumber(seconds * 1000)) ms above \(formatNumber(rule.thresholdMilliseconds)) ms not counted: \(sized)")
+                } else {
+                    state.latencyBreaches += 1
+                }
             case .value, .noData:
                 state.latencyBreaches = 0
             case .missing, .unavailable:
@@ -140,20 +151,7 @@ private struct DecisionEngine {
             }
         }
         if let rateRule = policy.requestRate, let adaptive = rateRule.adaptive {
-            var utilization = state.rateTargetUtilization ?? rateRule.targetUtilization
-            let threshold = (policy.latency?.thresholdMilliseconds ?? 200) / 1000
-            if case .value(let p95) = obs.p95Latency {
-                if p95 > threshold * adaptive.lowerAboveFraction {
-                    utilization -= adaptive.lowerStep
-                } else if p95 < threshold * adaptive.raiseBelowFraction, case .value(let rps) = obs.requestRate,
-                          rateRule.replicas(forRate: rps, utilization: utilization) >= max(lower, 1),
-                          current <= rateRule.replicas(forRate: rps, utilization: utilization),
-                          withinObserved(adaptive, rateRule: rateRule, rps: rps, raisedTo: utilization + adaptive.raiseStep) {
-                    // Only while the rate rule sets the size (not the floor).
-                    utilization += adaptive.raiseStep
-                }
-            }
-            state.rateTargetUtilization = min(max(utilization, adaptive.minUtilization), adaptive.maxUtilization)
+            steerHeadroom(adaptive, rateRule: rateRule)
         }
         if let rateRule = policy.requestRate, let down = policy.scaleDown, case .value(let rps) = obs.requestRate {
             state.rateRecommendations.append(TimedReplicas(time: now, replicas: rateRule.replicas(forRate: rps, utilization: state.rateTargetUtilization)))
@@ -161,6 +159,7 @@ private struct DecisionEngine {
             let horizon = now - max(down.stabilizationWindowSeconds, policy.burst?.holdSeconds ?? 0)
             state.rateRecommendations.removeAll { $0.time < horizon }
         }
+        if let down = policy.scaleDown { judgeLastScaleDown(down, scaledUpNow: false) }
         state.ruleScaleUps.removeAll { $0.time < now - (policy.burst?.holdKeepsScaleUpsSeconds ?? 0) }
         state.reversalTimes.removeAll { $0 <= now - 3600 }
         let notReady = obs.notReadyReplicas
@@ -170,6 +169,24 @@ private struct DecisionEngine {
             state.notReadySince = nil
         }
         state.notReadyReplicas = notReady
+    }
+
+    /// Adapts the stabilisation window (see `ScaleDownRule`) to the last
+    /// scale-down's outcome once it is known: premature when a scale-up
+    /// comes within the longest window after it (the window doubles), held
+    /// when none has come by then (it halves).
+    mutating func judgeLastScaleDown(_ rule: ScaleDownRule, scaledUpNow: Bool) {
+        guard let shortest = rule.minStabilizationWindowSeconds, let down = state.lastScaleDownAt,
+              state.judgedScaleDownAt != down else { return }
+        let longest = rule.stabilizationWindowSeconds
+        let window = state.stabilizationSeconds ?? longest
+        if scaledUpNow, now - down < longest {
+            state.stabilizationSeconds = min(longest, window * 2)
+            state.judgedScaleDownAt = down
+        } else if !scaledUpNow, now - down >= longest, (state.lastScaleUpAt ?? -.infinity) < down {
+            state.stabilizationSeconds = max(min(shortest, longest), window / 2)
+            state.judgedScaleDownAt = down
+        }
     }
 
     // MARK: scale-up
@@ -197,6 +214,8 @@ private struct DecisionEngine {
             let notReady = obs.notReadyReplicas
             if notReady > 0, !rule.whileReplicasStart {
                 notes.append("GPU rule: utilisation \(formatNumber(util))% above \(formatNumber(rule.thresholdPercent))% but \(notReady) replica(s) not ready yet")
+            } else if let sized = overloadAlreadySized() {
+                notes.append("GPU rule: utilisation \(formatNumber(util))% above \(formatNumber(rule.thresholdPercent))% not acted on: \(sized)")
             } else if current >= rule.cap {
                 notes.append("GPU rule: utilisation \(formatNumber(util))% but \(current) replicas are at its cap \(rule.cap)")
             } else {
@@ -255,7 +274,95 @@ private struct DecisionEngine {
         else { return }
         burstThisEvaluation = lowest
         burstProjectedRate = projected
+        // A burst recurs when its rise began after the previous burst was seen, within the hold.
+        // A rise from established traffic is evidence enough; a rise from nothing must recur.
+        let recurs = state.lastBurstAt.map { lowest.time > $0 && now - $0 <= rule.holdSeconds } ?? false
+        let holding = state.burstHoldUntil.map { now < $0 } ?? false
+        if !rule.holdNeedsRecurrence || lowest.rps > 0 || recurs || holding {
+            state.burstHoldUntil = now + rule.holdSeconds
+        }
         state.lastBurstAt = now
+        if rule.keepsCoveredBursts, rule.holdKeepsScaleUpsSeconds > 0 {
+            // Replicas that already cover the burst's projection count like a scale-up to them.
+            let covered = min(current, rateRule.replicas(forRate: projected, utilization: state.rateTargetUtilization ?? rateRule.targetUtilization))
+            if covered > lower { state.ruleScaleUps.append(TimedReplicas(time: now, replicas: covered)) }
+        }
+    }
+
+    /// Keeps the ready replicas of the evaluations within the evidence window
+    /// (the p95 and rate queries' window), for `windowUtilization`.
+    mutating func recordReadyReplicas() {
+        guard let adaptive = policy.requestRate?.adaptive else { return }
+        state.recentReady.removeAll { $0.time < now - adaptive.evidenceWindowSeconds }
+        state.recentReady.append(TimedReplicas(time: now, replicas: obs.readyReplicas))
+    }
+
+    /// The utilisation the signals' window ran at: the rate over the fewest
+    /// replicas ready during it (nil without a rate, capacity or ready replica).
+    var windowUtilization: Double? {
+        guard let rateRule = policy.requestRate, rateRule.capacityPerReplicaRPS > 0,
+              case .value(let rps) = obs.requestRate, rps > 0 else { return nil }
+        let fewestReady = state.recentReady.map(\.replicas).min() ?? obs.readyReplicas
+        guard fewestReady > 0 else { return nil }
+        return rps / (Double(fewestReady) * rateRule.capacityPerReplicaRPS)
+    }
+
+    /// Why a slow window needs no latency scale-up of its own, when the rate
+    /// rule's `sizesOverload` says so: the window's mean rate alone
+    /// overloaded the replicas it had (utilisation above the knee), and the
+    /// replicas now ordered already carry that rate at the knee. nil otherwise.
+    func overloadAlreadySized() -> String? {
+        guard let rateRule = policy.requestRate, rateRule.sizesOverload, let adaptive = rateRule.adaptive,
+              let utilization = windowUtilization, utilization > adaptive.maxUtilization + 1e-9,
+              case .value(let rps) = obs.requestRate else { return nil }
+        let needed = rateRule.replicas(forRate: rps, utilization: adaptive.maxUtilization)
+        guard current >= needed else { return nil }
+        return "the replicas ran at \(formatNumber(utilization * 100))% of capacity in that window, which the mean rate \(formatNumber(rps))/s alone explains, and the \(current) now ordered carry it at \(formatNumber(adaptive.maxUtilization * 100))%"
+    }
+
+    /// The adaptive headroom (see `AdaptiveHeadroom`): a reading whose
+    /// window would have been slow at the sized utilisation lowers the
+    /// target; after a full horizon of evidence it rises to the horizon's
+    /// lowest safe utilisation.
+    mutating func steerHeadroom(_ adaptive: AdaptiveHeadroom, rateRule: RequestRateRule) {
+        var utilization = state.rateTargetUtilization ?? rateRule.targetUtilization
+        let threshold = (policy.latency?.thresholdMilliseconds ?? 200) / 1000
+        let horizon = adaptive.raiseHorizonSeconds
+        while let first = state.safeUtilizations.first, first.time < now - horizon { state.safeUtilizations.removeFirst() }
+        if state.safeUtilizations.isEmpty, let since = state.safeEvidenceSince, now - since > horizon {
+            state.safeEvidenceSince = nil   // a gap longer than the horizon: start over
+        }
+        defer { state.rateTargetUtilization = min(max(utilization, adaptive.minUtilization), adaptive.maxUtilization) }
+        guard case .value(let p95) = obs.p95Latency, case .value(let rps) = obs.requestRate, let windowUtilization else { return }
+        let burstsRecur = policy.burst != nil && (state.burstHoldUntil.map { now < $0 } ?? false)
+        if windowUtilization > adaptive.maxUtilization + 1e-9 && !burstsRecur {
+            // Too few replicas for the mean rate: the rate rule's work, no evidence about headroom.
+            if p95 > threshold {
+                notes.append("headroom kept at \(formatNumber(utilization * 100))%: p95 \(formatNumber(p95 * 1000)) ms, but the replicas ran at \(formatNumber(windowUtilization * 100))% of capacity (above \(formatNumber(adaptive.maxUtilization * 100))%), which the mean rate alone explains")
+            }
+            return
+        }
+        let safe = adaptive.safeUtilization(p95: p95, threshold: threshold, windowUtilization: windowUtilization)
+        let needed = rateRule.replicas(forRate: rps, utilization: utilization)
+        let sized = rps / (Double(needed) * rateRule.capacityPerReplicaRPS)
+        if safe < sized {
+            let lowered = max(utilization - adaptive.lowerStep, adaptive.minUtilization)
+            notes.append("headroom: p95 \(formatNumber(p95 * 1000)) ms at \(formatNumber(windowUtilization * 100))% of capacity would have met \(formatNumber(threshold * 1000)) ms only up to \(formatNumber(max(0, safe) * 100))%, below the \(formatNumber(sized * 100))% now sized for: sizing for \(formatNumber(lowered * 100))% (was \(formatNumber(utilization * 100))%)")
+            utilization = lowered
+        }
+        // Raise evidence: readings taken while the rate rule sets the size (not the floor, not a hold
+        // above it), and any that would have been slow at the target, wherever they come from.
+        guard (needed >= max(lower, 1) && current <= needed) || safe < utilization else { return }
+        while let last = state.safeUtilizations.last, last.rps >= safe { state.safeUtilizations.removeLast() }
+        state.safeUtilizations.append(TimedRate(time: now, rps: safe))
+        if state.safeEvidenceSince == nil { state.safeEvidenceSince = now }
+        guard let since = state.safeEvidenceSince, now - since >= horizon,
+              let lowest = state.safeUtilizations.first?.rps, lowest > utilization + 1e-9 else { return }
+        let raised = min(lowest, adaptive.maxUtilization)
+        if withinObserved(adaptive, rateRule: rateRule, rps: rps, raisedTo: raised) {
+            notes.append("headroom: every window of the last \(formatNumber(horizon)) s would have met \(formatNumber(threshold * 1000)) ms at \(formatNumber(lowest * 100))% of capacity: sizing for \(formatNumber(raised * 100))% (was \(formatNumber(utilization * 100))%)")
+            utilization = raised
+        }
     }
 
     /// Whether `raised` stays within the utilisation the ready replicas run
@@ -319,10 +426,10 @@ private struct DecisionEngine {
     }
 
     mutating func rateScaleDown(_ rule: ScaleDownRule) -> Candidate? {
-        guard let start = state.rateHistoryStart, now - start >= rule.stabilizationWindowSeconds else { return nil }
-        var window = rule.stabilizationWindowSeconds
+        var window = state.stabilizationSeconds ?? rule.stabilizationWindowSeconds
+        guard let start = state.rateHistoryStart, now - start >= window else { return nil }
         var holding: BurstRule?
-        if let burst = policy.burst, let last = state.lastBurstAt, now - last < burst.holdSeconds {
+        if let burst = policy.burst, let until = state.burstHoldUntil, now < until {
             window = max(window, burst.holdSeconds)
             holding = burst
         }
@@ -371,6 +478,7 @@ private struct DecisionEngine {
             let direction: ScaleDirection = target > current ? .up : .down
             if let last = state.lastDirection, last != direction { state.reversalTimes.append(now) }
             state.lastDirection = direction
+            if direction == .up, rule != .belowMinimum, let down = policy.scaleDown { judgeLastScaleDown(down, scaledUpNow: true) }
             if direction == .up { state.lastScaleUpAt = now } else { state.lastScaleDownAt = now }
             if direction == .up, [.latency, .gpuUtilization, .burst].contains(rule),
                let burst = policy.burst, burst.holdKeepsScaleUpsSeconds > 0 {

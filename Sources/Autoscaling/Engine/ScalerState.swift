@@ -31,11 +31,31 @@ public struct ScalerState: Sendable, Hashable, Codable {
     public var ruleScaleUps: [TimedReplicas] = []
     /// Recent request-rate readings (for the rate rule's trend), oldest first.
     public var recentRates: [TimedRate] = []
-    /// When the burst rule last saw a burst (its hold runs from here).
+    /// When the burst rule last saw a burst.
     public var lastBurstAt: Double?
+    /// Until when the burst hold runs: `holdSeconds` after the last burst
+    /// that recurred (or after every burst, when the rule does not need
+    /// recurrence). nil = no hold yet.
+    public var burstHoldUntil: Double?
+    /// Ready replicas at the evaluations of the adaptive headroom's evidence
+    /// window, oldest first.
+    public var recentReady: [TimedReplicas] = []
+    /// The adaptive headroom's raise evidence: safe utilisations of the
+    /// readings within its horizon, as a sliding minimum (each entry lower
+    /// than every later one, so the first is the horizon's lowest).
+    public var safeUtilizations: [TimedRate] = []
+    /// Since when raise evidence has been collected without a gap longer
+    /// than the horizon (a raise needs a full horizon of it).
+    public var safeEvidenceSince: Double?
     /// When the first rate-based recommendation was recorded; scale-down
     /// waits until a full window of them exists.
     public var rateHistoryStart: Double?
+    /// The adaptive scale-down stabilisation window now (nil: the rule's
+    /// longest, where it starts).
+    public var stabilizationSeconds: Double?
+    /// The last scale-down whose outcome (premature or held) has adapted
+    /// the window already.
+    public var judgedScaleDownAt: Double?
     /// The utilisation the rate rule currently sizes for, when its headroom
     /// is adaptive (nil until the first evaluation: starts at the rule's
     /// `targetUtilization`).

@@ -90,10 +90,14 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
     public static func recommended(capacityPerReplicaRPS: Double?) -> ScalingPolicy {
         var policy = ScalingPolicy.matrix
         if let capacity = capacityPerReplicaRPS {
-            // Start at 60%: the adaptive headroom raises it within minutes
-            // where the rate is smooth; starting high costs SLO minutes
-            // before it learns (simulator, conv trace).
-            policy.requestRate = RequestRateRule(capacityPerReplicaRPS: capacity, targetUtilization: 0.6,
+            // Start at 65%, the headroom a new object has before any evidence
+            // (the adaptive headroom then learns from its own windows).
+            // Chosen by leave-one-out over the six shared traces and the
+            // synthetic ones (docs/autoscaling.md, "Leave-one-out"): every
+            // fold chose 0.65 from 0.6-0.8. Higher starts keep a fresh start
+            // within the oracle's replicas + 1 at high first rates, but miss
+            // more minutes on short noisy traces before they have learnt.
+            policy.requestRate = RequestRateRule(capacityPerReplicaRPS: capacity, targetUtilization: 0.65,
                                                  adaptive: AdaptiveHeadroom())
             policy.scaleDown = ScaleDownRule()
             policy.burst = BurstRule()
@@ -174,11 +178,12 @@ public struct RequestRateRule: Sendable, Hashable, Codable {
     /// default in the API: it is a property of the model and the hardware
     /// (the operator reads it from the spec, the simulator from its model).
     public var capacityPerReplicaRPS: Double
-    /// Utilisation to size for. Default 0.7: with an M/M/1-like latency
-    /// (p95 = idle p95 / (1 - utilisation)) the SLO is reached at 0.8, and
-    /// 0.7 leaves room for the rate to grow by ~14% during one evaluation
-    /// plus a cold start. Same figure as Knative's default target
-    /// utilisation (70%).
+    /// Utilisation to size for (with `adaptive`: to start from). Default
+    /// 0.7: with an M/M/1-like latency (p95 = idle p95 / (1 - utilisation))
+    /// the SLO is reached at 0.8, and 0.7 leaves room for the rate to grow by
+    /// ~14% during one evaluation plus a cold start. Same figure as Knative's
+    /// default target utilisation (70%). `ScalingPolicy.recommended` starts
+    /// its adaptive headroom at 0.65.
     public var targetUtilization: Double
     /// This rule never raises the target above this; nil = `maxReplicas`.
     public var cap: Int?
@@ -194,9 +199,23 @@ public struct RequestRateRule: Sendable, Hashable, Codable {
     public var lookaheadSeconds: Double
     /// Span over which the rise is measured. Default 60 s: one rate window.
     public var trendWindowSeconds: Double
+    /// Whether an overload that the rate rule has already answered also
+    /// drives the latency and GPU rules. With the adaptive headroom on (it
+    /// supplies the knee), a p95 breach or a GPU reading above threshold in
+    /// a window whose mean rate alone overloaded the replicas it had
+    /// (utilisation above the knee over the fewest replicas ready in it),
+    /// while the replicas now ordered carry that rate at the knee, is not
+    /// counted: those rules' blind +2 / +1 would come on top of the size the
+    /// rate already asks for, for the backlog of seconds already past.
+    /// Default true; first traffic after creation read as three such
+    /// breaches and a busy GPU (the backlog of the first seconds) and bought
+    /// +3 for the stabilisation window.
+    public var sizesOverload: Bool
 
     public init(capacityPerReplicaRPS: Double, targetUtilization: Double = 0.7, cap: Int? = nil,
-                adaptive: AdaptiveHeadroom? = nil, lookaheadSeconds: Double = 0, trendWindowSeconds: Double = 60) {
+                adaptive: AdaptiveHeadroom? = nil, lookaheadSeconds: Double = 0, trendWindowSeconds: Double = 60,
+                sizesOverload: Bool = true) {
+        self.sizesOverload = sizesOverload
         self.lookaheadSeconds = lookaheadSeconds
         self.trendWindowSeconds = trendWindowSeconds
         self.capacityPerReplicaRPS = capacityPerReplicaRPS
@@ -220,51 +239,86 @@ public struct RequestRateRule: Sendable, Hashable, Codable {
     }
 }
 
-/// Improvement: the utilisation the rate rule sizes for follows the
-/// observed p95. A minute's p95 depends on how much the rate varies inside
-/// it, which the 1-minute mean rate cannot show; the p95 can. When p95 is
-/// above `lowerAboveFraction` of the latency threshold, the target
-/// utilisation drops by `lowerStep` (fast: protects the SLO); when it is
-/// below `raiseBelowFraction` while the rate rule sets the size, it rises by
-/// `raiseStep` (slow: recovers cost). Always within [min, max].
+/// Improvement: the utilisation the rate rule sizes for is learnt from how
+/// slow the minutes it sized for turned out. A minute's p95 depends on how
+/// much the rate varies inside it, which the 1-minute mean rate cannot
+/// show; the p95 can.
+///
+/// Each evidence reading (below) says at which mean utilisation its own
+/// window would just have met the latency threshold T:
+/// `safe = 1 − (p95 / T) × (1 − ρ)`, with ρ the window's utilisation. That
+/// holds where p95 grows as 1 / (1 − utilisation), as an M/M/1 queue's
+/// does: on a steady rate it is the knee (`maxUtilization`, 0.8 at 40 ms
+/// idle), and variation inside the window (noise, spikes, a rise) lowers it.
+/// - Down, at once: a reading whose window would have been slow at the
+///   utilisation the rate rule now sizes for (whole replicas, so often below
+///   the target) lowers the target by `lowerStep`.
+/// - Up, on evidence: once `raiseHorizonSeconds` of readings exist, the
+///   target rises to the lowest safe utilisation among them, the readings
+///   taken while the rate rule set the size, when that is higher. Every
+///   window of the horizon would then have met the threshold at the new
+///   target: over 4 h at 4 readings a minute, the 1-in-960 worst window,
+///   well within the 1% of minutes the smooth SLO line allows.
+/// So smooth traffic is sized near the knee after a few hours, noisy
+/// traffic lower, and a new object starts at
+/// `RequestRateRule.targetUtilization` until it has that evidence. Within
+/// [min, max].
+///
+/// Evidence: a reading says something about the headroom only when the
+/// replicas were not too few for the mean rate. Its window utilisation (the
+/// rate over the fewest replicas that were ready during the last
+/// `evidenceWindowSeconds`, the p95 query's window) must be at most
+/// `maxUtilization`. A slow minute past that is explained by the mean rate
+/// alone (first traffic, a step the replicas have not caught up with yet):
+/// that is the rate rule's work, and headroom would not have helped. While
+/// the burst hold runs (bursts recur), such a minute counts too: the next
+/// burst will overload the replicas the same way, and only held headroom
+/// absorbs it.
 public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
     /// Default 0.4: never hold more than 2.5× the mean rate's capacity.
     public var minUtilization: Double
     /// Default 0.8: the utilisation at which the latency threshold is reached
-    /// in the M/M/1-like curve (40 ms idle, 200 ms at 0.8); holding more load
-    /// per replica than that cannot meet the threshold on average.
+    /// in the M/M/1-like curve (40 ms idle, 200 ms at 0.8; docs/autoscaling.md,
+    /// "Latency curve: calibration"); holding more load per replica than that
+    /// cannot meet the threshold even at a steady rate. Also the evidence
+    /// bound above.
     public var maxUtilization: Double
-    /// Default 0.9 × threshold (180 ms of 200).
-    public var lowerAboveFraction: Double
-    /// Default 0.6 × threshold (120 ms of 200).
-    public var raiseBelowFraction: Double
-    /// Default 0.025 per evaluation. Session 4 halved both steps (from 0.05
-    /// and 0.005): the p95 of a 1-minute window is noisy, and a full step on
-    /// one high reading, slowly recovered, kept the headroom needlessly low.
-    /// Over the shared and synthetic traces, 5 seeds, both cold starts, the
-    /// SLO-line and cost misses went from 38 / 64 to 29 / 57 (steps scaled
-    /// 0.6 / 0.4 / 0.3 / 0.2: 31 / 58, 25 / 57, 25 / 61, 31 / 60).
+    /// Default 0.005 per slow reading: a slow minute is seen by four readings
+    /// 15 s apart, so 0.02 per slow minute. Chosen by leave-one-out
+    /// (docs/autoscaling.md) from 0.005, 0.01 and 0.025: larger steps paid
+    /// for one noisy reading with minutes of extra replicas.
     public var lowerStep: Double
-    /// Default 0.0025 per evaluation (0.01 per minute at 15 s).
-    public var raiseStep: Double
+    /// Default 14400 s (4 h): the evidence a raise needs, and how far back it
+    /// looks. Chosen by leave-one-out from 2, 4 and 8 h: at 1 h (≈ the
+    /// 1-in-240 worst window) a raise between the hourly spikes of a noisy
+    /// stream met the next spike with too little headroom (synthetic social
+    /// stream: 98.1% of minutes, line 99%); 8 h learnt too slowly for
+    /// daily cycles.
+    public var raiseHorizonSeconds: Double
+    /// Seconds of ready-replica history the evidence check looks at. Default
+    /// 60 s: the p95 and rate queries' window (`[1m]`).
+    public var evidenceWindowSeconds: Double
     /// Raise only up to the utilisation the ready replicas actually run at
     /// plus this margin: a low p95 is evidence that the load seen is safe,
-    /// not that any higher one is. nil = no bound, the default: with 0.05
-    /// the simulator showed 15 instead of 23 SLO-line misses over the shared
-    /// and synthetic traces (seeds 1-3, both cold starts) but +5% cost on the
-    /// ServeGen week, where it lost "cheapest" to the KPA at 30 s.
+    /// not that any higher one is. nil = no bound, the default (session 4:
+    /// with 0.05, +5% cost on the ServeGen week).
     public var raiseWithinObserved: Double?
 
-    public init(minUtilization: Double = 0.4, maxUtilization: Double = 0.8, lowerAboveFraction: Double = 0.9,
-                raiseBelowFraction: Double = 0.6, lowerStep: Double = 0.025, raiseStep: Double = 0.0025,
-                raiseWithinObserved: Double? = nil) {
-        self.raiseWithinObserved = raiseWithinObserved
+    public init(minUtilization: Double = 0.4, maxUtilization: Double = 0.8, lowerStep: Double = 0.005,
+                raiseHorizonSeconds: Double = 14400, evidenceWindowSeconds: Double = 60, raiseWithinObserved: Double? = nil) {
         self.minUtilization = minUtilization
         self.maxUtilization = maxUtilization
-        self.lowerAboveFraction = lowerAboveFraction
-        self.raiseBelowFraction = raiseBelowFraction
         self.lowerStep = lowerStep
-        self.raiseStep = raiseStep
+        self.raiseHorizonSeconds = raiseHorizonSeconds
+        self.evidenceWindowSeconds = evidenceWindowSeconds
+        self.raiseWithinObserved = raiseWithinObserved
+    }
+
+    /// The mean utilisation at which a window with this p95 at this
+    /// utilisation would just have met `threshold`, where p95 grows as
+    /// 1 / (1 − utilisation).
+    public func safeUtilization(p95: Double, threshold: Double, windowUtilization: Double) -> Double {
+        1 - p95 / threshold * (1 - windowUtilization)
     }
 }
 
@@ -273,12 +327,26 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
 /// stabilisation window (as HPA's scale-down stabilisation), and each step
 /// removes at most `maxStepReplicas` or `maxStepFraction` of the current
 /// replicas, whichever is more, once per `cooldownSeconds`.
+///
+/// With `minStabilizationWindowSeconds` set, the window adapts to what the
+/// object's own scale-downs show. It starts at `stabilizationWindowSeconds`.
+/// A scale-down that a scale-up follows within that longest window was
+/// premature (the rate came back): the window doubles. A scale-down that no
+/// scale-up followed within it held: the window halves, down to the
+/// minimum. So traffic whose drops last (a client going idle, a level that
+/// steps down) is followed down quickly, and traffic that dips and comes
+/// back (noise) keeps the long window.
 public struct ScaleDownRule: Sendable, Hashable, Codable {
-    /// Default 300 s, as HPA's scale-down stabilisation window. The
-    /// simulator showed 120-180 s oscillating on noisy traffic (reaching the
-    /// reversal limit, which then holds replicas and costs more) and 450 s+
-    /// only adding cost.
+    /// Default 300 s, as HPA's scale-down stabilisation window: the window
+    /// at first, and the longest it grows to. The simulator showed 120-180 s
+    /// oscillating on noisy traffic (reaching the reversal limit, which then
+    /// holds replicas and costs more) and 450 s+ only adding cost.
     public var stabilizationWindowSeconds: Double
+    /// The shortest the adaptive window shrinks to (never beyond
+    /// `stabilizationWindowSeconds`); nil = a fixed window.
+    /// Default 60 s: the request-rate query's window (`[1m]`), also
+    /// Knative's stable window; a shorter one would follow a single reading.
+    public var minStabilizationWindowSeconds: Double?
     /// Default 1 replica per step.
     public var maxStepReplicas: Int
     /// Default 0.25 of current replicas per step (so a large fleet shrinks
@@ -289,8 +357,9 @@ public struct ScaleDownRule: Sendable, Hashable, Codable {
     public var cooldownSeconds: Double
 
     public init(stabilizationWindowSeconds: Double = 300, maxStepReplicas: Int = 1,
-                maxStepFraction: Double = 0.25, cooldownSeconds: Double = 60) {
+                maxStepFraction: Double = 0.25, cooldownSeconds: Double = 60, minStabilizationWindowSeconds: Double? = 60) {
         self.stabilizationWindowSeconds = stabilizationWindowSeconds
+        self.minStabilizationWindowSeconds = minStabilizationWindowSeconds
         self.maxStepReplicas = maxStepReplicas
         self.maxStepFraction = maxStepFraction
         self.cooldownSeconds = cooldownSeconds
@@ -305,9 +374,12 @@ public struct ScaleDownRule: Sendable, Hashable, Codable {
 ///   lowest reading, continued until `windowSeconds` after that reading. A
 ///   burst 15 s old shows as a quarter of its rate; this orders its full
 ///   size in one evaluation instead of four.
-/// - hold: for `holdSeconds` after the last burst, the rate scale-down
-///   keeps the highest rate-based target of the last `holdSeconds` (instead
-///   of the stabilisation window), so replicas stay for the next burst.
+/// - hold: for `holdSeconds` after a burst the rate scale-down keeps the
+///   highest rate-based target of the last `holdSeconds` (instead of the
+///   stabilisation window), so replicas stay for the next burst. A rise
+///   from nothing (a rate of 0 at the window's lowest reading: traffic
+///   starting after creation or after a gap) starts the hold only when it
+///   recurs (`holdNeedsRecurrence`): on its own it is sized for, not held.
 /// Smooth traffic (diurnal cycles, ramps, Poisson noise) does not double
 /// within a minute, so the rule stays silent there.
 public struct BurstRule: Sendable, Hashable, Codable {
@@ -345,14 +417,33 @@ public struct BurstRule: Sendable, Hashable, Codable {
     /// (simulator, code trace rotated by half, 5 s cold start: 84.5% →
     /// 91.4% of minutes; shared code trace +1.3% cost). 0 = off.
     public var holdKeepsScaleUpsSeconds: Double
+    /// Default true: a burst that rose from nothing (its window's lowest
+    /// reading was 0) starts the hold only when bursts recur, i.e. its rise
+    /// began after the previous burst was seen, within `holdSeconds` of it.
+    /// The evidence the hold rests on is that bursty traffic comes back
+    /// faster than replicas start. A rise from established traffic is such
+    /// evidence; "the rate rose from zero" is not: the first traffic after
+    /// creation, or a client back after a gap, reads that way, and holding
+    /// it bought up to the maximum replicas for 20 minutes. false = every
+    /// burst starts the hold (before session 6).
+    public var holdNeedsRecurrence: Bool
+    /// Whether a burst that the current replicas already cover counts, for
+    /// the hold, like a burst scale-up to them (the part of them its
+    /// projection needs): the hold then keeps them as it keeps the replicas
+    /// a burst scaled up to. Without it, a burst met by replicas already
+    /// there left nothing for the hold to keep but the 1-minute mean.
+    public var keepsCoveredBursts: Bool
 
     public init(factor: Double = 3, windowSeconds: Double = 60, holdSeconds: Double = 1200,
-                sizesFromLastRise: Bool = true, holdKeepsScaleUpsSeconds: Double = 300) {
+                sizesFromLastRise: Bool = true, holdKeepsScaleUpsSeconds: Double = 300, holdNeedsRecurrence: Bool = true,
+                keepsCoveredBursts: Bool = true) {
+        self.keepsCoveredBursts = keepsCoveredBursts
         self.factor = factor
         self.windowSeconds = windowSeconds
         self.holdSeconds = holdSeconds
         self.sizesFromLastRise = sizesFromLastRise
         self.holdKeepsScaleUpsSeconds = holdKeepsScaleUpsSeconds
+        self.holdNeedsRecurrence = holdNeedsRecurrence
     }
 
     /// A lower bound of the rate now from the windowed rate's rise since
@@ -419,12 +510,11 @@ extension ScalingPolicy {
                 if !(adaptive.minUtilization > 0 && adaptive.minUtilization <= adaptive.maxUtilization && adaptive.maxUtilization <= 1) {
                     errors.append("requestRate.adaptive needs 0 < minUtilization <= maxUtilization <= 1")
                 }
-                if !(adaptive.lowerStep >= 0 && adaptive.raiseStep >= 0) { errors.append("requestRate.adaptive steps must be >= 0") }
+                if !(adaptive.lowerStep >= 0) { errors.append("requestRate.adaptive.lowerStep must be >= 0") }
+                if !(adaptive.raiseHorizonSeconds >= 0) { errors.append("requestRate.adaptive.raiseHorizonSeconds must be >= 0") }
+                if !(adaptive.evidenceWindowSeconds >= 0) { errors.append("requestRate.adaptive.evidenceWindowSeconds must be >= 0") }
                 if let margin = adaptive.raiseWithinObserved, !(margin >= 0) {
                     errors.append("requestRate.adaptive.raiseWithinObserved must be >= 0")
-                }
-                if !(adaptive.raiseBelowFraction <= adaptive.lowerAboveFraction) {
-                    errors.append("requestRate.adaptive.raiseBelowFraction must be <= lowerAboveFraction")
                 }
             }
         }
@@ -434,6 +524,9 @@ extension ScalingPolicy {
             if rule.maxStepReplicas < 1 { errors.append("scaleDown.maxStepReplicas must be >= 1") }
             if !(rule.maxStepFraction >= 0 && rule.maxStepFraction <= 1) { errors.append("scaleDown.maxStepFraction must be in [0, 1]") }
             if !(rule.cooldownSeconds >= 0) { errors.append("scaleDown.cooldownSeconds must be >= 0") }
+            if let shortest = rule.minStabilizationWindowSeconds, !(shortest >= 0) {
+                errors.append("scaleDown.minStabilizationWindowSeconds must be >= 0")
+            }
         }
         if let rule = burst {
             if requestRate == nil { errors.append("burst needs requestRate (it sizes with the rate rule's capacity)") }

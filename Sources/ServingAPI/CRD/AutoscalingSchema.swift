@@ -108,7 +108,7 @@ extension RulesSpec {
                         ("capacityPerReplicaRPS", Schema.number(
                             "Requests per second one replica serves at full utilisation.", range: Limits.capacityPerReplicaRPS)),
                         ("targetUtilization", Schema.number(
-                            "Utilisation to size for at first (0.6 when absent).", range: Limits.targetUtilization)),
+                            "Utilisation to size for at first (0.65 when absent).", range: Limits.targetUtilization)),
                     ],
                     defaultEmpty: true)),
                 ("burst", Schema.object(
