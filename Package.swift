@@ -47,9 +47,11 @@ let package = Package(
         .target(name: "Locking"),
         .target(name: "SeededRandom"),
         .target(name: "JSONValue"),
+        // Deep recursion on a thread with a stack sized for it (Sources/LargeStack/LargeStack.swift)
+        .target(name: "LargeStack", dependencies: ["Locking"]),
         // CEL for CRD x-kubernetes-validations rules: parse, type-check against the schema, evaluate (as cel-go does)
-        .target(name: "CEL", dependencies: ["JSONValue"]),
-        .target(name: "YAML", dependencies: ["CYAML", "JSONValue"]),
+        .target(name: "CEL", dependencies: ["JSONValue", "LargeStack"]),
+        .target(name: "YAML", dependencies: ["CYAML", "JSONValue", "LargeStack"]),
         .target(name: "HTTP", dependencies: ["Locking", "CCurl"]),
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
         .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue"]),
@@ -180,8 +182,8 @@ let package = Package(
         // Tests
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         // YAML reads the checked-in CRD's rules; TestSupport runs cel-python for the differential test
-        .testTarget(name: "CELTests", dependencies: ["CEL", "JSONValue", "YAML", "TestSupport"]),
-        .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue", "SeededRandom"]),
+        .testTarget(name: "CELTests", dependencies: ["CEL", "JSONValue", "YAML", "TestSupport", "LargeStack"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue", "SeededRandom", "LargeStack"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "TestSupport"]),
         .testTarget(

@@ -1,4 +1,5 @@
 import JSONValue
+import LargeStack
 
 /// A compile failure: cel-go's issues (`ERROR: <input>:L:C: ...` with the
 /// source line and a caret), or one of the API server's own rule checks.
@@ -83,15 +84,19 @@ public struct CELProgram: Sendable {
             throw CELCompileError(reason: .issues(displayIssues(
                 parseIssues.map { CELIssue(message: $0.message, offset: $0.offset, source: text) })))
         }
-        var checker = Checker(objects: declarations.objects, selfType: selfType)
-        let resultType = checker.check(expr)
-        var issues = checker.issues.map { CELIssue(message: $0.message, offset: $0.offset, source: text) }
-        var patterns: [Int: RE2Pattern] = [:]
-        if issues.isEmpty {
-            var validator = Validator(checker: checker)
-            validator.validate(expr)
-            issues = validator.issues.map { CELIssue(message: $0.message, offset: $0.offset, source: text) }
-            patterns = validator.patterns
+        // The checker and the validator recurse once per level of the tree (see `LargeStack`).
+        let (resultType, issues, patterns) = LargeStack.run(if: expr.depth > Expr.callerDepth) {
+            var checker = Checker(objects: declarations.objects, selfType: selfType)
+            let resultType = checker.check(expr)
+            var issues = checker.issues.map { CELIssue(message: $0.message, offset: $0.offset, source: text) }
+            var patterns: [Int: RE2Pattern] = [:]
+            if issues.isEmpty {
+                var validator = Validator(checker: checker)
+                validator.validate(expr)
+                issues = validator.issues.map { CELIssue(message: $0.message, offset: $0.offset, source: text) }
+                patterns = validator.patterns
+            }
+            return (resultType, issues, patterns)
         }
         guard issues.isEmpty else { throw CELCompileError(reason: .issues(displayIssues(issues))) }
         return CELProgram(source: source, resultType: resultType, expr: expr, selfSchema: schema, patterns: patterns)
@@ -99,8 +104,10 @@ public struct CELProgram: Sendable {
 
     /// Evaluates the expression with `self` bound to `value`.
     public func evaluate(self value: JSON) -> Result<CELValue, CELEvalError> {
-        var interpreter = Interpreter(patterns: patterns, selfValue: DataReader.value(value, selfSchema))
-        return interpreter.evaluate(expr).flatMap(CELValue.from)
+        LargeStack.run(if: expr.depth > Expr.callerDepth) {
+            var interpreter = Interpreter(patterns: patterns, selfValue: DataReader.value(value, selfSchema))
+            return interpreter.evaluate(expr).flatMap(CELValue.from)
+        }
     }
 
     /// Evaluates a rule: its result, or the error the API server reports.

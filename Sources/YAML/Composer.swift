@@ -1,4 +1,5 @@
 import JSONValue
+import LargeStack
 
 /// Turns parser events into `JSON` documents: resolves scalars and tags,
 /// expands aliases and merge keys, turns scalar keys into strings, and
@@ -31,6 +32,13 @@ struct Composer {
     private var path: [PathComponent] = []
     /// With `recordsPositions`, where each value of each document starts.
     private(set) var positions: [SourcePositions] = []
+    /// False on the caller's stack: nesting past `callerDepth` stops there
+    /// with `needsLargeStack` set, to be composed again on `LargeStack`.
+    private let onLargeStack: Bool
+    /// Each level costs up to 8 KiB of stack in a debug build; 16 levels cover
+    /// most manifests (a Deployment's deepest value is 9 levels down).
+    static let callerDepth = 16
+    private(set) var needsLargeStack = false
 
     /// A composed value with what the limits need to know about it.
     private struct Composed {
@@ -39,10 +47,11 @@ struct Composer {
         var height: Int
     }
 
-    init(parser: LibYAML.Parser, limits: YAMLLimits, recordsPositions: Bool = false) {
+    init(parser: LibYAML.Parser, limits: YAMLLimits, recordsPositions: Bool, onLargeStack: Bool) {
         self.parser = parser
         self.recordsPositions = recordsPositions
         self.limits = limits
+        self.onLargeStack = onLargeStack
     }
 
     /// Every document of the stream; an empty document is `.null`. With
@@ -312,7 +321,11 @@ struct Composer {
         return tag.hasPrefix(prefix) ? "!!" + tag.dropFirst(prefix.count) : tag
     }
 
-    private func checkDepth(_ depth: Int, at mark: YAMLMark) throws(YAMLError) {
+    private mutating func checkDepth(_ depth: Int, at mark: YAMLMark) throws(YAMLError) {
+        if depth > Self.callerDepth && !onLargeStack {
+            needsLargeStack = true
+            throw YAMLError("nesting too deep for the caller's stack", at: mark)
+        }
         if depth > limits.maxDepth {
             throw YAMLError("nesting deeper than \(limits.maxDepth) levels", at: mark)
         }

@@ -1,4 +1,5 @@
 import JSONValue
+import LargeStack
 
 /// Reading and writing YAML through libyaml, with values as `JSON`.
 ///
@@ -10,16 +11,14 @@ public enum YAML {
     /// Parses text holding at most one document. Empty text (or only
     /// comments) is `.null`; a second document is an error.
     public static func parse(_ text: String, limits: YAMLLimits = .default) throws(YAMLError) -> JSON {
-        var composer = Composer(parser: try LibYAML.Parser(text), limits: limits)
-        return try composer.documents(single: true).first ?? .null
+        try composed(text, limits: limits, single: true).first?.value ?? .null
     }
 
     /// Parses every document of a stream, in order. An empty document
     /// (e.g. between two `---`) is `.null`; callers applying manifests skip
     /// those, as kubectl does. Empty text has no documents.
     public static func parseAll(_ text: String, limits: YAMLLimits = .default) throws(YAMLError) -> [JSON] {
-        var composer = Composer(parser: try LibYAML.Parser(text), limits: limits)
-        return try composer.documents()
+        try composed(text, limits: limits, single: false).map(\.value)
     }
 
     /// Documents with the positions of their values (for `YAMLDecoder`);
@@ -27,9 +26,33 @@ public enum YAML {
     static func parseWithPositions(
         _ text: String, limits: YAMLLimits, single: Bool
     ) throws(YAMLError) -> [(value: JSON, positions: SourcePositions)] {
-        var composer = Composer(parser: try LibYAML.Parser(text), limits: limits, recordsPositions: true)
-        let documents = try composer.documents(single: single)
-        return Array(zip(documents, composer.positions)).map { (value: $0.0, positions: $0.1) }
+        try composed(text, limits: limits, single: single, recordsPositions: true)
+    }
+
+    /// The composer recurses once per nesting level: shallow text is composed
+    /// on the caller's stack, deeply nested text again on `LargeStack`.
+    private static func composed(
+        _ text: String, limits: YAMLLimits, single: Bool, recordsPositions: Bool = false
+    ) throws(YAMLError) -> [(value: JSON, positions: SourcePositions)] {
+        func compose(onLargeStack: Bool) -> Result<[(value: JSON, positions: SourcePositions)], YAMLError>? {
+            var composer: Composer
+            do throws(YAMLError) {
+                composer = Composer(
+                    parser: try LibYAML.Parser(text), limits: limits,
+                    recordsPositions: recordsPositions, onLargeStack: onLargeStack)
+            } catch {
+                return .failure(error)
+            }
+            do throws(YAMLError) {
+                let documents = try composer.documents(single: single)
+                let positions = recordsPositions ? composer.positions : documents.map { _ in SourcePositions() }
+                return .success(Array(zip(documents, positions)).map { (value: $0.0, positions: $0.1) })
+            } catch {
+                return composer.needsLargeStack ? nil : .failure(error)
+            }
+        }
+        let result = compose(onLargeStack: false) ?? LargeStack.run { compose(onLargeStack: true)! }
+        return try result.get()
     }
 
     /// One document in block style, two-space indent, keys in stored order.

@@ -1,5 +1,6 @@
 import CEL
 import JSONValue
+import LargeStack
 import Testing
 
 /// Hostile input ends in an error, never in a crash or a hang.
@@ -45,6 +46,24 @@ import Testing
         var comprehension = "true"
         for i in 0..<120 { comprehension = "[\(i)].all(x\(i), \(comprehension))" }
         #expect(outcome(comprehension) == .value(.bool(true)))
+    }
+
+    /// Checking and evaluating recurse per level; a caller on a small stack (an event loop, a
+    /// thread made with 256 KiB) still gets the result, not a crash.
+    @Test func theDeepestTreeIsSafeOnASmallStack() {
+        var source = "self" + String(repeating: ".a", count: 240)
+        for _ in 0..<3 { source = "(\(source))" + String(repeating: ".a", count: 240) }
+        source = "has(\(source)) || [\(source)] == []"
+        let deep = String(repeating: "(", count: 300) + "1" + String(repeating: ")", count: 300)
+        // The deepest work each step does on the caller's stack before handing over.
+        let shallowTree = "has(self" + String(repeating: ".a", count: 22) + ")"
+        let shallowNesting = String(repeating: "(", count: 11) + "1" + String(repeating: ")", count: 11) + " == 1"
+        let results = LargeStack.run(stackBytes: 256 << 10) {
+            [outcome(source, self: [:]), outcome(shallowTree, self: [:]), outcome(shallowNesting)]
+        }
+        let error = LargeStack.run(stackBytes: 256 << 10) { compileError(deep) }
+        #expect(results == [.evalError("no such key: a"), .evalError("no such key: a"), .value(.bool(true))])
+        #expect(error == "ERROR: <input>:-1:0: expression recursion limit exceeded: 250")
     }
 
     @Test func inputsOverCelGosSizeLimitAreRejectedUnread() {

@@ -1,4 +1,5 @@
 import JSONValue
+import LargeStack
 import Testing
 import YAML
 
@@ -211,6 +212,23 @@ import YAML
         #expect(throws: YAMLError(message: "alias *a nests values deeper than 4 levels", line: 2, column: 7)) {
             try YAML.parse("a: &a [[1]]\nb: [[[*a]]]\n", limits: limits)
         }
+    }
+
+    /// The composer recurses per level; callers on a small stack (an event loop, a thread made
+    /// with 256 KiB) must still get the value or the limit's error, not a crash.
+    @Test func nestingAtTheLimitIsSafeOnASmallStack() {
+        let deepest = String(repeating: "[", count: 511) + String(repeating: "]", count: 511)
+        let tooDeep = String(repeating: "{a: ", count: 100_000)
+        let outcomes = LargeStack.run(stackBytes: 256 << 10) { () -> (JSON?, String?) in
+            var message: String?
+            do throws(YAMLError) { _ = try YAML.parse(tooDeep) } catch { message = error.message }
+            return (try? YAML.parse(deepest), message)
+        }
+        var value: JSON? = outcomes.0
+        var depth = 0
+        while let items = value?.arrayValue { depth += 1; value = items.first }
+        #expect(depth == 511)
+        #expect(outcomes.1 == "nesting deeper than 512 levels")
     }
 
     @Test func deepDefaultNestingFailsCleanly() {

@@ -49,6 +49,10 @@ struct Expr: Sendable {
     /// can be checked without walking the tree.
     let depth: Int
 
+    /// The checker and the interpreter use up to about 5 KiB of stack per
+    /// level in a debug build; deeper trees are walked on `LargeStack`.
+    static let callerDepth = 24
+
     init(id: Int, offset: Int, kind: Kind) {
         self.id = id
         self.offset = offset

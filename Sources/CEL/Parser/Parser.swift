@@ -1,3 +1,5 @@
+import LargeStack
+
 /// A recursive-descent parser for cel-go's grammar (`parser/gen/CEL.g4`) that
 /// expands the `has`, `all`, `exists` and `exists_one` macros as
 /// `parser/macro.go` does and keeps the operator names and node locations
@@ -33,12 +35,20 @@ struct Parser {
     private var nextID = 1
     private var issues: [Issue] = []
     private var ruleDepth: [Rule: Int] = [:]
+    /// The sum of `ruleDepth`: how deeply the parser's functions recurse.
+    private var nesting = 0
+    /// False on the caller's stack, where nesting past `callerNesting` stops
+    /// the parse so that it is run again on `LargeStack`.
+    private let onLargeStack: Bool
+    /// About 8 per level of parentheses: 12 levels stay on the caller's stack.
+    static let callerNesting = 96
     private var frames: [Frame] = [.top]
     /// The expected set ANTLR reports at the next operand start when it is
     /// wider than FIRST(expr) (after `[`, `{`, `(` of a call, `[` of an index).
     private var expectedAtStart: TokenSet?
 
     private struct Stop: Error {}
+    private struct NeedsLargeStack: Error {}
 
     /// ANTLR parser rules whose nesting the recursion listener counts.
     private enum Rule: Hashable {
@@ -62,17 +72,24 @@ struct Parser {
         }
     }
 
-    init(_ source: SourceText) {
+    init(_ source: SourceText, onLargeStack: Bool) {
         self.source = source
+        self.onLargeStack = onLargeStack
     }
 
-    /// The expression, or the issues that stop it from being one.
+    /// The expression, or the issues that stop it from being one. Shallow
+    /// text is parsed on the caller's stack, deeply nested text on `LargeStack`.
     static func parse(_ source: SourceText) -> (expr: Expr?, issues: [Issue]) {
-        var parser = Parser(source)
-        return parser.run()
+        var parser = Parser(source, onLargeStack: false)
+        if let result = parser.run() { return result }
+        return LargeStack.run {
+            var parser = Parser(source, onLargeStack: true)
+            return parser.run() ?? (nil, [])
+        }
     }
 
-    private mutating func run() -> (expr: Expr?, issues: [Issue]) {
+    /// Nil when the text nests too deeply for the caller's stack.
+    private mutating func run() -> (expr: Expr?, issues: [Issue])? {
         if source.count > Self.maxCodePoints {
             return (nil, [Issue(
                 message: "expression code point size exceeds limit: size: \(source.count), limit \(Self.maxCodePoints)",
@@ -87,6 +104,8 @@ struct Parser {
             let expr = try parseExpr()
             try expectEnd()
             return issues.isEmpty ? (expr, []) : (nil, issues)
+        } catch is NeedsLargeStack {
+            return nil
         } catch {
             return (nil, issues)
         }
@@ -211,6 +230,8 @@ struct Parser {
     private mutating func enter(_ rule: Rule, _ count: Int = 1) throws {
         let depth = (ruleDepth[rule] ?? 0) + count
         ruleDepth[rule] = depth
+        nesting += count
+        if nesting > Self.callerNesting && !onLargeStack { throw NeedsLargeStack() }
         if depth > Self.maxRecursionDepth {
             // cel-go parser.go recursionListener, reported at NoLocation.
             throw fail("expression recursion limit exceeded: \(Self.maxRecursionDepth)", at: nil)
@@ -219,6 +240,7 @@ struct Parser {
 
     private mutating func leave(_ rule: Rule, _ count: Int = 1) {
         ruleDepth[rule, default: 0] -= count
+        nesting -= count
     }
 
     private mutating func node(_ kind: Expr.Kind, at offset: Int) throws -> Expr {
