@@ -33,8 +33,7 @@ dictionary="$root/Fuzz/$target.dict"
 work="$root/.build/fuzz/$target"
 mkdir -p "$work/corpus" "$work/artifacts"
 
-# No manifest cache: a cached manifest of this repository would miss a module added to it.
-build=(swift build --package-path "$package" -c release --sanitize=fuzzer --product "$product" --manifest-cache none)
+build=(swift build --package-path "$package" -c release --sanitize=fuzzer --product "$product")
 "${build[@]}"
 binary="$("${build[@]}" --show-bin-path)/$product"
 [[ "$mode" == --build-only ]] && exit 0
