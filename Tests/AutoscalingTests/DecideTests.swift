@@ -322,6 +322,26 @@ func replay(_ policy: ScalingPolicy, _ observations: [Observation], start: Doubl
         #expect(targets[25] == 3)
     }
 
+    @Test func aHoldSaysWhatTheSignalsShowAndWhatKeepsTheReplicas() {
+        var state = ScalerState()
+        var current = 4
+        let rates: [Double] = Array(repeating: 5, count: 12) + [27] + Array(repeating: 5, count: 3)
+        var reasons: [String] = []
+        for (i, rate) in rates.enumerated() {
+            let d = decide(policy: policy, state: state, observation: observe(rate: rate, current: current), now: Double(i) * 15)
+            #expect(d.rule == .hold)
+            state = d.state
+            current = d.targetReplicas
+            reasons.append(d.reason)
+        }
+        #expect(reasons[0].hasPrefix("holding 4 replicas: p95 50 ms within 200 ms; "))
+        #expect(reasons[0].contains("GPU 40% within 85%; request rate 5/s needs 2"))
+        #expect(reasons[0].hasSuffix("scale-down needs 180 s of rate history"), "\(reasons[0])")
+        #expect(reasons[15].hasSuffix("the last 180 s asked for up to 4"), "\(reasons[15])")
+        let atMinimum = decide(policy: policy, state: ScalerState(), observation: observe(rate: 5, current: policy.minReplicas), now: 0)
+        #expect(atMinimum.reason.hasSuffix("at minReplicas \(policy.minReplicas)"), "\(atMinimum.reason)")
+    }
+
     @Test func noScaleDownWhileLatencyBreaches() {
         var state = ScalerState()
         state.rateHistoryStart = -1000

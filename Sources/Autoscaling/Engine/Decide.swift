@@ -459,7 +459,49 @@ private struct DecisionEngine {
         if !unusable.isEmpty {
             return "holding \(current) replicas: \(unusable.map { "\($0.rawValue) \(obs.signal($0).summary)" }.joined(separator: ", "))"
         }
-        return "holding \(current) replicas: no rule fired"
+        var facts: [String] = []
+        if let rule = policy.latency, case .value(let seconds) = obs.p95Latency {
+            facts.append("p95 \(formatNumber(seconds * 1000)) ms within \(formatNumber(rule.thresholdMilliseconds)) ms")
+        }
+        if let rule = policy.gpuUtilization, case .value(let util) = obs.gpuUtilization {
+            facts.append("GPU \(formatNumber(util))% within \(formatNumber(rule.thresholdPercent))%")
+        }
+        if let rule = policy.requestRate, case .value(let rps) = obs.requestRate {
+            let utilization = state.rateTargetUtilization ?? rule.targetUtilization
+            facts.append("request rate \(formatNumber(rps))/s needs \(clamp(rule.replicas(forRate: rps, utilization: utilization)))")
+        }
+        if let rule = policy.idle, case .value(let rps) = obs.requestRate, rps <= 0, let since = state.idleSince,
+           current > lower {
+            facts.append("no requests for \(formatNumber(now - since)) s of the \(formatNumber(rule.afterSeconds)) s before scaling to \(lower)")
+        } else if let blocker = scaleDownBlocker() {
+            facts.append(blocker)
+        }
+        if facts.isEmpty { facts.append("no rule asks for a change") }
+        return "holding \(current) replicas: " + facts.joined(separator: "; ")
+    }
+
+    /// Why the rate rule's scale-down did not fire, in the order `rateScaleDown` checks.
+    func scaleDownBlocker() -> String? {
+        if current <= lower { return "at minReplicas \(lower)" }
+        guard let rule = policy.scaleDown, policy.requestRate != nil, case .value = obs.requestRate else { return nil }
+        var window = state.stabilizationSeconds ?? rule.stabilizationWindowSeconds
+        guard let start = state.rateHistoryStart, now - start >= window else {
+            return "scale-down needs \(formatNumber(window)) s of rate history"
+        }
+        var holdNote = ""
+        if let burst = policy.burst, let until = state.burstHoldUntil, now < until {
+            window = max(window, burst.holdSeconds)
+            holdNote = " (burst hold, \(formatNumber(until - now)) s left)"
+        }
+        if let highest = state.rateRecommendations.filter({ $0.time >= now - window }).map(\.replicas).max(),
+           clamp(highest) >= current {
+            return "the last \(formatNumber(window)) s\(holdNote) asked for up to \(clamp(highest))"
+        }
+        let lastChange = max(state.lastScaleUpAt ?? -.infinity, state.lastScaleDownAt ?? -.infinity)
+        if now - lastChange < rule.cooldownSeconds {
+            return "scale-down cooldown, \(formatNumber(rule.cooldownSeconds - (now - lastChange))) s left"
+        }
+        return nil
     }
 
     // MARK: result
