@@ -321,7 +321,7 @@ enum ScalingConditions {
 
 /// Rebuilds the engine's memory from status after an operator restart.
 enum StateRestoration {
-    static func state(from status: InferenceServiceStatus) -> ScalerState {
+    static func state(from status: InferenceServiceStatus, policy: ScalingPolicy) -> ScalerState {
         var state = ScalerState()
         state.latencyBreaches = status.breaches?.latency ?? 0
         state.idleSince = status.idleSince.flatMap(Timestamps.parse)?.timeIntervalSince1970
@@ -330,6 +330,25 @@ enum StateRestoration {
             if last.to > last.from { state.lastScaleUpAt = time; state.lastDirection = .up }
             if last.to < last.from { state.lastScaleDownAt = time; state.lastDirection = .down }
         }
+        // Learned settings, within what the policy allows now (the spec may have changed).
+        if let adaptive = policy.requestRate?.adaptive, let utilization = status.learned?.targetUtilization,
+           utilization.isFinite {
+            state.rateTargetUtilization = min(max(utilization, adaptive.minUtilization), adaptive.maxUtilization)
+        }
+        if let rule = policy.scaleDown, let shortest = rule.minStabilizationWindowSeconds,
+           let window = status.learned?.scaleDownWindowSeconds, window.isFinite {
+            let longest = rule.stabilizationWindowSeconds
+            state.stabilizationSeconds = min(max(window, min(shortest, longest)), longest)
+        }
         return state
+    }
+
+    /// What status keeps of the engine's calibration: the utilisation to
+    /// 0.001 and the window to whole seconds, so small drifts write nothing.
+    static func learned(from state: ScalerState) -> LearnedScaling? {
+        let utilization = state.rateTargetUtilization.map { ($0 * 1000).rounded() / 1000 }
+        let window = state.stabilizationSeconds.map { $0.rounded() }
+        if utilization == nil && window == nil { return nil }
+        return LearnedScaling(targetUtilization: utilization, scaleDownWindowSeconds: window)
     }
 }

@@ -131,7 +131,7 @@ extension ScalingPlan {
 
         let ready = Int(deployment?.status?.readyReplicas ?? 0)
         let observation = signals.observation(currentReplicas: current, readyReplicas: ready)
-        let previous = record?.state ?? StateRestoration.state(from: object.typedStatus)
+        let previous = record?.state ?? StateRestoration.state(from: object.typedStatus, policy: policy)
         let decision = decide(policy: policy, state: previous, observation: observation, now: now)
         let stamp = Timestamps.format(Date(timeIntervalSince1970: now))
         let generation = object.metadata.generation

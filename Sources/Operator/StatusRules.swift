@@ -66,6 +66,7 @@ enum StatusRules {
         if let condition = scaling.scalingActive { status.setCondition(condition) }
         status.breaches = BreachCounters(latency: scaling.state.latencyBreaches, gpu: 0)
         status.idleSince = scaling.state.idleSince.map { Timestamps.format(Date(timeIntervalSince1970: $0)) }
+        status.learned = StateRestoration.learned(from: scaling.state)
         if let time = scaling.lastScaleTime { status.lastScaleTime = time }
         for record in scaling.pending { status.record(record) }
     }

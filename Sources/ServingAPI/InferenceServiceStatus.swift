@@ -20,12 +20,15 @@ public struct InferenceServiceStatus: Codable, Sendable, Hashable {
     public var recentDecisions: [ScalingDecisionRecord]?
     /// The fingerprint (image, GPU model) pods were last warmed for.
     public var warmedFingerprint: String?
+    /// What the autoscaler has learned about this object, restored after an operator restart.
+    public var learned: LearnedScaling?
 
     public init(
         observedGeneration: Int64? = nil, replicas: Int? = nil, readyReplicas: Int? = nil, desiredReplicas: Int? = nil,
         selector: String? = nil, conditions: [Condition]? = nil, observed: ObservedSignals? = nil,
         breaches: BreachCounters? = nil, idleSince: String? = nil, lastScaleTime: String? = nil,
-        recentDecisions: [ScalingDecisionRecord]? = nil, warmedFingerprint: String? = nil
+        recentDecisions: [ScalingDecisionRecord]? = nil, warmedFingerprint: String? = nil,
+        learned: LearnedScaling? = nil
     ) {
         self.observedGeneration = observedGeneration
         self.replicas = replicas
@@ -39,6 +42,7 @@ public struct InferenceServiceStatus: Codable, Sendable, Hashable {
         self.lastScaleTime = lastScaleTime
         self.recentDecisions = recentDecisions
         self.warmedFingerprint = warmedFingerprint
+        self.learned = learned
     }
 
     /// Appends a decision and drops the oldest beyond `Defaults.maxRecentDecisions`.
@@ -96,6 +100,20 @@ public struct ObservedSignals: Codable, Sendable, Hashable {
 }
 
 /// Consecutive intervals each threshold has been exceeded.
+/// Settings the autoscaler calibrates from what the object shows; they take
+/// hours of evidence, so they are kept in status and outlive the operator.
+public struct LearnedScaling: Codable, Sendable, Hashable {
+    /// The share of capacity per replica the request-rate rule sizes for (adaptive headroom).
+    public var targetUtilization: Double?
+    /// The adaptive scale-down stabilisation window, in seconds.
+    public var scaleDownWindowSeconds: Double?
+
+    public init(targetUtilization: Double? = nil, scaleDownWindowSeconds: Double? = nil) {
+        self.targetUtilization = targetUtilization
+        self.scaleDownWindowSeconds = scaleDownWindowSeconds
+    }
+}
+
 public struct BreachCounters: Codable, Sendable, Hashable {
     public var latency: Int
     public var gpu: Int

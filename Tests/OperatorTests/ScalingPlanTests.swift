@@ -273,9 +273,34 @@ import Testing
     @Test(arguments: ["Active", "DryRun"])
     func onlyAppliedDecisionsAreRestoredAsScaleUpsAfterARestart(_ mode: String) throws {
         let recorded = try #require(try Self.plan(try Self.object(mode: mode), signals: Self.slow).decided?.recentDecision)
-        let restored = StateRestoration.state(from: InferenceServiceStatus(recentDecisions: [recorded]))
+        let restored = StateRestoration.state(from: InferenceServiceStatus(recentDecisions: [recorded]), policy: .matrix)
         #expect(restored.lastScaleUpAt == (mode == "Active" ? Self.now : nil))
         #expect(restored.lastDirection == (mode == "Active" ? .up : nil))
+    }
+
+    @Test func learnedHeadroomAndWindowOutliveARestartWithinThePolicysBounds() throws {
+        let policy = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
+        let adaptive = try #require(policy.requestRate?.adaptive)
+        let scaleDown = try #require(policy.scaleDown)
+        let shortest = try #require(scaleDown.minStabilizationWindowSeconds)
+        var state = ScalerState()
+        state.rateTargetUtilization = (adaptive.minUtilization + adaptive.maxUtilization) / 2 + 0.000_4
+        state.stabilizationSeconds = shortest + 0.4
+        var status = InferenceServiceStatus()
+        StatusRules.merge(ScalingRecords.Entry(state: state), into: &status)
+        let learned = try #require(status.learned)
+        #expect(learned.scaleDownWindowSeconds == shortest.rounded())
+        let restored = StateRestoration.state(from: status, policy: policy)
+        #expect(abs((restored.rateTargetUtilization ?? 0) - (state.rateTargetUtilization ?? 0)) <= 0.000_5)
+        #expect(restored.stabilizationSeconds == max(shortest.rounded(), shortest))
+
+        // A spec edited since (or a hand-edited status) cannot push them outside the policy.
+        status.learned = LearnedScaling(targetUtilization: 5, scaleDownWindowSeconds: 1e9)
+        let clamped = StateRestoration.state(from: status, policy: policy)
+        #expect(clamped.rateTargetUtilization == adaptive.maxUtilization)
+        #expect(clamped.stabilizationSeconds == scaleDown.stabilizationWindowSeconds)
+        #expect(StateRestoration.state(from: status, policy: .matrix).rateTargetUtilization == nil, "no adaptive headroom")
+        #expect(StateRestoration.learned(from: ScalerState()) == nil)
     }
 
     // MARK: Disabled (never planned)

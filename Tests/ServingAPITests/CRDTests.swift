@@ -251,7 +251,7 @@ func fullyPopulatedService() -> InferenceService {
         observed: ObservedSignals(p95LatencyMs: 1, gpuUtilizationPercent: 2, requestsPerSecond: 3, time: t),
         breaches: BreachCounters(latency: 1, gpu: 0), idleSince: t, lastScaleTime: t,
         recentDecisions: [ScalingDecisionRecord(time: t, from: 2, to: 3, rule: "latency", reason: "r")],
-        warmedFingerprint: "f")
+        warmedFingerprint: "f", learned: LearnedScaling(targetUtilization: 0.7, scaleDownWindowSeconds: 120))
     return InferenceService(metadata: ObjectMeta(name: "m", namespace: "n"), spec: spec, status: status)
 }
 

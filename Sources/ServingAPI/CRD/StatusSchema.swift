@@ -44,6 +44,12 @@ extension InferenceServiceStatus {
                         required: ["time", "from", "to", "rule", "reason"]),
                     maxItems: Defaults.maxRecentDecisions)),
                 ("warmedFingerprint", Schema.string("Image and GPU model the pods were last warmed for.", maxLength: 128)),
+                ("learned", Schema.object(
+                    "What the autoscaler calibrated from this object's signals; restored after an operator restart.",
+                    [
+                        ("targetUtilization", Schema.number("Share of each replica's capacity the request-rate rule sizes for.")),
+                        ("scaleDownWindowSeconds", Schema.number("The adaptive scale-down stabilisation window.")),
+                    ])),
             ])
     }
 }
