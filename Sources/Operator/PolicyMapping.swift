@@ -33,9 +33,19 @@ public enum PolicyMapping {
             let recommended = ScalingPolicy.recommended(capacityPerReplicaRPS: capacity)
             var rate = recommended.requestRate
             if let target = rules.requestRate.targetUtilization { rate?.targetUtilization = target }
+            let headroom = rules.requestRate.adaptiveHeadroom
+            if headroom.enabled {
+                rate?.adaptive?.minUtilization = headroom.minUtilization
+                rate?.adaptive?.maxUtilization = headroom.maxUtilization
+                rate?.adaptive?.lowerStep = headroom.lowerStep
+                rate?.adaptive?.raiseHorizonSeconds = Double(headroom.raiseHorizonSeconds)
+            } else {
+                rate?.adaptive = nil
+            }
             policy.requestRate = rate
             policy.scaleDown = ScaleDownRule(stabilizationWindowSeconds: Double(auto.scaleDown.stabilizationWindowSeconds),
-                                             maxStepReplicas: auto.scaleDown.maxStep)
+                                             maxStepReplicas: auto.scaleDown.maxStep,
+                                             minStabilizationWindowSeconds: Double(auto.scaleDown.minStabilizationWindowSeconds))
             let burst = rules.burst
             policy.burst = burst.enabled
                 ? BurstRule(factor: burst.factor, windowSeconds: Double(burst.windowSeconds), holdSeconds: Double(burst.holdSeconds))

@@ -165,10 +165,58 @@ public struct RequestRateRuleSpec: Codable, Sendable, Hashable {
     /// it within 40-80% from observed p95. Default 0.65 (the simulator's
     /// leave-one-out choice, docs/autoscaling.md).
     public var targetUtilization: Double?
+    /// How the utilisation sized for moves with the observed p95.
+    public var adaptiveHeadroom: AdaptiveHeadroomSpec
 
-    public init(capacityPerReplicaRPS: Double? = nil, targetUtilization: Double? = nil) {
+    public init(capacityPerReplicaRPS: Double? = nil, targetUtilization: Double? = nil,
+                adaptiveHeadroom: AdaptiveHeadroomSpec = AdaptiveHeadroomSpec()) {
         self.capacityPerReplicaRPS = capacityPerReplicaRPS
         self.targetUtilization = targetUtilization
+        self.adaptiveHeadroom = adaptiveHeadroom
+    }
+
+    enum CodingKeys: String, CodingKey { case capacityPerReplicaRPS, targetUtilization, adaptiveHeadroom }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        capacityPerReplicaRPS = try c.decodeIfPresent(Double.self, forKey: .capacityPerReplicaRPS)
+        targetUtilization = try c.decodeIfPresent(Double.self, forKey: .targetUtilization)
+        adaptiveHeadroom = try c.decodeIfPresent(AdaptiveHeadroomSpec.self, forKey: .adaptiveHeadroom) ?? AdaptiveHeadroomSpec()
+    }
+}
+
+/// The rate rule's adaptive headroom (docs/autoscaling.md): a window that
+/// would have been slow at the utilisation sized for lowers it by
+/// `lowerStep`; `raiseHorizonSeconds` of windows that all would have met the
+/// threshold at a higher one raise it; always within
+/// `minUtilization`...`maxUtilization`. Disabled, the rule sizes for
+/// `targetUtilization` and nothing moves it.
+public struct AdaptiveHeadroomSpec: Codable, Sendable, Hashable {
+    public var enabled: Bool
+    public var minUtilization: Double
+    public var maxUtilization: Double
+    public var lowerStep: Double
+    public var raiseHorizonSeconds: Int
+
+    public init(enabled: Bool = true, minUtilization: Double = Defaults.headroomMinUtilization,
+                maxUtilization: Double = Defaults.headroomMaxUtilization, lowerStep: Double = Defaults.headroomLowerStep,
+                raiseHorizonSeconds: Int = Defaults.headroomRaiseHorizonSeconds) {
+        self.enabled = enabled
+        self.minUtilization = minUtilization
+        self.maxUtilization = maxUtilization
+        self.lowerStep = lowerStep
+        self.raiseHorizonSeconds = raiseHorizonSeconds
+    }
+
+    enum CodingKeys: String, CodingKey { case enabled, minUtilization, maxUtilization, lowerStep, raiseHorizonSeconds }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+        minUtilization = try c.decodeIfPresent(Double.self, forKey: .minUtilization) ?? Defaults.headroomMinUtilization
+        maxUtilization = try c.decodeIfPresent(Double.self, forKey: .maxUtilization) ?? Defaults.headroomMaxUtilization
+        lowerStep = try c.decodeIfPresent(Double.self, forKey: .lowerStep) ?? Defaults.headroomLowerStep
+        raiseHorizonSeconds = try c.decodeIfPresent(Int.self, forKey: .raiseHorizonSeconds) ?? Defaults.headroomRaiseHorizonSeconds
     }
 }
 
@@ -273,16 +321,23 @@ public struct ScaleDownSpec: Codable, Sendable, Hashable {
     public var stabilizationWindowSeconds: Int
     /// At most this many replicas removed per interval (the idle rule excepted: it goes to min).
     public var maxStep: Int
+    /// With the request-rate rule the window adapts: it halves after a
+    /// scale-down that lasted and doubles after a premature one, down to
+    /// this (at or above `stabilizationWindowSeconds`: no adaptation; an
+    /// older object with a short window keeps working as it did).
+    public var minStabilizationWindowSeconds: Int
 
     public init(
         stabilizationWindowSeconds: Int = Defaults.scaleDownStabilizationWindowSeconds,
-        maxStep: Int = Defaults.scaleDownMaxStep
+        maxStep: Int = Defaults.scaleDownMaxStep,
+        minStabilizationWindowSeconds: Int = Defaults.scaleDownMinStabilizationWindowSeconds
     ) {
         self.stabilizationWindowSeconds = stabilizationWindowSeconds
         self.maxStep = maxStep
+        self.minStabilizationWindowSeconds = minStabilizationWindowSeconds
     }
 
-    enum CodingKeys: String, CodingKey { case stabilizationWindowSeconds, maxStep }
+    enum CodingKeys: String, CodingKey { case stabilizationWindowSeconds, maxStep, minStabilizationWindowSeconds }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -290,6 +345,9 @@ public struct ScaleDownSpec: Codable, Sendable, Hashable {
             try c.decodeIfPresent(Int.self, forKey: .stabilizationWindowSeconds)
             ?? Defaults.scaleDownStabilizationWindowSeconds
         maxStep = try c.decodeIfPresent(Int.self, forKey: .maxStep) ?? Defaults.scaleDownMaxStep
+        minStabilizationWindowSeconds =
+            try c.decodeIfPresent(Int.self, forKey: .minStabilizationWindowSeconds)
+            ?? Defaults.scaleDownMinStabilizationWindowSeconds
     }
 }
 

@@ -78,8 +78,20 @@ public enum Defaults {
     public static let burstFactor = 3.0
     public static let burstWindowSeconds = 60
     public static let burstHoldSeconds = 1200
+    /// Adaptive headroom (the engine's `AdaptiveHeadroom` defaults, which say
+    /// where each comes from; `PolicyMappingTests` checks the two agree):
+    /// the rate rule sizes for a utilisation within 0.4-0.8, lowered 0.005
+    /// per slow reading, raised on 4 h of evidence.
+    public static let headroomMinUtilization = 0.4
+    public static let headroomMaxUtilization = 0.8
+    public static let headroomLowerStep = 0.005
+    public static let headroomRaiseHorizonSeconds = 14_400
     /// 300 s: HPA's default scale-down stabilisation window.
     public static let scaleDownStabilizationWindowSeconds = 300
+    /// 60 s: the shortest the adaptive stabilisation window goes (the rate
+    /// query's window, Knative's stable window). At or above
+    /// `stabilizationWindowSeconds`, the window does not adapt.
+    public static let scaleDownMinStabilizationWindowSeconds = 60
     /// 1 replica per interval: a misread dip costs at most one replica per
     /// interval (HPA allows 100% per 15 s; we prefer latency over cost here).
     public static let scaleDownMaxStep = 1

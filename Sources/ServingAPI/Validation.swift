@@ -130,6 +130,16 @@ public enum InferenceServiceValidator {
         if let target = a.rules.requestRate.targetUtilization {
             v.range("spec.autoscaling.rules.requestRate.targetUtilization", target, Limits.targetUtilization)
         }
+        let headroom = a.rules.requestRate.adaptiveHeadroom
+        v.range("spec.autoscaling.rules.requestRate.adaptiveHeadroom.minUtilization", headroom.minUtilization, Limits.targetUtilization)
+        v.range("spec.autoscaling.rules.requestRate.adaptiveHeadroom.maxUtilization", headroom.maxUtilization, Limits.targetUtilization)
+        v.range("spec.autoscaling.rules.requestRate.adaptiveHeadroom.lowerStep", headroom.lowerStep, Limits.headroomLowerStep)
+        v.range("spec.autoscaling.rules.requestRate.adaptiveHeadroom.raiseHorizonSeconds", headroom.raiseHorizonSeconds,
+                Limits.headroomRaiseHorizonSeconds)
+        if headroom.minUtilization > headroom.maxUtilization {
+            v.add("spec.autoscaling.rules.requestRate.adaptiveHeadroom.minUtilization", .inconsistent,
+                  "\(headroom.minUtilization) must not exceed maxUtilization (\(headroom.maxUtilization))")
+        }
         v.range("spec.autoscaling.rules.burst.factor", a.rules.burst.factor, Limits.burstFactor)
         v.range("spec.autoscaling.rules.burst.windowSeconds", a.rules.burst.windowSeconds, Limits.burstWindowSeconds)
         v.range("spec.autoscaling.rules.burst.holdSeconds", a.rules.burst.holdSeconds, Limits.burstHoldSeconds)
@@ -142,6 +152,9 @@ public enum InferenceServiceValidator {
             "spec.autoscaling.scaleDown.stabilizationWindowSeconds", a.scaleDown.stabilizationWindowSeconds,
             Limits.stabilizationWindowSeconds)
         v.range("spec.autoscaling.scaleDown.maxStep", a.scaleDown.maxStep, Limits.scaleDownMaxStep)
+        v.range("spec.autoscaling.scaleDown.minStabilizationWindowSeconds", a.scaleDown.minStabilizationWindowSeconds,
+                Limits.stabilizationWindowSeconds)
+
         let unavailable = a.onMetricsUnavailable
         switch (unavailable.policy, unavailable.fallbackReplicas) {
         case (.fallback, nil):

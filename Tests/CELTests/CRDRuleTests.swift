@@ -115,6 +115,12 @@ import YAML
             (spec(fallback: 16), .success(true)),
             (spec(fallback: 20), .success(false)),
         ],
+        "!has(self.minUtilization) || !has(self.maxUtilization) || (self.minUtilization <= self.maxUtilization)": [
+            (["enabled": true, "minUtilization": 0.4, "maxUtilization": 0.8, "lowerStep": 0.005, "raiseHorizonSeconds": 14400], .success(true)),
+            (["minUtilization": 0.6, "maxUtilization": 0.6], .success(true)),
+            (["minUtilization": 0.7, "maxUtilization": 0.5], .success(false)),
+            ([:], .success(true)),
+        ],
         "!has(self.metadata) || !has(self.metadata.name) || (size(self.metadata.name) <= 53 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$'))": [
             (root(name: "resnet50"), .success(true)),
             (root(name: "a"), .success(true)),

@@ -22,6 +22,41 @@ import Testing
         #expect(policy.requestRate == nil && policy.scaleDown == nil && policy.fallback == nil)
     }
 
+    /// With a capacity and nothing else set, the object runs exactly the
+    /// shipped default (the spec's defaults agree with the engine's).
+    @Test func aCapacityAloneGivesTheShippedDefault() throws {
+        let policy = PolicyMapping.policy(for: try Self.spec { $0.autoscaling.rules.requestRate.capacityPerReplicaRPS = 20 },
+                                          followFallback: false)
+        let shipped = ScalingPolicy.recommended(capacityPerReplicaRPS: 20)
+        #expect(policy.requestRate == shipped.requestRate)
+        #expect(policy.scaleDown == shipped.scaleDown)
+        #expect(policy.burst == shipped.burst)
+    }
+
+    @Test func headroomAndTheAdaptiveWindowFollowTheSpec() throws {
+        let tuned = PolicyMapping.policy(for: try Self.spec {
+            $0.autoscaling.rules.requestRate.capacityPerReplicaRPS = 20
+            $0.autoscaling.rules.requestRate.adaptiveHeadroom = AdaptiveHeadroomSpec(
+                minUtilization: 0.5, maxUtilization: 0.7, lowerStep: 0.01, raiseHorizonSeconds: 3600)
+            $0.autoscaling.scaleDown.minStabilizationWindowSeconds = 120
+        }, followFallback: false)
+        let adaptive = try #require(tuned.requestRate?.adaptive)
+        #expect(adaptive.minUtilization == 0.5 && adaptive.maxUtilization == 0.7)
+        #expect(adaptive.lowerStep == 0.01 && adaptive.raiseHorizonSeconds == 3600)
+        #expect(tuned.scaleDown?.minStabilizationWindowSeconds == 120)
+
+        let fixed = PolicyMapping.policy(for: try Self.spec {
+            $0.autoscaling.rules.requestRate.capacityPerReplicaRPS = 20
+            $0.autoscaling.rules.requestRate.targetUtilization = 0.9
+            $0.autoscaling.rules.requestRate.adaptiveHeadroom.enabled = false
+        }, followFallback: false)
+        #expect(fixed.requestRate?.adaptive == nil)
+        // Without adaptation nothing clamps the utilisation: 0.9 is sized for at every reading.
+        let observation = Observation(p95Latency: .value(0.05), gpuUtilization: .noData, requestRate: .value(180),
+                                      currentReplicas: 2, readyReplicas: 2)
+        #expect(decide(policy: fixed, state: ScalerState(), observation: observation, now: 0).targetReplicas == 10)
+    }
+
     @Test func gpuObjectsGetTheGPURuleCappedByMax() throws {
         let policy = PolicyMapping.policy(for: try Self.spec { $0.resources.gpu = 1; $0.replicas.max = 10 }, followFallback: false)
         #expect(policy.gpuUtilization == GPUUtilizationRule(thresholdPercent: 85, step: 1, cap: 10))

@@ -109,6 +109,30 @@ extension RulesSpec {
                             "Requests per second one replica serves at full utilisation.", range: Limits.capacityPerReplicaRPS)),
                         ("targetUtilization", Schema.number(
                             "Utilisation to size for at first (0.65 when absent).", range: Limits.targetUtilization)),
+                        ("adaptiveHeadroom", Schema.object(
+                            "How observed p95 moves the utilisation sized for: down by lowerStep per window that would have been slow, up after raiseHorizonSeconds of windows that all would have met the threshold, within minUtilization..maxUtilization.",
+                            [
+                                ("enabled", Schema.boolean("Whether the utilisation adapts; off, targetUtilization holds.", default: true)),
+                                ("minUtilization", Schema.number(
+                                    "Lowest utilisation sized for.", default: Defaults.headroomMinUtilization,
+                                    range: Limits.targetUtilization)),
+                                ("maxUtilization", Schema.number(
+                                    "Highest utilisation sized for.", default: Defaults.headroomMaxUtilization,
+                                    range: Limits.targetUtilization)),
+                                ("lowerStep", Schema.number(
+                                    "Decrease per window that would have been slow.", default: Defaults.headroomLowerStep,
+                                    range: Limits.headroomLowerStep)),
+                                ("raiseHorizonSeconds", Schema.integer(
+                                    "Evidence a raise needs, and how far back it looks.",
+                                    default: Defaults.headroomRaiseHorizonSeconds, range: Limits.headroomRaiseHorizonSeconds)),
+                            ],
+                            defaultEmpty: true,
+                            rules: [
+                                ValidationRule(
+                                    "self.minUtilization <= self.maxUtilization", reads: ["minUtilization", "maxUtilization"],
+                                    message: "minUtilization must not exceed maxUtilization",
+                                    fieldPath: ".minUtilization", reason: "FieldValueInvalid")
+                            ])),
                     ],
                     defaultEmpty: true)),
                 ("burst", Schema.object(
@@ -141,6 +165,9 @@ extension ScaleDownSpec {
                     default: Defaults.scaleDownStabilizationWindowSeconds, range: Limits.stabilizationWindowSeconds)),
                 ("maxStep", Schema.integer(
                     "Most replicas removed per interval.", default: Defaults.scaleDownMaxStep, range: Limits.scaleDownMaxStep)),
+                ("minStabilizationWindowSeconds", Schema.integer(
+                    "With requestRate the window adapts between this and stabilizationWindowSeconds (at or above it: it does not).",
+                    default: Defaults.scaleDownMinStabilizationWindowSeconds, range: Limits.stabilizationWindowSeconds)),
             ],
             defaultEmpty: true)
     }
