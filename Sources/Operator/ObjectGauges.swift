@@ -54,6 +54,20 @@ enum ObjectGauges {
         [Reading(metric: readyReplicas, value: Double(deployment?.status?.readyReplicas ?? 0))]
     }
 
+    /// The scaling loop's older per-object gauges, labelled `namespace` and `name` only.
+    static let decisionGauges = ["operator_desired_replicas", "operator_current_replicas"]
+
+    /// Removes a deleted object's gauges, so alerts and panels about it end with
+    /// it instead of repeating its last values until the operator restarts.
+    static func forget(namespace: String, name: String, predictor: String) {
+        for metric in names {
+            Gauge(label: metric, dimensions: labels(namespace: namespace, name: name, predictor: predictor)).destroy()
+        }
+        for metric in decisionGauges {
+            Gauge(label: metric, dimensions: [("namespace", namespace), ("name", name)]).destroy()
+        }
+    }
+
     /// Sets the gauges through swift-metrics (the Prometheus factory in the operator binary).
     static func record(_ readings: [Reading], labels: [(String, String)]) {
         for reading in readings {

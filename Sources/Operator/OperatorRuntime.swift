@@ -119,7 +119,12 @@ public final class OperatorRuntime: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await delta in isvcDeltas {
-                    if case .deleted(let object) = delta { await self.records.remove(object.key) }
+                    if case .deleted(let object) = delta {
+                        await self.records.remove(object.key)
+                        let name = object.metadata.name ?? ""
+                        ObjectGauges.forget(namespace: object.metadata.namespace ?? "default", name: name,
+                                            predictor: PredictorRenderer.name(forObjectNamed: name))
+                    }
                     await self.enqueue(delta.object.key)
                 }
             }

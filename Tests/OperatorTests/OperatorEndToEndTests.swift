@@ -204,6 +204,13 @@ struct OperatorEndToEndTests {
             (try? await cluster.client.get(.services, name: "demo-predictor", namespace: "ml")) == nil
         }
         #expect(serviceGone)
+        // Its per-object gauges go with it (no alert about an object that no longer exists).
+        let gaugesGone = await eventually(timeout: .seconds(10)) {
+            let body = await op.get("/metrics").body
+            return !body.split(separator: "\n").contains { $0.hasPrefix("operator_") && $0.contains("name=\"demo\"") }
+        }
+        let metricsAfterDelete = await op.get("/metrics").body
+        await check(gaugesGone, "ml/demo's operator_* gauges removed after deletion:\n\(metricsAfterDelete.prefix(4000))")
 
         // Graceful shutdown exits 0 and releases the lease.
         let exit = await op.process.stop(signal: SIGTERM, timeout: .seconds(20))
