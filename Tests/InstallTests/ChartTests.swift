@@ -29,6 +29,10 @@ import YAML
             "--set", "prometheusRule.enabled=true", "--set", "prometheusRule.additionalLabels.release=prometheus",
             "--set", "grafanaDashboard.enabled=true", "--set", "grafanaDashboard.annotations.grafana_folder=Inference",
         ]),
+        Variant(name: "per-InferenceService ServiceMonitors on", values: [
+            "--set", "inferenceServiceMonitors.enabled=true", "--set", "inferenceServiceMonitors.labels.release=prometheus",
+            "--set", "inferenceServiceMonitors.labels.team=a",
+        ]),
         Variant(name: "leader election off", values: ["--set", "replicaCount=1", "--set", "leaderElection.enabled=false"]),
         Variant(name: "install manifest (namespace object, CRDs)", values: ["--set", "createNamespace=true", "--include-crds"]),
     ]
@@ -107,6 +111,11 @@ import YAML
             let json = try String(contentsOf: packageRoot.appendingPathComponent(MonitoringTests.dashboardPath), encoding: .utf8)
             let shipped = dashboards.first?[at: "data", "inference-operator.json"]?.stringValue ?? ""
             #expect(try YAML.parse(shipped) == YAML.parse(json))
+        case "per-InferenceService ServiceMonitors on":
+            #expect(args.contains("--service-monitors") && args.contains("--service-monitor-labels=release=prometheus,team=a"), "\(args)")
+            let rules = clusterRoles.first?["rules"]?.arrayValue ?? []
+            #expect(rules.contains { $0["apiGroups"]?.strings == ["monitoring.coreos.com"] && $0["resources"]?.strings == ["servicemonitors"]
+                        && $0["verbs"]?.strings == ["list", "watch", "create", "patch"] }, "\(rules)")
         case "leader election off":
             #expect(deployment[at: "spec", "replicas"] == 1)
             #expect(args.contains("--leader-elect=false"), "\(args)")
@@ -123,6 +132,9 @@ import YAML
             #expect(rendered.of(kind: "ServiceMonitor").isEmpty && rendered.of(kind: "PodDisruptionBudget").isEmpty
                     && rendered.of(kind: "NetworkPolicy").isEmpty && rendered.of(kind: "PrometheusRule").isEmpty
                     && rendered.of(kind: "ConfigMap").isEmpty, "optional objects are off by default")
+            let rules = clusterRoles.first?["rules"]?.arrayValue ?? []
+            #expect(!rules.contains { $0["apiGroups"]?.strings == ["monitoring.coreos.com"] }, "no ServiceMonitor access unless switched on")
+            #expect(!args.contains("--service-monitors"), "\(args)")
         }
     }
 
@@ -143,6 +155,7 @@ import YAML
         (["--set", "serviceMonitor.interval=often"], "serviceMonitor.interval"),
         (["--set", "prometheusRule.enable=true"], "prometheusRule"),
         (["--set", "grafanaDashboard.label.name="], "grafanaDashboard.label.name"),
+        (["--set", "inferenceServiceMonitors.labels.release=a\\,b"], "inferenceServiceMonitors.labels.release"),
         (["--set", "leaderElection.enabled=false"], "leaderElection.enabled is false"),
         (["--set", "leaderElection.renewDeadlineSeconds=20"], "renewDeadlineSeconds (20)"),
         (["--set", "podDisruptionBudget.enabled=true", "--set", "podDisruptionBudget.minAvailable=2"], "podDisruptionBudget.minAvailable"),
@@ -216,7 +229,8 @@ import YAML
 
     /// Every flag the chart passes exists in `inference-operator run --help`
     /// (the RBAC test also runs the operator with them).
-    @Test(arguments: [[], ["--set", "watchNamespaces={ml}", "--set", "followFallback=true"]])
+    @Test(arguments: [[], ["--set", "watchNamespaces={ml}", "--set", "followFallback=true"],
+                      ["--set", "inferenceServiceMonitors.enabled=true", "--set", "inferenceServiceMonitors.labels.release=prometheus"]])
     func chartPassesOnlyFlagsTheOperatorHas(values: [String]) async throws {
         let help = try await Subprocess.run(operatorBinary, ["run", "--help"])
         try #require(help.status == 0, "\(help.output)")
