@@ -77,6 +77,20 @@ public struct KubeClient: Sendable {
 
     // MARK: Untyped operations (any resource, custom resources included)
 
+    /// Whether the API server serves `type` (discovery of its group/version;
+    /// a group/version it does not serve answers 404: false).
+    public func serves(_ type: ResourceType) async throws(KubeAPIError) -> Bool {
+        let path = type.group.isEmpty ? "/api/\(type.version)" : "/apis/\(type.group)/\(type.version)"
+        let list: JSON
+        do {
+            list = try await perform(.get, path)
+        } catch {
+            if error.isNotFound { return false }
+            throw error
+        }
+        return list["resources"]?.arrayValue?.contains { $0["name"]?.stringValue == type.plural } ?? false
+    }
+
     public func get(_ type: ResourceType, name: String, namespace: String? = nil) async throws(KubeAPIError) -> JSON {
         try await perform(.get, type.objectPath(name: name, namespace: resolve(namespace, type)))
     }

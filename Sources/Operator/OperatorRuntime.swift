@@ -27,6 +27,9 @@ public struct OperatorOptions: Sendable {
     public var metricsHost = "0.0.0.0"
     public var metricsPort = 8080
     public var scalingTick: Duration = .seconds(1)
+    /// Render a ServiceMonitor per InferenceService with these extra labels
+    /// (nil: none). Only where the cluster serves monitoring.coreos.com/v1.
+    public var serviceMonitorLabels: [String: String]?
     /// Bound on graceful shutdown (finishing reconciles, releasing the lease).
     public var shutdownGracePeriod: Duration = .seconds(20)
 
@@ -50,6 +53,9 @@ public final class OperatorRuntime: Sendable {
     let services: Informer<InferenceServiceResource>
     let deployments: Informer<Deployment>
     let serviceObjects: Informer<KubeAPI.Service>
+    /// Present with `serviceMonitorLabels`; run only once discovery finds the kind.
+    let serviceMonitors: Informer<ServiceMonitorResource>?
+    private let serviceMonitorsServed = Locked<Bool>(false)
     let records = ScalingRecords()
     let recorder: EventRecorder
     let elector: LeaderElector?
@@ -69,6 +75,8 @@ public final class OperatorRuntime: Sendable {
         ownedOptions.resyncPeriod = nil
         deployments = Informer(client: client, options: ownedOptions, logger: logger)
         serviceObjects = Informer(client: client, options: .init(namespaces: options.namespaces, labelSelector: owned), logger: logger)
+        serviceMonitors = options.serviceMonitorLabels == nil ? nil
+            : Informer(client: client, options: .init(namespaces: options.namespaces, labelSelector: owned), logger: logger)
         recorder = EventRecorder(client: client, configuration: .init(reportingController: "serving.swiftinfer.io/inference-operator",
                                                                       reportingInstance: options.identity), logger: logger)
         elector = options.leaderElection
@@ -82,14 +90,38 @@ public final class OperatorRuntime: Sendable {
     /// Ready once every cache synced and, with leader election, the role is known.
     public var isReady: Bool {
         guard services.hasSynced, deployments.hasSynced, serviceObjects.hasSynced else { return false }
+        if let monitors = activeServiceMonitors, !monitors.hasSynced { return false }
         if let elector { return elector.role != .unknown }
         return true
     }
 
     public var isLeader: Bool { elector?.isLeader ?? true }
 
+    /// The ServiceMonitor informer once discovery found the kind.
+    var activeServiceMonitors: Informer<ServiceMonitorResource>? {
+        serviceMonitorsServed.withLock { $0 } ? serviceMonitors : nil
+    }
+
+    /// Asks the API server whether it serves ServiceMonitors; without them the
+    /// operator runs as if `--service-monitors` were off (and says so).
+    private func discoverServiceMonitors() async {
+        guard serviceMonitors != nil else { return }
+        do {
+            let served = try await client.serves(ServiceMonitorResource.resourceType)
+            serviceMonitorsServed.withLock { $0 = served }
+            if served {
+                logger.info("rendering a ServiceMonitor per InferenceService")
+            } else {
+                logger.warning("--service-monitors: the cluster does not serve monitoring.coreos.com/v1 servicemonitors; rendering none")
+            }
+        } catch {
+            logger.warning("--service-monitors: API discovery failed; rendering no ServiceMonitors", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Runs until SIGTERM/SIGINT (or cancellation).
     public func run(onMetricsPort: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        await discoverServiceMonitors()
         var list: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: TaskService("informer-inferenceservices") { await self.services.run() }),
             .init(service: TaskService("informer-deployments") { await self.deployments.run() }),
@@ -99,6 +131,9 @@ public final class OperatorRuntime: Sendable {
                 host: options.metricsHost, port: options.metricsPort, registry: registry,
                 ready: { [weak self] in self?.isReady ?? false }, logger: logger, onRunning: onMetricsPort))),
         ]
+        if let monitors = activeServiceMonitors {
+            list.append(.init(service: TaskService("informer-servicemonitors") { await monitors.run() }))
+        }
         if let elector {
             list.append(.init(service: TaskService("leader-election") { await elector.run() }))
         }
@@ -116,10 +151,16 @@ public final class OperatorRuntime: Sendable {
         let isvcDeltas = services.subscribe()
         let deploymentDeltas = deployments.subscribe()
         let serviceDeltas = serviceObjects.subscribe()
+        let monitorDeltas = activeServiceMonitors?.subscribe()
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await delta in isvcDeltas {
-                    if case .deleted(let object) = delta { await self.records.remove(object.key) }
+                    if case .deleted(let object) = delta {
+                        await self.records.remove(object.key)
+                        let name = object.metadata.name ?? ""
+                        ObjectGauges.forget(namespace: object.metadata.namespace ?? "default", name: name,
+                                            predictor: PredictorRenderer.name(forObjectNamed: name))
+                    }
                     await self.enqueue(delta.object.key)
                 }
             }
@@ -128,6 +169,11 @@ public final class OperatorRuntime: Sendable {
             }
             group.addTask {
                 for await delta in serviceDeltas { await self.enqueueOwner(of: delta.object.metadata) }
+            }
+            if let monitorDeltas {
+                group.addTask {
+                    for await delta in monitorDeltas { await self.enqueueOwner(of: delta.object.metadata) }
+                }
             }
         }
     }
@@ -171,12 +217,16 @@ public final class OperatorRuntime: Sendable {
         _ = await services.waitForSync()
         _ = await deployments.waitForSync()
         _ = await serviceObjects.waitForSync()
+        let monitors = activeServiceMonitors
+        if let monitors { _ = await monitors.waitForSync() }
         let queue = WorkQueue(name: "inferenceservices")
         currentQueue.withLock { $0 = queue }
         defer { currentQueue.withLock { $0 = nil } }
         for key in services.store.keys { await queue.add(key) }
         let reconciler = Reconciler(client: client, services: services.store, deployments: deployments.store,
-                                    serviceObjects: serviceObjects.store, records: records, recorder: recorder, logger: logger)
+                                    serviceObjects: serviceObjects.store,
+                                    serviceMonitors: monitors.map { Reconciler.ServiceMonitors(store: $0.store, labels: options.serviceMonitorLabels ?? [:]) },
+                                    records: records, recorder: recorder, logger: logger)
         let controller = Controller(name: "inferenceservice", queue: queue, workers: options.workers, logger: logger) { key in
             try await reconciler.reconcile(key)
         }

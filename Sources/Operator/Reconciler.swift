@@ -12,6 +12,7 @@ import ServingAPI
 public struct ReconcileOutcome: Sendable, Equatable {
     public var appliedDeployment = false
     public var appliedService = false
+    public var appliedServiceMonitor = false
     public var wroteStatus = false
     public var invalidSpec: String?
     /// The object was deleted between the cache read and the status write
@@ -33,18 +34,20 @@ public struct Reconciler: Sendable {
     let services: Store<InferenceServiceResource>
     let deployments: Store<Deployment>
     let serviceObjects: Store<KubeAPI.Service>
+    let serviceMonitors: ServiceMonitors?
     let records: ScalingRecords
     let recorder: EventRecorder
     let wallClock: @Sendable () -> Date
     let logger: Logger
 
     public init(client: KubeClient, services: Store<InferenceServiceResource>, deployments: Store<Deployment>,
-                serviceObjects: Store<KubeAPI.Service>, records: ScalingRecords, recorder: EventRecorder,
+                serviceObjects: Store<KubeAPI.Service>, serviceMonitors: ServiceMonitors? = nil, records: ScalingRecords, recorder: EventRecorder,
                 wallClock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         self.client = client
         self.services = services
         self.deployments = deployments
         self.serviceObjects = serviceObjects
+        self.serviceMonitors = serviceMonitors
         self.records = records
         self.recorder = recorder
         self.wallClock = wallClock
@@ -98,6 +101,8 @@ public struct Reconciler: Sendable {
 
         let predictorName = PredictorRenderer.name(for: service)
         let liveDeployment = deployments.get(namespace: namespace, name: predictorName)
+        ObjectGauges.record(ObjectGauges.afterReconcile(deployment: liveDeployment),
+                            labels: ObjectGauges.labels(namespace: namespace, name: service.name, predictor: predictorName))
         let scaling = await records.entry(key)
         if let desired = scaling?.desiredReplicas, service.spec.autoscaling.mode == .active { status.desiredReplicas = desired }
         let replicas = Self.replicasToApply(service: service, status: status, live: liveDeployment)
@@ -128,7 +133,25 @@ public struct Reconciler: Sendable {
         if try await applyIfChanged(.services, desired: rendered.service, live: try liveService.map { try JSON(encoding: $0) }) {
             outcome.appliedService = true
         }
+        if let serviceMonitors {
+            let desired = try ServiceMonitorRenderer.render(service, labels: serviceMonitors.labels)
+            let live = serviceMonitors.store.get(namespace: namespace, name: predictorName)
+            if try await applyIfChanged(ServiceMonitorResource.resourceType, desired: desired, live: try live.map { try JSON(encoding: $0) }) {
+                outcome.appliedServiceMonitor = true
+            }
+        }
         return outcome
+    }
+
+    /// Per-object ServiceMonitors (`--service-monitors`, on a cluster that serves them).
+    public struct ServiceMonitors: Sendable {
+        public var store: Store<ServiceMonitorResource>
+        /// Extra labels on each, e.g. the `release` label Prometheus selects on.
+        public var labels: [String: String]
+        public init(store: Store<ServiceMonitorResource>, labels: [String: String]) {
+            self.store = store
+            self.labels = labels
+        }
     }
 
     /// The replica count the Deployment should carry.

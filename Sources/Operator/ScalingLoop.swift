@@ -239,6 +239,10 @@ public struct ScalingLoop: Sendable {
                     dimensions: [("rule", decided.decision.rule.rawValue), ("direction", decided.direction.rawValue)]).increment()
             Gauge(label: "operator_desired_replicas", dimensions: labels).record(decided.desiredReplicasGauge)
             Gauge(label: "operator_current_replicas", dimensions: labels).record(decided.current)
+            ObjectGauges.record(ObjectGauges.afterEvaluation(policy: candidate.policy, metricsAvailable: decided.metricsAvailable),
+                                labels: ObjectGauges.labels(namespace: candidate.object.metadata.namespace ?? "default",
+                                                            name: candidate.service.name,
+                                                            predictor: PredictorRenderer.name(for: candidate.service)))
             if let event = decided.scaleEvent {
                 await record(event, about: candidate)
                 logger.info("scaling decision", metadata: [

@@ -32,7 +32,8 @@ public enum PredictorRenderer {
     /// The Service's port (the container listens on `ServerCommandLine.port`).
     public static let servicePort = 80
 
-    public static func name(for service: InferenceService) -> String { service.name + "-predictor" }
+    public static func name(for service: InferenceService) -> String { name(forObjectNamed: service.name) }
+    public static func name(forObjectNamed name: String) -> String { name + "-predictor" }
 
     /// - Parameters:
     ///   - replicas: the replica count to apply (the autoscaler's or `replicas.min` at creation).

@@ -57,6 +57,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Retry period in seconds (default 2).")
     var retryPeriodSeconds: Int = 2
 
+    @Flag(help: "Render a prometheus-operator ServiceMonitor per InferenceService (when the cluster serves monitoring.coreos.com/v1). Env: SERVICE_MONITORS=true.")
+    var serviceMonitors = false
+
+    @Option(help: "Extra labels of those ServiceMonitors, key=value,... (e.g. release=prometheus). Env: SERVICE_MONITOR_LABELS.")
+    var serviceMonitorLabels: String?
+
     @Option(help: "host:port of /metrics, /healthz, /readyz. Env: METRICS_BIND_ADDRESS. Default 0.0.0.0:8080.")
     var metricsBindAddress: String?
 
@@ -116,6 +122,15 @@ struct RunCommand: AsyncParsableCommand {
         options.renewDeadline = .seconds(renewDeadlineSeconds)
         options.retryPeriod = .seconds(retryPeriodSeconds)
         options.followFallback = followFallback || env["FOLLOW_FALLBACK"] == "true"
+        if serviceMonitors || env["SERVICE_MONITORS"] == "true" {
+            do {
+                options.serviceMonitorLabels = try LabelList.parse(serviceMonitorLabels ?? env["SERVICE_MONITOR_LABELS"] ?? "")
+            } catch {
+                throw ValidationError("--service-monitor-labels: \(error)")
+            }
+        } else if serviceMonitorLabels != nil {
+            throw ValidationError("--service-monitor-labels needs --service-monitors")
+        }
         let bind = metricsBindAddress ?? env["METRICS_BIND_ADDRESS"] ?? "0.0.0.0:8080"
         guard let colon = bind.lastIndex(of: ":"), let port = Int(bind[bind.index(after: colon)...]), (0...65535).contains(port) else {
             throw ValidationError("--metrics-bind-address must be host:port, got \(bind)")

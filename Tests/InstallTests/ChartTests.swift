@@ -25,13 +25,22 @@ import YAML
             "--set", "networkPolicy.apiServer.cidrs={10.96.0.1/32}",
             "--set", "networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.name=monitoring",
         ]),
+        Variant(name: "PrometheusRule and Grafana dashboard on", values: [
+            "--set", "prometheusRule.enabled=true", "--set", "prometheusRule.additionalLabels.release=prometheus",
+            "--set", "grafanaDashboard.enabled=true", "--set", "grafanaDashboard.annotations.grafana_folder=Inference",
+        ]),
+        Variant(name: "per-InferenceService ServiceMonitors on", values: [
+            "--set", "inferenceServiceMonitors.enabled=true", "--set", "inferenceServiceMonitors.labels.release=prometheus",
+            "--set", "inferenceServiceMonitors.labels.team=a",
+        ]),
         Variant(name: "leader election off", values: ["--set", "replicaCount=1", "--set", "leaderElection.enabled=false"]),
         Variant(name: "install manifest (namespace object, CRDs)", values: ["--set", "createNamespace=true", "--include-crds"]),
     ]
 
     @Test func lintPassesStrict() async throws {
         for values in [[], ["--set", "serviceMonitor.enabled=true", "--set", "podDisruptionBudget.enabled=true",
-                            "--set", "networkPolicy.enabled=true", "--set", "watchNamespaces={ml}"]] {
+                            "--set", "networkPolicy.enabled=true", "--set", "watchNamespaces={ml}",
+                            "--set", "prometheusRule.enabled=true", "--set", "grafanaDashboard.enabled=true"]] {
             let result = try await Helm.run(["lint", "--strict", chartPath] + values)
             #expect(result.status == 0, "helm lint --strict \(values):\n\(result.output)")
             #expect(result.output.contains("1 chart(s) linted, 0 chart(s) failed"), "\(result.output)")
@@ -43,8 +52,8 @@ import YAML
         let yaml = try await Helm.template(variant.values)
         let unknown = try await validateWithKubernetesSchemas(yaml)
         let rendered = try objects(in: yaml)
-        // kubernetes-validate has no schemas for custom resources: only the ServiceMonitor may lack one.
-        #expect(Set(unknown).isSubset(of: ["ServiceMonitor"]), "objects without a schema: \(unknown)")
+        // kubernetes-validate has no schemas for custom resources: only the prometheus-operator kinds may lack one.
+        #expect(Set(unknown).isSubset(of: ["ServiceMonitor", "PrometheusRule"]), "objects without a schema: \(unknown)")
 
         let deployment = try rendered.one(kind: "Deployment")
         let podLabels = deployment[at: "spec", "template", "metadata", "labels"]?.objectValue ?? [:]
@@ -78,6 +87,7 @@ import YAML
             #expect(monitor[at: "spec", "endpoints", 0, "path"] == "/metrics")
             #expect(monitor[at: "spec", "namespaceSelector", "matchNames", 0] == "inference-system")
             #expect(monitor[at: "metadata", "labels", "release"] == "prometheus")
+            #expect(monitor[at: "spec", "endpoints", 0, "honorLabels"] == true, "keeps the per-object namespace/name/service labels")
             let budget = try rendered.one(kind: "PodDisruptionBudget")
             #expect(budget[at: "spec", "minAvailable"] == 1)
             #expect(budget[at: "spec", "selector", "matchLabels"]?.objectValue == selector)
@@ -86,6 +96,26 @@ import YAML
             #expect(policy[at: "spec", "policyTypes"]?.strings == ["Ingress", "Egress"])
             #expect(policy[at: "spec", "egress", 0, "to", 0, "ipBlock", "cidr"] == "10.96.0.1/32")
             #expect(policy[at: "spec", "ingress", 0, "from", 0, "namespaceSelector", "matchLabels", "name"] == "monitoring")
+        case "PrometheusRule and Grafana dashboard on":
+            // The rule groups are files/alerts.yaml as they are (the file promtool tests).
+            let rule = try rendered.one(kind: "PrometheusRule")
+            #expect(rule["apiVersion"] == "monitoring.coreos.com/v1")
+            #expect(rule[at: "metadata", "namespace"] == "inference-system")
+            #expect(rule[at: "metadata", "labels", "release"] == "prometheus")
+            let alerts = try YAML.parse(try String(contentsOf: packageRoot.appendingPathComponent(MonitoringTests.alertsPath), encoding: .utf8))
+            #expect(rule[at: "spec", "groups"] == alerts["groups"])
+            // The dashboard ConfigMap carries the sidecar's label and files/dashboard.json unchanged.
+            let dashboards = rendered.of(kind: "ConfigMap").filter { $0[at: "metadata", "labels", "grafana_dashboard"] == "1" }
+            #expect(dashboards.count == 1)
+            #expect(dashboards.first?[at: "metadata", "annotations", "grafana_folder"] == "Inference")
+            let json = try String(contentsOf: packageRoot.appendingPathComponent(MonitoringTests.dashboardPath), encoding: .utf8)
+            let shipped = dashboards.first?[at: "data", "inference-operator.json"]?.stringValue ?? ""
+            #expect(try YAML.parse(shipped) == YAML.parse(json))
+        case "per-InferenceService ServiceMonitors on":
+            #expect(args.contains("--service-monitors") && args.contains("--service-monitor-labels=release=prometheus,team=a"), "\(args)")
+            let rules = clusterRoles.first?["rules"]?.arrayValue ?? []
+            #expect(rules.contains { $0["apiGroups"]?.strings == ["monitoring.coreos.com"] && $0["resources"]?.strings == ["servicemonitors"]
+                        && $0["verbs"]?.strings == ["list", "watch", "create", "patch"] }, "\(rules)")
         case "leader election off":
             #expect(deployment[at: "spec", "replicas"] == 1)
             #expect(args.contains("--leader-elect=false"), "\(args)")
@@ -100,7 +130,11 @@ import YAML
             #expect(clusterRoles.count == 1 && rendered.of(kind: "ClusterRoleBinding").count == 1)
             #expect(roles.map { $0[at: "metadata", "name"] } == ["inference-operator-leader-election"])
             #expect(rendered.of(kind: "ServiceMonitor").isEmpty && rendered.of(kind: "PodDisruptionBudget").isEmpty
-                    && rendered.of(kind: "NetworkPolicy").isEmpty, "optional objects are off by default")
+                    && rendered.of(kind: "NetworkPolicy").isEmpty && rendered.of(kind: "PrometheusRule").isEmpty
+                    && rendered.of(kind: "ConfigMap").isEmpty, "optional objects are off by default")
+            let rules = clusterRoles.first?["rules"]?.arrayValue ?? []
+            #expect(!rules.contains { $0["apiGroups"]?.strings == ["monitoring.coreos.com"] }, "no ServiceMonitor access unless switched on")
+            #expect(!args.contains("--service-monitors"), "\(args)")
         }
     }
 
@@ -119,6 +153,9 @@ import YAML
         (["--set", "metrics.port=70000"], "metrics.port"),
         (["--set", "resources.limits.memory=lots"], "resources.limits.memory"),
         (["--set", "serviceMonitor.interval=often"], "serviceMonitor.interval"),
+        (["--set", "prometheusRule.enable=true"], "prometheusRule"),
+        (["--set", "grafanaDashboard.label.name="], "grafanaDashboard.label.name"),
+        (["--set", "inferenceServiceMonitors.labels.release=a\\,b"], "inferenceServiceMonitors.labels.release"),
         (["--set", "leaderElection.enabled=false"], "leaderElection.enabled is false"),
         (["--set", "leaderElection.renewDeadlineSeconds=20"], "renewDeadlineSeconds (20)"),
         (["--set", "podDisruptionBudget.enabled=true", "--set", "podDisruptionBudget.minAvailable=2"], "podDisruptionBudget.minAvailable"),
@@ -192,7 +229,8 @@ import YAML
 
     /// Every flag the chart passes exists in `inference-operator run --help`
     /// (the RBAC test also runs the operator with them).
-    @Test(arguments: [[], ["--set", "watchNamespaces={ml}", "--set", "followFallback=true"]])
+    @Test(arguments: [[], ["--set", "watchNamespaces={ml}", "--set", "followFallback=true"],
+                      ["--set", "inferenceServiceMonitors.enabled=true", "--set", "inferenceServiceMonitors.labels.release=prometheus"]])
     func chartPassesOnlyFlagsTheOperatorHas(values: [String]) async throws {
         let help = try await Subprocess.run(operatorBinary, ["run", "--help"])
         try #require(help.status == 0, "\(help.output)")

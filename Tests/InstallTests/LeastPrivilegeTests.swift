@@ -22,10 +22,36 @@ import YAML
 @Suite(.disabled(if: !PrometheusServer.isInstalled, "skipped: /usr/bin/prometheus is missing (make test installs it)"))
 struct LeastPrivilegeTests {
     enum Scope: String, CaseIterable, Sendable, CustomTestStringConvertible {
-        case allNamespaces, watchedNamespace
+        case allNamespaces, watchedNamespace, serviceMonitors
         var testDescription: String { rawValue }
-        var values: [String] { self == .watchedNamespace ? ["--set", "watchNamespaces={ml}"] : [] }
+        var values: [String] {
+            switch self {
+            case .allNamespaces: []
+            case .watchedNamespace: ["--set", "watchNamespaces={ml}"]
+            case .serviceMonitors: ["--set", "inferenceServiceMonitors.enabled=true", "--set", "inferenceServiceMonitors.labels.release=prometheus"]
+            }
+        }
+        /// Extra objects the cluster needs: prometheus-operator's kind, for the per-object ServiceMonitors.
+        var clusterObjects: [JSON] { self == .serviceMonitors ? [LeastPrivilegeTests.serviceMonitorCRD] : [] }
     }
+
+    /// A minimal stand-in for prometheus-operator's ServiceMonitor CRD (spec kept as given).
+    static let serviceMonitorCRD: JSON = [
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": ["name": "servicemonitors.monitoring.coreos.com"],
+        "spec": [
+            "group": "monitoring.coreos.com",
+            "scope": "Namespaced",
+            "names": ["plural": "servicemonitors", "singular": "servicemonitor", "kind": "ServiceMonitor", "listKind": "ServiceMonitorList"],
+            "versions": [[
+                "name": "v1", "served": true, "storage": true,
+                "schema": ["openAPIV3Schema": ["type": "object", "properties": [
+                    "spec": ["type": "object", "x-kubernetes-preserve-unknown-fields": true],
+                ]]],
+            ]],
+        ],
+    ]
 
     static let serviceAccountUser = "system:serviceaccount:inference-system:inference-operator"
 
@@ -42,7 +68,7 @@ struct LeastPrivilegeTests {
         let rendered = try objects(in: try await Helm.template(["--set", "createNamespace=true"] + scope.values, includeCRDs: true))
         let cluster = try await RBACCluster.start()
         try await cluster.createNamespace("ml")  // the watched namespace exists before its Role
-        try await cluster.install(rendered)
+        try await cluster.install(scope.clusterObjects + rendered)
 
         let workload = try await Workload.start()
         let prometheus = try await PrometheusServer.start(
@@ -108,6 +134,11 @@ struct LeastPrivilegeTests {
                          "patch serving.swiftinfer.io/inferenceservices/status", "create apps/deployments", "patch apps/deployments",
                          "create /services", "create events.k8s.io/events", "get /secrets"] {
             #expect(used.contains(expected), "the lifecycle made no \(expected): \(used.sorted())")
+        }
+        if scope == .serviceMonitors {
+            for expected in ["watch monitoring.coreos.com/servicemonitors", "create monitoring.coreos.com/servicemonitors"] {
+                #expect(used.contains(expected), "the lifecycle made no \(expected): \(used.sorted())")
+            }
         }
 
         // Every use is granted by a rule of the chart...

@@ -125,6 +125,12 @@ struct OperatorEndToEndTests {
         await check(eventRecorded, "ScaledUp event naming the latency rule")
         let metrics = await op.get("/metrics").body
         #expect(metrics.contains("operator_scaling_decisions_total"), "\(metrics.prefix(2000))")
+        // The per-object gauges the chart's alerts and dashboard join to the server's series on (namespace, service).
+        for gauge in ["operator_latency_threshold_seconds", "operator_max_replicas", "operator_metrics_available", "operator_ready_replicas"] {
+            #expect(metrics.split(separator: "\n").contains { $0.hasPrefix(gauge + "{") && $0.contains("namespace=\"ml\"")
+                        && $0.contains("name=\"demo\"") && $0.contains("service=\"demo-predictor\"") },
+                    "\(gauge) for ml/demo in the operator's /metrics:\n\(metrics.prefix(4000))")
+        }
         let serverMetrics = try await Subprocess.run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(server.port)/metrics"])
         #expect(serverMetrics.output.contains("inference_request_duration_seconds_bucket"))
 
@@ -198,6 +204,13 @@ struct OperatorEndToEndTests {
             (try? await cluster.client.get(.services, name: "demo-predictor", namespace: "ml")) == nil
         }
         #expect(serviceGone)
+        // Its per-object gauges go with it (no alert about an object that no longer exists).
+        let gaugesGone = await eventually(timeout: .seconds(10)) {
+            let body = await op.get("/metrics").body
+            return !body.split(separator: "\n").contains { $0.hasPrefix("operator_") && $0.contains("name=\"demo\"") }
+        }
+        let metricsAfterDelete = await op.get("/metrics").body
+        await check(gaugesGone, "ml/demo's operator_* gauges removed after deletion:\n\(metricsAfterDelete.prefix(4000))")
 
         // Graceful shutdown exits 0 and releases the lease.
         let exit = await op.process.stop(signal: SIGTERM, timeout: .seconds(20))

@@ -80,6 +80,13 @@ exactly these rules.
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]
+{{- if .Values.inferenceServiceMonitors.enabled }}
+# --service-monitors: a ServiceMonitor per InferenceService (informer, then
+# server-side apply), only where the chart turns the flag on.
+- apiGroups: [monitoring.coreos.com]
+  resources: [servicemonitors]
+  verbs: [list, watch, create, patch]
+{{- end }}
 {{- end }}
 
 {{/* Cross-field checks the JSON schema cannot phrase clearly. */}}

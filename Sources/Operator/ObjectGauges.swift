@@ -1,0 +1,77 @@
+import Autoscaling
+import KubeAPI
+import Metrics
+import ServingAPI
+
+/// Per-InferenceService gauges that the chart's alerts and Grafana dashboard
+/// (charts/inference-operator/files/) need beside the server's own series:
+/// facts only the operator knows (the object's latency threshold, its
+/// replica bound, whether its signals could be read, its ready replicas).
+///
+/// Labels: `namespace`, `name` (the InferenceService) and `service` (its
+/// predictor Service, the label the server's series carry), so PromQL joins
+/// them to `inference_request_duration_seconds` with `on (namespace, service)`.
+/// Readings are worked out by pure functions; `record` is the only IO.
+enum ObjectGauges {
+    /// One gauge value for one object.
+    struct Reading: Equatable, Sendable {
+        var metric: String
+        var value: Double
+    }
+
+    /// `spec.autoscaling.rules.latency.thresholdMs`, in seconds (absent without a latency rule).
+    static let latencyThreshold = "operator_latency_threshold_seconds"
+    /// `spec.replicas.max`: the most replicas any rule may ask for.
+    static let maxReplicas = "operator_max_replicas"
+    /// 1 when the last evaluation could read every signal its rules use, else 0
+    /// (the `MetricsAvailable` condition as a number).
+    static let metricsAvailable = "operator_metrics_available"
+    /// The predictor Deployment's `status.readyReplicas` (0 while none is ready or it does not exist yet).
+    static let readyReplicas = "operator_ready_replicas"
+
+    /// Every gauge name this type exports (tests cross-check the alert rules and dashboard against it).
+    static let names = [latencyThreshold, maxReplicas, metricsAvailable, readyReplicas]
+
+    /// The labels of one object's gauges.
+    static func labels(namespace: String, name: String, predictor: String) -> [(String, String)] {
+        [("namespace", namespace), ("name", name), ("service", predictor)]
+    }
+
+    /// What an evaluation of the scaling engine exports.
+    static func afterEvaluation(policy: ScalingPolicy, metricsAvailable condition: ServingAPI.Condition) -> [Reading] {
+        var readings = [
+            Reading(metric: maxReplicas, value: Double(policy.maxReplicas)),
+            Reading(metric: metricsAvailable, value: condition.status == .true ? 1 : 0),
+        ]
+        if let latency = policy.latency {
+            readings.append(Reading(metric: latencyThreshold, value: latency.thresholdMilliseconds / 1000))
+        }
+        return readings
+    }
+
+    /// What a reconcile exports: the live Deployment's ready replicas.
+    static func afterReconcile(deployment: Deployment?) -> [Reading] {
+        [Reading(metric: readyReplicas, value: Double(deployment?.status?.readyReplicas ?? 0))]
+    }
+
+    /// The scaling loop's older per-object gauges, labelled `namespace` and `name` only.
+    static let decisionGauges = ["operator_desired_replicas", "operator_current_replicas"]
+
+    /// Removes a deleted object's gauges, so alerts and panels about it end with
+    /// it instead of repeating its last values until the operator restarts.
+    static func forget(namespace: String, name: String, predictor: String) {
+        for metric in names {
+            Gauge(label: metric, dimensions: labels(namespace: namespace, name: name, predictor: predictor)).destroy()
+        }
+        for metric in decisionGauges {
+            Gauge(label: metric, dimensions: [("namespace", namespace), ("name", name)]).destroy()
+        }
+    }
+
+    /// Sets the gauges through swift-metrics (the Prometheus factory in the operator binary).
+    static func record(_ readings: [Reading], labels: [(String, String)]) {
+        for reading in readings {
+            Gauge(label: reading.metric, dimensions: labels).record(reading.value)
+        }
+    }
+}
