@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ModelFetch
+import TestSupport
 
 /// Fetches from real servers on loopback: moto's S3 (signatures checked) and
 /// a stand-in for the Hub's resolve API. Nothing reaches the internet.
@@ -174,5 +175,35 @@ struct FetchFromTheHub {
             guard let error = error as? ModelFetchError, case .notFound = error else { return false }
             return error.description.contains("EntryNotFound")
         }
+    }
+}
+
+/// The init container's command, as `ServerCommandLine` renders it, run from
+/// the built executable against moto with the variables the Deployment sets.
+let serverBinary = packageRoot.appendingPathComponent(".build/debug/inference-server").path
+
+@Suite(.serialized, .enabled(if: motoAvailable && FileManager.default.isExecutableFile(atPath: serverBinary),
+                             "needs .venv with moto and the built inference-server"),
+       .timeLimit(.minutes(3)))
+struct WarmupCommandAgainstS3 {
+    @Test func fetchOnlyWritesThePrefixAndFailsClearlyWithAWrongSecret() async throws {
+        let server = try await S3TestServer()
+        defer { Task { await server.process.stop() } }
+        let directory = try scratchDirectory("warmup-s3")
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && !$0.key.hasPrefix("MODEL_") }
+        environment.merge(server.environment()) { $1 }
+        let arguments = ["warmup", "--model", "s3://models/pair/", "--out", directory, "--fetch-only"]
+        let fetched = try await Subprocess.run(serverBinary, arguments, environment: environment)
+        #expect(fetched.status == 0, "\(fetched.output)")
+        #expect(listing(directory) == ["model.onnx", "model.onnx.data", "sub/extra weights.bin"])
+
+        environment["AWS_SECRET_ACCESS_KEY"] = "wrong-secret-value"
+        let other = try scratchDirectory("warmup-s3-denied")
+        let denied = try await Subprocess.run(
+            serverBinary, ["warmup", "--model", "s3://models/single/model.onnx", "--out", other, "--fetch-only"], environment: environment)
+        #expect(denied.status != 0)
+        #expect(denied.output.contains("could not fetch s3://models/single/model.onnx: access denied (SignatureDoesNotMatch"), "\(denied.output)")
+        #expect(!denied.output.contains("wrong-secret-value") && !denied.output.contains(server.accessKeyID))
+        #expect(listing(other).isEmpty)
     }
 }
