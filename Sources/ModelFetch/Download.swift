@@ -27,6 +27,9 @@ struct Download {
     var validator: @Sendable (HTTPHeaders) -> String?
     /// Size and digest read from the response headers when `expected` lacks them.
     var checkFromHeaders: @Sendable (HTTPHeaders) -> ContentCheck
+    /// Whether the expected digest applies to what the response describes
+    /// (S3: not for KMS- or customer-key-encrypted objects).
+    var digestApplies: @Sendable (HTTPHeaders) -> Bool = { _ in true }
     /// Maps an unexpected status (and up to 64 KiB of its body) to an error.
     var failure: @Sendable (Int, HTTPHeaders, String) -> ModelFetchError
 
@@ -87,6 +90,7 @@ struct Download {
             check.size = append ? response.headers["Content-Range"].flatMap(ContentRange.total) : fromHeaders.size
         }
         if check.digest == nil { check.digest = fromHeaders.digest }
+        if !digestApplies(response.headers) { check.digest = nil }
         let encoded = response.headers["Content-Encoding"].map { !$0.isEmpty && $0.lowercased() != "identity" } ?? false
         if encoded {
             // curl decodes what a server compressed anyway; the stored size and digest no longer apply.

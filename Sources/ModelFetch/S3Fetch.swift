@@ -60,6 +60,11 @@ struct S3Fetch {
             checkFromHeaders: { headers in
                 ContentCheck(size: headers["Content-Length"].flatMap { Int64($0) }, digest: ContentCheck.md5(fromS3ETag: headers["ETag"]))
             },
+            digestApplies: { headers in
+                ContentCheck.s3ETagIsMD5(
+                    serverSideEncryption: headers["x-amz-server-side-encryption"],
+                    customerAlgorithm: headers["x-amz-server-side-encryption-customer-algorithm"])
+            },
             failure: { status, _, body in Self.failure(status: status, body: body, source: display) })
         return try await download.run(transport: transport)
     }

@@ -35,6 +35,14 @@ public struct ContentCheck: Sendable, Hashable {
         return .md5(hex)
     }
 
+    /// Whether a (32-hex) S3 ETag may be read as MD5 given the object's
+    /// encryption headers: not for SSE-KMS / DSSE-KMS or SSE-C objects, whose
+    /// ETags are something else of the same shape. SSE-S3 (`AES256`) keeps MD5 ETags.
+    public static func s3ETagIsMD5(serverSideEncryption: String?, customerAlgorithm: String?) -> Bool {
+        guard customerAlgorithm == nil else { return false }
+        return !(serverSideEncryption?.lowercased().hasPrefix("aws:kms") ?? false)
+    }
+
     /// The Hub's `X-Linked-Etag` (LFS files) is the file's SHA-256; a plain
     /// `ETag` of 64 hex digits is too. Git blob ETags (40 hex, SHA-1 of the
     /// blob with its header) give nil.

@@ -161,6 +161,9 @@ public enum PredictorRenderer {
         if !env.isEmpty { container["env"] = .array(env) }
         if let resources = PodPieces.initResources(spec, warm: plan.warm) { container["resources"] = resources }
         container["securityContext"] = PodPieces.containerSecurityContext
+        // A failed fetch's last log lines (the error naming the URI, never a
+        // credential) become the container's termination message in pod status.
+        container["terminationMessagePolicy"] = "FallbackToLogsOnError"
         var mounts: [JSON] = [
             ["name": .string(modelVolume), "mountPath": .string(ServerCommandLine.modelDirectory)],
             ["name": .string(tmpVolume), "mountPath": "/tmp"],

@@ -147,6 +147,12 @@ import Testing
     func onlyPlainETagsAreMD5s(etag: String, isMD5: Bool) {
         #expect((ContentCheck.md5(fromS3ETag: etag) != nil) == isMD5)
     }
+
+    @Test(arguments: [(nil, nil, true), ("AES256", nil, true), ("aws:kms", nil, false), ("aws:kms:dsse", nil, false), (nil, "AES256", false)]
+          as [(String?, String?, Bool)])
+    func encryptedObjectsETagsAreNoMD5s(serverSideEncryption: String?, customerAlgorithm: String?, isMD5: Bool) {
+        #expect(ContentCheck.s3ETagIsMD5(serverSideEncryption: serverSideEncryption, customerAlgorithm: customerAlgorithm) == isMD5)
+    }
 }
 
 @Suite struct PrefixLayoutRules {
