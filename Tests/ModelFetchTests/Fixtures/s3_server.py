@@ -3,7 +3,7 @@
 SigV4 signatures, access keys and IAM policies only when
 INITIAL_NO_AUTH_ACTION_COUNT is finite). The first three actions (unsigned
 IAM calls) create a user, its access key and an s3:* policy; everything after
-them must be signed with that key. Seeds bucket `models` and writes
+them must be signed with that key. Seeds bucket `models` (plus argv[2] as real/model.onnx) and writes
 {"port", "accessKeyId", "secretAccessKey"} as JSON to argv[1]; runs until killed.
 
 Object contents are pattern(n, seed) below; the Swift test computes the same.
@@ -45,6 +45,10 @@ def main():
     s3.put_object(Bucket="models", Key="pair/model.onnx", Body=pattern(5_000, 2))
     s3.put_object(Bucket="models", Key="pair/model.onnx.data", Body=pattern(200_000, 3))
     s3.put_object(Bucket="models", Key="pair/sub/extra weights.bin", Body=pattern(1_000, 4))
+    # argv[2], when given: a real ONNX model for `serve --model s3://models/real/`.
+    if len(sys.argv) > 2:
+        with open(sys.argv[2], "rb") as f:
+            s3.put_object(Bucket="models", Key="real/model.onnx", Body=f.read())
     with open(out + ".tmp", "w") as f:
         json.dump({"port": port, "accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"]}, f)
     os.rename(out + ".tmp", out)
