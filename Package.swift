@@ -41,6 +41,8 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // ONNX Runtime's C API, declared from the upstream header's ABI order; the library is dlopen'ed.
         .systemLibrary(name: "CONNXRuntime"),
+        // OpenSSL's libcrypto (libcurl loads it already): MD5/SHA-256 of downloaded models.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // Foundation layer
         // A pthread-mutex lock ThreadSanitizer can see (Sources/Locking/Locked.swift)
@@ -57,6 +59,9 @@ let package = Package(
         .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue"]),
         .target(name: "Autoscaling", dependencies: ["HTTP", "JSONValue"]),
         .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue", "SeededRandom"]),
+        // Model storage: URI parsing, S3/Hub addressing, listings, checks (pure), and the fetcher (IO)
+        .target(name: "ModelSource"),
+        .target(name: "ModelFetch", dependencies: ["ModelSource", "HTTP", "CCrypto"]),
 
         // Controller runtime
         .target(
@@ -71,7 +76,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Locking", "HTTP"]),
 
         // InferenceService API and what is rendered from it (pure)
-        .target(name: "ServingAPI", dependencies: ["JSONValue", "KubeAPI"]),
+        .target(name: "ServingAPI", dependencies: ["JSONValue", "KubeAPI", "ModelSource"]),
         .target(name: "Rendering", dependencies: ["ServingAPI", "JSONValue"]),
 
         // The operator: reconcile, scaling loop, status, events, metrics and health endpoints
@@ -107,7 +112,7 @@ let package = Package(
         .target(
             name: "InferenceServer",
             dependencies: [
-                "Locking", "InferenceProtocol", "ONNXRuntime", "Batching", "JSONValue", "HTTP",
+                "Locking", "InferenceProtocol", "ONNXRuntime", "Batching", "JSONValue", "HTTP", "ModelFetch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -215,6 +220,8 @@ let package = Package(
         .testTarget(
             name: "ImageTests",
             dependencies: ["TestSupport", "TestAPIServer", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "ServingAPI"]),
+        // Model fetching against real servers on loopback: moto (S3) and scripts/hub_server.py (the Hub's resolve API)
+        .testTarget(name: "ModelFetchTests", dependencies: ["ModelFetch", "ModelSource", "HTTP", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "BatchingTests", dependencies: ["Batching", "TestSupport"]),
         .testTarget(
             name: "InferenceServerTests",

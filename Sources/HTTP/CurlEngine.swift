@@ -328,6 +328,12 @@ private final class Transfer {
             try set(ccurl_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, connectToList), "CONNECT_TO")
         }
         try configureTLS(settings.tls)
+        if let signing = request.awsSigV4 {
+            // Separate user name and password options: a secret may contain ':'.
+            try set(ccurl_easy_setopt_string(easy, CURLOPT_AWS_SIGV4, signing.parameter), "AWS_SIGV4")
+            try set(ccurl_easy_setopt_string(easy, CURLOPT_USERNAME, signing.accessKeyID), "USERNAME")
+            try set(ccurl_easy_setopt_string(easy, CURLOPT_PASSWORD, signing.secretAccessKey), "PASSWORD")
+        }
     }
 
     private var connectToList: UnsafeMutablePointer<curl_slist>?

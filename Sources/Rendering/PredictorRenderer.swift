@@ -154,11 +154,17 @@ public enum PredictorRenderer {
         container["imagePullPolicy"] = "IfNotPresent"
         container["command"] = [.string(ServerCommandLine.executable)]
         container["args"] = .array(ServerCommandLine.warmupArguments(spec, uri: uri, plan: plan).map(JSON.string))
-        if plan.warm, !spec.env.isEmpty {
-            container["env"] = .array(spec.env.map { ["name": .string($0.name), "value": .string($0.value)] })
-        }
+        let storage = StorageVariables.variables(spec.model.storage, for: uri)
+        // The pod's own variables when warming (the model runs here) or when a
+        // store is read (AWS_* / HF_* set there apply); the storage ones win.
+        let literal = (plan.warm || uri.usesStorageSettings) ? spec.env.filter { variable in !storage.contains { $0.name == variable.name } } : []
+        let env = literal.map { ["name": .string($0.name), "value": .string($0.value)] as JSON } + storage.map(\.json)
+        if !env.isEmpty { container["env"] = .array(env) }
         if let resources = PodPieces.initResources(spec, warm: plan.warm) { container["resources"] = resources }
         container["securityContext"] = PodPieces.containerSecurityContext
+        // A failed fetch's last log lines (the error naming the URI, never a
+        // credential) become the container's termination message in pod status.
+        container["terminationMessagePolicy"] = "FallbackToLogsOnError"
         var mounts: [JSON] = [
             ["name": .string(modelVolume), "mountPath": .string(ServerCommandLine.modelDirectory)],
             ["name": .string(tmpVolume), "mountPath": "/tmp"],

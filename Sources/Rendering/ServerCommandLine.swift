@@ -45,6 +45,8 @@ public enum ServerCommandLine {
         case .pvc(_, let path): return "file://\(modelSourceDirectory)/\(path)"
         case .http(let url): return url
         case .file(let path): return "file://\(path)"
+        case .s3(let location): return location.description
+        case .huggingFace(let location): return location.description
         }
     }
 

@@ -73,21 +73,26 @@ public enum ModelFormat: String, Codable, Sendable, Hashable, CaseIterable {
 public struct ModelSpec: Codable, Sendable, Hashable {
     /// The name clients use in `/v2/models/{name}/infer`.
     public var name: String
-    /// `pvc://claim/path`, `http(s)://...` or `file:///path` (a model baked into the image).
+    /// `pvc://claim/path`, `http(s)://...`, `file:///path` (a model baked into
+    /// the image), `s3://bucket/key` (or `s3://bucket/prefix/`) or `hf://org/repo[/path][@revision]`.
     public var uri: String
     public var format: ModelFormat
     /// How long the server may take to load the model before the startup
     /// probe gives up; absent means the renderer's CPU/GPU default.
     public var loadTimeoutSeconds: Int?
+    /// Where and as whom `s3://` and `hf://` models are fetched.
+    public var storage: ModelStorageSpec?
 
-    public init(name: String, uri: String, format: ModelFormat = Defaults.modelFormat, loadTimeoutSeconds: Int? = nil) {
+    public init(name: String, uri: String, format: ModelFormat = Defaults.modelFormat, loadTimeoutSeconds: Int? = nil,
+                storage: ModelStorageSpec? = nil) {
         self.name = name
         self.uri = uri
         self.format = format
         self.loadTimeoutSeconds = loadTimeoutSeconds
+        self.storage = storage
     }
 
-    enum CodingKeys: String, CodingKey { case name, uri, format, loadTimeoutSeconds }
+    enum CodingKeys: String, CodingKey { case name, uri, format, loadTimeoutSeconds, storage }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -95,6 +100,31 @@ public struct ModelSpec: Codable, Sendable, Hashable {
         uri = try c.decode(String.self, forKey: .uri)
         format = try c.decodeIfPresent(ModelFormat.self, forKey: .format) ?? Defaults.modelFormat
         loadTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .loadTimeoutSeconds)
+        storage = try c.decodeIfPresent(ModelStorageSpec.self, forKey: .storage)
+    }
+}
+
+/// Settings of the store an `s3://` or `hf://` model comes from. All optional:
+/// without them S3 means AWS in us-east-1 (or the pod's AWS_* variables) and
+/// `hf://` means https://huggingface.co (or HF_ENDPOINT).
+public struct ModelStorageSpec: Codable, Sendable, Hashable {
+    /// `http(s)://host[:port]` of an S3-compatible store or a Hub mirror.
+    public var endpoint: String?
+    /// The S3 region requests are signed for.
+    public var region: String?
+    /// S3 path-style addressing (`endpoint/bucket/key`); absent means on with
+    /// an endpoint, off for AWS (virtual-hosted `bucket.s3.<region>.amazonaws.com`).
+    public var pathStyle: Bool?
+    /// A Secret in the object's namespace: `accessKeyId`, `secretAccessKey`
+    /// and optionally `sessionToken` for S3; `token` for the Hub. Passed to
+    /// the init container as environment variables from the Secret.
+    public var credentialsSecretRef: SecretReference?
+
+    public init(endpoint: String? = nil, region: String? = nil, pathStyle: Bool? = nil, credentialsSecretRef: SecretReference? = nil) {
+        self.endpoint = endpoint
+        self.region = region
+        self.pathStyle = pathStyle
+        self.credentialsSecretRef = credentialsSecretRef
     }
 }
 

@@ -1,3 +1,5 @@
+import ModelSource
+
 /// Where a model comes from, parsed from `spec.model.uri`.
 public enum ModelURI: Sendable, Hashable {
     /// `pvc://claim/path/to/model.onnx`: a file on a PersistentVolumeClaim in the object's namespace.
@@ -6,8 +8,21 @@ public enum ModelURI: Sendable, Hashable {
     case http(url: String)
     /// `file:///path`: a model baked into the server image.
     case file(path: String)
+    /// `s3://bucket/key` (one object) or `s3://bucket/prefix/` (every object
+    /// under the prefix): AWS S3 or an S3-compatible store (`spec.model.storage`).
+    case s3(S3Location)
+    /// `hf://org/repo[/path][@revision]`: a file from the Hugging Face Hub or a mirror of it.
+    case huggingFace(HuggingFaceLocation)
 
-    public static let supportedSchemes = ["pvc", "http", "https", "file"]
+    public static let supportedSchemes = ["pvc", "http", "https", "file", "s3", "hf"]
+
+    /// Whether the fetch reads `spec.model.storage` (endpoint, region, credentials).
+    public var usesStorageSettings: Bool {
+        switch self {
+        case .s3, .huggingFace: return true
+        case .pvc, .http, .file: return false
+        }
+    }
 
     /// Parses a model URI, or explains what is wrong with it.
     public static func parse(_ text: String) -> Result<ModelURI, ModelURIError> {
@@ -48,6 +63,10 @@ public enum ModelURI: Sendable, Hashable {
                 return .failure(.init("'\(text)' may not contain '..'"))
             }
             return .success(.file(path: rest))
+        case "s3":
+            return S3Location.parse(afterScheme: rest).map(ModelURI.s3).mapError { ModelURIError($0.description) }
+        case "hf":
+            return HuggingFaceLocation.parse(afterScheme: rest).map(ModelURI.huggingFace).mapError { ModelURIError($0.description) }
         default:
             return .failure(.init("unsupported scheme '\(scheme)' in '\(text)'; expected one of \(schemeList)", unsupportedScheme: true))
         }

@@ -1,4 +1,5 @@
 import JSONValue
+import ModelSource
 
 /// Checks what the CRD schema cannot (model URI schemes, PromQL templates)
 /// and repeats the schema's ranges and CEL rules, so objects that reach the
@@ -28,7 +29,7 @@ public enum InferenceServiceValidator {
             v.add("spec.model.name", .invalidValue, "'\(spec.model.name)' must be 1-64 letters, digits, '_', '.' or '-'")
         }
         switch ModelURI.parse(spec.model.uri) {
-        case .success: break
+        case .success(let uri): validateStorage(spec.model.storage, for: uri, into: &v)
         case .failure(let error):
             v.add("spec.model.uri", error.unsupportedScheme ? .unsupportedModelURI : .invalidModelURI, error.description)
         }
@@ -81,6 +82,35 @@ public enum InferenceServiceValidator {
             v.add("spec.warmup.sampleInput", .invalidValue, "must be an inference request body with an 'inputs' array")
         }
         return v.errors
+    }
+
+    /// `spec.model.storage` applies to s3:// and hf:// only; region and
+    /// pathStyle to s3:// only.
+    private static func validateStorage(_ storage: ModelStorageSpec?, for uri: ModelURI, into v: inout Collector) {
+        guard let storage else { return }
+        guard uri.usesStorageSettings else {
+            v.add("spec.model.storage", .inconsistent, "applies only to s3:// and hf:// model URIs")
+            return
+        }
+        if let endpoint = storage.endpoint {
+            do {
+                _ = try EndpointURL.parse(endpoint)
+            } catch {
+                v.add("spec.model.storage.endpoint", .invalidValue, error.description)
+            }
+        }
+        if case .huggingFace = uri {
+            if storage.region != nil { v.add("spec.model.storage.region", .inconsistent, "applies only to s3:// model URIs") }
+            if storage.pathStyle != nil { v.add("spec.model.storage.pathStyle", .inconsistent, "applies only to s3:// model URIs") }
+        }
+        if let region = storage.region,
+           region.isEmpty || !region.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" })
+        {
+            v.add("spec.model.storage.region", .invalidValue, "'\(region)' may contain only lowercase letters, digits and '-'")
+        }
+        if let secret = storage.credentialsSecretRef, !KubernetesName.isDNSSubdomain(secret.name) {
+            v.add("spec.model.storage.credentialsSecretRef.name", .invalidValue, "'\(secret.name)' is not a Secret name")
+        }
     }
 
     private static func errorsForAutoscaling(_ a: AutoscalingSpec, maxReplicas: Int, into v: inout Collector) {

@@ -101,4 +101,21 @@ import Testing
         let prepared = try PreparedRequest(HTTPRequest(url: "http://h/", timeout: nil), serverName: nil)
         #expect(prepared.timeoutMilliseconds == 0)
     }
+
+    // MARK: AWS SigV4
+
+    @Test func signedRequestsCarryNoSuppressionLinesForCurlToSign() throws {
+        let signing = AWSSigV4(region: "eu-west-1", service: "s3", accessKeyID: "AKID", secretAccessKey: "se:cret")
+        let headers: HTTPHeaders = ["x-amz-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"]
+        let prepared = try PreparedRequest(HTTPRequest(url: "http://h/b/k", headers: headers, awsSigV4: signing), serverName: nil)
+        #expect(prepared.headerLines == ["x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"])
+        #expect(prepared.awsSigV4?.parameter == "aws:amz:eu-west-1:s3")
+        #expect(!"\(signing)".contains("se:cret") && !"\(signing)".contains("AKID"))
+    }
+
+    @Test(arguments: [("", "secret"), ("AKID", ""), ("AK\nID", "secret"), ("AKID", "sec\u{0}ret")])
+    func unusableSigningCredentialsAreRejected(key: String, secret: String) {
+        let signing = AWSSigV4(region: "us-east-1", service: "s3", accessKeyID: key, secretAccessKey: secret)
+        #expect(throws: HTTPError.self) { try PreparedRequest(HTTPRequest(url: "http://h/", awsSigV4: signing), serverName: nil) }
+    }
 }

@@ -143,12 +143,12 @@ import Testing
 
     @Test func unsupportedModelURIIsAnErrorNamingTheField() {
         var spec = cpuSpec()
-        spec.model.uri = "s3://bucket/model.onnx"
+        spec.model.uri = "gs://bucket/model.onnx"
         #expect {
             try PredictorRenderer.render(service(spec), replicas: 1, lastWarmedFingerprint: nil)
         } throws: { error in
             guard case RenderingError.invalidModelURI = error else { return false }
-            return "\(error)".contains("spec.model.uri") && "\(error)".contains("s3")
+            return "\(error)".contains("spec.model.uri") && "\(error)".contains("gs")
         }
     }
 }

@@ -236,7 +236,10 @@ private func schemaLeafPaths(_ node: JSON, _ prefix: String, into paths: inout S
 /// An object with every optional field set, so encoding visits every field.
 func fullyPopulatedService() -> InferenceService {
     let spec = InferenceServiceSpec(
-        model: ModelSpec(name: "m", uri: "pvc://c/m.onnx", loadTimeoutSeconds: 60),
+        model: ModelSpec(
+            name: "m", uri: "s3://models/m.onnx", loadTimeoutSeconds: 60,
+            storage: ModelStorageSpec(endpoint: "http://s3:9000", region: "eu-west-1", pathStyle: true,
+                                      credentialsSecretRef: SecretReference(name: "s3"))),
         resources: ResourceSpec(cpu: "1", memory: "1Gi", gpu: 1),
         nodeSelector: ["k": "v"],
         tolerations: [Toleration(key: "k", operator: .equal, value: "v", effect: .noSchedule, tolerationSeconds: 5)],
@@ -275,6 +278,12 @@ func fullyPopulatedService() -> InferenceService {
         }
         for u in ["http://p:9090", "https://prometheus.monitoring.svc", "prometheus:9090", "ftp://p", "http://"] {
             cases.append((["spec", "autoscaling", "prometheus"], ["url": .string(u)]))
+        }
+        for e in ["http://minio:9000", "https://s3.example.com/base/", "minio:9000", "http://k:s@minio", "http://m/?x=1", "https://", "http:///p"] {
+            cases.append((["spec", "model"], ["name": "m", "uri": "s3://models/m.onnx", "storage": ["endpoint": .string(e)]]))
+        }
+        for r in ["eu-west-1", "EU", "", "us_east"] {
+            cases.append((["spec", "model"], ["name": "m", "uri": "s3://models/m.onnx", "storage": ["region": .string(r)]]))
         }
         return cases
     }()

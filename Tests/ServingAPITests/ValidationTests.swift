@@ -11,8 +11,13 @@ import Testing
     }
 
     @Test(arguments: [
-        ("s3://bucket/model.onnx", FieldError.Reason.unsupportedModelURI),
-        ("gs://bucket/model.onnx", .unsupportedModelURI),
+        ("gs://bucket/model.onnx", FieldError.Reason.unsupportedModelURI),
+        ("s3://bucket", .invalidModelURI),
+        ("s3://Bucket/model.onnx", .invalidModelURI),
+        ("s3://bucket/a/../model.onnx", .invalidModelURI),
+        ("hf://org", .invalidModelURI),
+        ("hf://org/repo/onnx/", .invalidModelURI),
+        ("hf://org/repo@", .invalidModelURI),
         ("ftp://host/model.onnx", .unsupportedModelURI),
         ("models/model.onnx", .invalidModelURI),
         ("pvc://models", .invalidModelURI),
@@ -36,6 +41,7 @@ import Testing
     @Test(arguments: [
         "pvc://models/resnet50/model.onnx", "pvc://my-claim.v2/a/b/c.onnx", "http://models.local/m.onnx",
         "https://example.com:8443/models/m.onnx?sig=abc", "file:///opt/models/m.onnx", "HTTPS://example.com/m.onnx",
+        "s3://models/resnet50/model.onnx", "s3://models/resnet50/", "hf://org/repo", "hf://org/repo/onnx/model.onnx@v1.0",
     ])
     func supportedModelURIsAreAccepted(uri: String) {
         var spec = minimalSpec()
@@ -47,6 +53,37 @@ import Testing
         #expect(try ModelURI.parse("pvc://models/a/b.onnx").get() == .pvc(claim: "models", path: "a/b.onnx"))
         #expect(try ModelURI.parse("file:///opt/m.onnx").get() == .file(path: "/opt/m.onnx"))
         #expect(try ModelURI.parse("https://h/m.onnx").get() == .http(url: "https://h/m.onnx"))
+        guard case .s3(let object) = try ModelURI.parse("s3://models/a/").get() else { Issue.record("not s3"); return }
+        #expect(object.bucket == "models" && object.key == "a/" && object.isPrefix)
+        guard case .huggingFace(let file) = try ModelURI.parse("hf://org/repo@dev").get() else { Issue.record("not hf"); return }
+        #expect(file.path == "model.onnx" && file.revision == "dev")
+    }
+
+    @Test(arguments: [
+        ("pvc://models/m.onnx", ModelStorageSpec(region: "eu-west-1"), "spec.model.storage", "applies only to s3:// and hf://"),
+        ("hf://org/repo", ModelStorageSpec(region: "eu-west-1"), "spec.model.storage.region", "applies only to s3://"),
+        ("hf://org/repo", ModelStorageSpec(pathStyle: true), "spec.model.storage.pathStyle", "applies only to s3://"),
+        ("s3://models/m.onnx", ModelStorageSpec(endpoint: "minio:9000"), "spec.model.storage.endpoint", "not an http:// or https:// URL"),
+        ("s3://models/m.onnx", ModelStorageSpec(endpoint: "http://key:secret@minio:9000"), "spec.model.storage.endpoint", "credentials"),
+        ("s3://models/m.onnx", ModelStorageSpec(region: "EU West"), "spec.model.storage.region", "lowercase"),
+        ("s3://models/m.onnx", ModelStorageSpec(credentialsSecretRef: SecretReference(name: "Bad_Name")),
+         "spec.model.storage.credentialsSecretRef.name", "not a Secret name"),
+    ])
+    func storageSettingsAreCheckedAgainstTheScheme(uri: String, storage: ModelStorageSpec, field: String, message: String) {
+        var spec = minimalSpec()
+        spec.model.uri = uri
+        spec.model.storage = storage
+        let errors = InferenceServiceValidator.validate(spec)
+        #expect(errors.map(\.field) == [field])
+        #expect(errors.first?.message.contains(message) == true, "\(errors)")
+    }
+
+    @Test func storageSettingsForAnS3CompatibleStoreAreValid() {
+        var spec = minimalSpec()
+        spec.model.uri = "s3://models/bert/"
+        spec.model.storage = ModelStorageSpec(
+            endpoint: "http://minio.storage:9000", region: "us-east-1", pathStyle: true, credentialsSecretRef: SecretReference(name: "minio-reader"))
+        #expect(InferenceServiceValidator.validate(spec).isEmpty)
     }
 
     @Test(arguments: [
@@ -117,7 +154,7 @@ import Testing
         ("sample input without inputs", { @Sendable (s: inout InferenceServiceSpec) in s.warmup.sampleInput = ["data": [1, 2]] }, ["spec.warmup.sampleInput"]),
         ("empty image", { @Sendable (s: inout InferenceServiceSpec) in s.image = "" }, ["spec.image"]),
         ("bad model name", { @Sendable (s: inout InferenceServiceSpec) in s.model.name = "my model" }, ["spec.model.name"]),
-        ("two problems at once", { @Sendable (s: inout InferenceServiceSpec) in s.model.uri = "s3://b/m"; s.autoscaling.queries.requestRate = "sum(" }, ["spec.model.uri", "spec.autoscaling.queries.requestRate"]),
+        ("two problems at once", { @Sendable (s: inout InferenceServiceSpec) in s.model.uri = "gs://b/m"; s.autoscaling.queries.requestRate = "sum(" }, ["spec.model.uri", "spec.autoscaling.queries.requestRate"]),
     ] as [(String, @Sendable (inout InferenceServiceSpec) -> Void, [String])])
     func invalidSpecsNameEachBadField(_ label: String, change: @Sendable (inout InferenceServiceSpec) -> Void, fields: [String]) {
         var spec = minimalSpec()
@@ -140,24 +177,24 @@ import Testing
 
     @Test func invalidObjectYieldsReadyFalseConditionNamingTheField() {
         var object = minimalObject()
-        object.set(["spec", "model", "uri"], "s3://bucket/model.onnx")
+        object.set(["spec", "model", "uri"], "gs://bucket/model.onnx")
         object.set(["metadata", "generation"], 4)
         do {
             _ = try InferenceService.decodeValidated(object)
-            Issue.record("an s3:// URI must be rejected")
+            Issue.record("a gs:// URI must be rejected")
         } catch {
             let condition = error.readyCondition(observedGeneration: 4, now: "2026-01-01T00:00:00Z")
             #expect(condition.type == "Ready" && condition.status == .false)
             #expect(condition.reason == "UnsupportedModelURI")
             #expect(condition.message.contains("spec.model.uri"))
-            #expect(condition.message.contains("unsupported scheme 's3'"))
+            #expect(condition.message.contains("unsupported scheme 'gs'"))
             #expect(condition.observedGeneration == 4)
         }
     }
 
     @Test func mixedProblemsGiveTheGeneralReason() {
         var spec = minimalSpec()
-        spec.model.uri = "s3://b/m"
+        spec.model.uri = "gs://b/m"
         spec.autoscaling.queries.p95Latency = "("
         let error = ServingAPIError.invalid(InferenceServiceValidator.validate(spec))
         #expect(error.conditionReason == "InvalidSpec")

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ModelFetch
 import NIOPosix
 import ONNXRuntime
 import ServiceLifecycle
@@ -61,25 +62,41 @@ struct ModelService: Service {
 
     func run() async throws {
         let started = ContinuousClock.now
-        let configuration = self.configuration
+        var configuration = self.configuration
+        if Self.isRemote(configuration.model) {
+            // The same fetcher as `warmup` (the init container): a pod without
+            // an init container, or a server run by hand, can load from a store.
+            let environment = ProcessInfo.processInfo.environment
+            let directory = environment["MODEL_CACHE_DIR"] ?? (NSTemporaryDirectory() + "inference-server-model")
+            do {
+                let report = try await ModelFetcher(environment: environment).fetch(configuration.model, intoDirectory: directory)
+                logger.info("model fetched", metadata: ["source": "\(report.source)", "bytes": "\(report.bytes)", "directory": "\(directory)"])
+            } catch {
+                registry.markFailed(error.description)
+                logger.error("model fetch failed", metadata: ["error": "\(error.description)"])
+                throw error
+            }
+            configuration.model = directory
+        }
+        let loadConfiguration = configuration
         let metrics = self.metrics
         let pool = self.threadPool
         let tracer = self.tracer
         let runner: ModelRunner
         do {
             runner = try await threadPool.runIfActive { () throws -> ModelRunner in
-                let runtime = try ORTRuntime.load(locator: LibraryLocator(explicitPath: configuration.ortLibrary))
+                let runtime = try ORTRuntime.load(locator: LibraryLocator(explicitPath: loadConfiguration.ortLibrary))
                 let location = ModelLocation.resolve(
-                    configuration.model,
+                    loadConfiguration.model,
                     fileExists: { FileManager.default.fileExists(atPath: $0) },
                     isDirectory: { path in
                         var directory: ObjCBool = false
                         return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
                     })
-                let session = try runtime.makeSession(modelPath: location.path, configuration: configuration.session)
-                let runner = ModelRunner(name: configuration.modelName, session: session, batching: configuration.batching,
+                let session = try runtime.makeSession(modelPath: location.path, configuration: loadConfiguration.session)
+                let runner = ModelRunner(name: loadConfiguration.modelName, session: session, batching: loadConfiguration.batching,
                                          threadPool: pool, metrics: metrics, tracer: tracer)
-                try runner.warm(upTo: configuration.batching.maxBatchSize)
+                try runner.warm(upTo: loadConfiguration.batching.maxBatchSize)
                 return runner
             }
         } catch {
@@ -89,7 +106,7 @@ struct ModelService: Service {
         }
         registry.markReady(runner)
         logger.info("model ready", metadata: [
-            "model": "\(configuration.modelName)", "seconds": "\((ContinuousClock.now - started).seconds)",
+            "model": "\(loadConfiguration.modelName)", "seconds": "\((ContinuousClock.now - started).seconds)",
             "batching": "\(runner.batchingEnabled)", "cuda": "\(runner.session.usesCUDA)",
             "onnxruntime": "\(runner.session.runtime.version)",
         ])
@@ -124,4 +141,12 @@ extension Duration {
 
     /// Milliseconds as a Double, for span attributes.
     var milliseconds: Double { seconds * 1000 }
+}
+
+extension ModelService {
+    /// Sources `serve` fetches before loading (into MODEL_CACHE_DIR, default $TMPDIR/inference-server-model); paths load in place.
+    static func isRemote(_ model: String) -> Bool {
+        let lower = model.lowercased()
+        return ["s3://", "hf://", "http://", "https://"].contains { lower.hasPrefix($0) }
+    }
 }

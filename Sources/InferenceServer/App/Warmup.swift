@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import ModelFetch
 import ONNXRuntime
 
 /// `warmup --model URI --out DIR`: fetch the model, let ONNX Runtime optimise it and save
@@ -21,8 +22,8 @@ public enum Warmup {
 
         public var description: String {
             switch self {
-            case .unsupportedSource(let s): return "model source '\(s)' must be a path, file://, http:// or https:// URI"
-            case .download(let s): return "could not fetch the model: \(s)"
+            case .unsupportedSource(let s): return "model source '\(s)' must be a path, file://, http(s)://, s3:// or hf:// URI"
+            case .download(let s): return s
             }
         }
     }
@@ -57,33 +58,18 @@ public enum Warmup {
         return report
     }
 
-    public static func fetch(_ source: String, to destination: String) async throws {
-        if FileManager.default.fileExists(atPath: destination) { try FileManager.default.removeItem(atPath: destination) }
-        if source.hasPrefix("http://") || source.hasPrefix("https://") {
-            // libcurl, like every HTTP client in this project; streamed to disk,
-            // so a large model never sits in memory whole.
-            var options = CurlTransport.Options()
-            options.followRedirects = true
-            options.userAgent = "inference-server-warmup"
-            let transport = try CurlTransport(options: options)
-            let response = try await transport.stream(HTTPRequest(method: .get, url: source, timeout: nil))
-            guard response.status == 200 else { throw Failure.download("\(source) answered \(response.status)") }
-            guard FileManager.default.createFile(atPath: destination, contents: nil) else {
-                throw Failure.download("cannot create \(destination)")
-            }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: destination))
-            defer { try? handle.close() }
-            for try await chunk in response.body { try handle.write(contentsOf: chunk) }
-            return
+    /// Fetches `source` (a path, file://, http(s)://, s3:// or hf://) to `destination`
+    /// with `ModelFetcher`: verified, written atomically, and for an S3 prefix
+    /// with the other objects under it beside the model. Settings and
+    /// credentials come from the environment (`ModelSource.StorageEnvironment`).
+    public static func fetch(_ source: String, to destination: String,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) async throws {
+        let url = URL(fileURLWithPath: destination)
+        let fetcher = ModelFetcher(environment: environment, userAgent: "inference-server-warmup")
+        do {
+            _ = try await fetcher.fetch(source, intoDirectory: url.deletingLastPathComponent().path, modelFileName: url.lastPathComponent)
+        } catch {
+            throw Failure.download(error.description)
         }
-        let path: String
-        if source.hasPrefix("file://") {
-            path = String(source.dropFirst("file://".count))
-        } else if source.contains("://") {
-            throw Failure.unsupportedSource(source)
-        } else {
-            path = source
-        }
-        try FileManager.default.copyItem(atPath: path, toPath: destination)
     }
 }

@@ -45,14 +45,34 @@ extension ModelSpec {
             [
                 ("name", Schema.string("Name clients use in /v2/models/{name}.", pattern: "^[A-Za-z0-9_.-]+$", minLength: 1, maxLength: 64)),
                 ("uri", Schema.string(
-                    "Where to fetch the model: pvc://<claim>/<path>, http(s)://..., or file:///<path> for a model baked into the image.",
+                    "Where to fetch the model: pvc://<claim>/<path>, http(s)://..., file:///<path> for a model baked into the image, s3://<bucket>/<key> (or s3://<bucket>/<prefix>/ for every object under it), or hf://<org>/<repo>[/<path>][@<revision>].",
                     pattern: "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]+$", minLength: 8, maxLength: 2048)),
                 ("format", Schema.string("Model format.", default: Defaults.modelFormat.rawValue, enum: ModelFormat.allCases.map(\.rawValue))),
                 ("loadTimeoutSeconds", Schema.integer(
                     "Seconds the server may take to load the model before the startup probe fails; default 120 on CPU, 300 with GPUs.",
                     range: Limits.loadTimeoutSeconds)),
+                ("storage", ModelStorageSpec.schema),
             ],
             required: ["name", "uri"])
+    }
+}
+
+extension ModelStorageSpec {
+    static var schema: JSON {
+        Schema.object(
+            "Where and as whom s3:// and hf:// models are fetched.",
+            [
+                ("endpoint", Schema.string(
+                    "http(s)://host[:port] of an S3-compatible store or a Hugging Face Hub mirror; default AWS S3 or https://huggingface.co.",
+                    pattern: "^https?://[^\\s/@?#]+(/[^\\s@?#]*)?$", maxLength: 2048)),
+                ("region", Schema.string("S3 region requests are signed for; default us-east-1.", pattern: "^[a-z0-9-]+$", minLength: 1, maxLength: 64)),
+                ("pathStyle", Schema.boolean(
+                    "S3 path-style addressing (endpoint/bucket/key); default on with an endpoint, off for AWS.")),
+                ("credentialsSecretRef", Schema.object(
+                    "Secret in this namespace with accessKeyId, secretAccessKey and optionally sessionToken (S3), or token (Hugging Face).",
+                    [("name", Schema.string("Secret name.", minLength: 1, maxLength: 253))],
+                    required: ["name"])),
+            ])
     }
 }
 
