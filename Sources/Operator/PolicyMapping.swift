@@ -63,8 +63,8 @@ public enum PolicyMapping {
     /// `{{namespace}}` and `{{name}}` filled in (a query of its own).
     public static func overrides(for spec: InferenceServiceSpec, namespace: String, name: String) -> SignalOverrides {
         let queries = spec.autoscaling.queries
-        func custom(_ template: String, default defaultTemplate: String) -> String? {
-            guard template != defaultTemplate else { return nil }
+        func custom(_ template: String, default defaultTemplate: String, former: [String] = []) -> String? {
+            guard template != defaultTemplate, !former.contains(template) else { return nil }
             return template
                 .replacingOccurrences(of: "{{namespace}}", with: namespace)
                 .replacingOccurrences(of: "{{name}}", with: name)
@@ -72,7 +72,7 @@ public enum PolicyMapping {
         return SignalOverrides(
             p95Latency: custom(queries.p95Latency, default: Defaults.p95LatencyQuery),
             gpuUtilization: custom(queries.gpuUtilization, default: Defaults.gpuUtilizationQuery),
-            requestRate: custom(queries.requestRate, default: Defaults.requestRateQuery))
+            requestRate: custom(queries.requestRate, default: Defaults.requestRateQuery, former: Defaults.formerRequestRateQueries))
     }
 }
 

@@ -119,7 +119,14 @@ public enum Defaults {
     /// Mean GPU utilisation (percent) of the predictor pods from NVIDIA's DCGM exporter.
     public static let gpuUtilizationQuery =
         #"avg(DCGM_FI_DEV_GPU_UTIL{exported_namespace="{{namespace}}",exported_pod=~"{{name}}-predictor-.*"})"#
-    /// Requests per second over a 1 m window.
+    /// Requests per second over a 1 m window, from the request histogram's count
+    /// (the server exports no separate request counter).
     public static let requestRateQuery =
-        #"sum(rate(inference_requests_total{namespace="{{namespace}}",service="{{name}}-predictor"}[1m]))"#
+        #"sum(rate(inference_request_duration_seconds_count{namespace="{{namespace}}",service="{{name}}-predictor"}[1m]))"#
+    /// Earlier releases' default request-rate query, which named a metric the
+    /// server never exported. Objects stored with it were always read by the
+    /// batched default query; they still are.
+    public static let formerRequestRateQueries = [
+        #"sum(rate(inference_requests_total{namespace="{{namespace}}",service="{{name}}-predictor"}[1m]))"#,
+    ]
 }

@@ -214,7 +214,7 @@ func client(_ transport: CannedTransport) -> PrometheusClient {
         let gpu = q.gpuUtilization()
         #expect(gpu.contains("DCGM_FI_DEV_GPU_UTIL{exported_pod!=\"\"}"))
         #expect(gpu.contains("DCGM_FI_DEV_GPU_UTIL{pod!=\"\", exported_pod=\"\"}"))
-        #expect(gpu.hasSuffix("or (100 * avg by (namespace, name) (inference_gpu_utilization_ratio))"))
+        #expect(gpu.hasSuffix("or (avg by (namespace, name) (inference_gpu_utilization_percent))"))
     }
 
     @Test func labelValuesAreEscaped() {

@@ -73,7 +73,7 @@ import Testing
         #expect(abs(fastRate - 10) < 2.5, "fixture serves 10 requests/s")
         let fastP95 = try #require(signals[fast]?.p95Latency.number)
         #expect(abs(fastP95 - 0.375) < 0.03, "p95 interpolates to 0.375 s between the 0.25 and 0.5 buckets")
-        #expect(signals[fast]?.gpuUtilization == .value(42), "no DCGM series: falls back to the server's gauge × 100")
+        #expect(signals[fast]?.gpuUtilization == .value(42), "no DCGM series: falls back to the server's own gauge")
 
         #expect(signals[idle]?.p95Latency == .noData, "zero rate: histogram_quantile is NaN, read as no data")
         #expect(signals[idle]?.requestRate == .value(0))

@@ -142,6 +142,15 @@ import Testing
         #expect(overrides.requestRate == nil && overrides.gpuUtilization == nil)
     }
 
+    /// Objects stored with an earlier release's default keep the batched default query.
+    @Test func aFormerDefaultQueryIsStillTheDefault() throws {
+        for former in Defaults.formerRequestRateQueries {
+            let spec = try Self.spec { $0.autoscaling.queries.requestRate = former }
+            #expect(PolicyMapping.overrides(for: spec, namespace: "ml", name: "bert").requestRate == nil)
+        }
+        #expect(!Defaults.requestRateQuery.contains("inference_requests_total"), "the server exports no such counter")
+    }
+
     @Test(arguments: [
         (#"{"a":1,"b":{"c":[1,2]}}"#, #"{"b":{"c":[1,2]}}"#, true),
         (#"{"a":1,"b":{"c":[1,2],"d":"server default"}}"#, #"{"b":{"c":[1,2]}}"#, true),

@@ -29,8 +29,9 @@ public struct ObjectLabels: Sendable, Hashable, Codable {
 /// inference server must expose (names shared with the server's issue):
 /// - `inference_request_duration_seconds` — histogram of request latency
 ///   (`_bucket{le}`, `_count`, `_sum`), seconds;
-/// - `inference_gpu_utilization_ratio` — gauge, 0-1, the server's own GPU
-///   utilisation reading (NVML), used only where DCGM has no series.
+/// - `inference_gpu_utilization_percent` — gauge, 0-100 per `gpu`, the
+///   server's own GPU utilisation reading (NVML), used only where DCGM has
+///   no series.
 /// GPU utilisation comes first from NVIDIA's DCGM exporter,
 /// `DCGM_FI_DEV_GPU_UTIL` (percent), mapped to the pod by `exported_pod` /
 /// `exported_namespace` (exporter with pod mapping behind a ServiceMonitor)
@@ -52,7 +53,7 @@ public struct SignalQueries: Sendable, Hashable, Codable {
     public var podNameRegex: String
 
     public init(latencyHistogram: String = "inference_request_duration_seconds",
-                gpuUtilizationGauge: String = "inference_gpu_utilization_ratio",
+                gpuUtilizationGauge: String = "inference_gpu_utilization_percent",
                 dcgmGPUUtilization: String = "DCGM_FI_DEV_GPU_UTIL",
                 rateWindow: String = "1m", quantile: Double = 0.95, labels: ObjectLabels = ObjectLabels(),
                 podNameRegex: String = "(.+)-[a-z0-9]+-[a-z0-9]+") {
@@ -84,7 +85,7 @@ public struct SignalQueries: Sendable, Hashable, Codable {
     }
 
     /// GPU utilisation in percent for every object: DCGM by
-    /// `exported_pod`, else DCGM by `pod`, else the server's own gauge × 100.
+    /// `exported_pod`, else DCGM by `pod`, else the server's own gauge.
     /// `or` keeps, per object, the first of these that has a series. There
     /// is no single-object form: the pod name is mapped to the object by
     /// `label_replace`, so the batched result is filtered instead.
@@ -92,7 +93,7 @@ public struct SignalQueries: Sendable, Hashable, Codable {
         let ns = labels.namespace, name = labels.name
         let exported = "label_replace(label_replace(\(dcgmGPUUtilization){exported_pod!=\"\"}, \"\(ns)\", \"$1\", \"exported_namespace\", \"(.+)\"), \"\(name)\", \"$1\", \"exported_pod\", \"\(podNameRegex)\")"
         let byPod = "label_replace(\(dcgmGPUUtilization){pod!=\"\", exported_pod=\"\"}, \"\(name)\", \"$1\", \"pod\", \"\(podNameRegex)\")"
-        let own = "100 * avg by (\(groupBy)) (\(gpuUtilizationGauge))"
+        let own = "avg by (\(groupBy)) (\(gpuUtilizationGauge))"
         return "(avg by (\(groupBy)) (\(exported))) or (avg by (\(groupBy)) (\(byPod))) or (\(own))"
     }
 }

@@ -8,7 +8,7 @@ expose (names documented in Sources/Autoscaling/Prometheus/SignalQueries.swift):
   ns-a/fast at 10 requests/s (50% <= 0.1 s, 90% <= 0.25 s, all <= 0.5 s),
   so its p95 interpolates to 0.375 s; ns-b/idle with counts that never grow
   (rate 0, so its p95 is NaN: "no data").
-- inference_gpu_utilization_ratio gauge: ns-a/fast 0.42 (no DCGM series,
+- inference_gpu_utilization_percent gauge (the server's name and unit): ns-a/fast 42 (no DCGM series,
   so the GPU query falls back to this gauge).
 
 Counts grow with wall time, so Prometheus' rate() sees steady traffic.
@@ -51,9 +51,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         lines += histogram("ns-a", "fast", total)
         lines += histogram("ns-b", "idle", 500)
         lines += [
-            "# HELP inference_gpu_utilization_ratio GPU utilisation, 0-1.",
-            "# TYPE inference_gpu_utilization_ratio gauge",
-            'inference_gpu_utilization_ratio{namespace="ns-a",name="fast"} 0.42',
+            "# HELP inference_gpu_utilization_percent GPU utilisation (0-100) reported by NVML.",
+            "# TYPE inference_gpu_utilization_percent gauge",
+            'inference_gpu_utilization_percent{namespace="ns-a",name="fast",gpu="0"} 42',
         ]
         body = ("\n".join(lines) + "\n").encode()
         self.send_response(200)
