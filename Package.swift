@@ -49,6 +49,9 @@ let package = Package(
         .target(name: "Locking"),
         .target(name: "SeededRandom"),
         .target(name: "JSONValue"),
+        // posix_spawn children (ChildProcess.swift says why not Foundation.Process)
+        .target(name: "CChildProcess"),
+        .target(name: "ChildProcess", dependencies: ["CChildProcess"]),
         // Deep recursion on a thread with a stack sized for it (Sources/LargeStack/LargeStack.swift)
         .target(name: "LargeStack", dependencies: ["Locking"]),
         // CEL for CRD x-kubernetes-validations rules: parse, type-check against the schema, evaluate (as cel-go does)
@@ -56,7 +59,7 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML", "JSONValue", "LargeStack"]),
         .target(name: "HTTP", dependencies: ["Locking", "CCurl"]),
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
-        .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue"]),
+        .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue", "ChildProcess"]),
         .target(name: "Autoscaling", dependencies: ["HTTP", "JSONValue"]),
         .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue", "SeededRandom"]),
         // Model storage: URI parsing, S3/Hub addressing, listings, checks (pure), and the fetcher (IO)
@@ -73,7 +76,7 @@ let package = Package(
             ]),
 
         // Test-only helpers (scripted transport); product targets never import it
-        .target(name: "TestSupport", dependencies: ["Locking", "HTTP"]),
+        .target(name: "TestSupport", dependencies: ["Locking", "HTTP", "ChildProcess"]),
 
         // InferenceService API and what is rendered from it (pure)
         .target(name: "ServingAPI", dependencies: ["JSONValue", "KubeAPI", "ModelSource"]),
@@ -189,7 +192,7 @@ let package = Package(
         // YAML reads the checked-in CRD's rules; TestSupport runs cel-python for the differential test
         .testTarget(name: "CELTests", dependencies: ["CEL", "JSONValue", "YAML", "TestSupport", "LargeStack"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue", "SeededRandom", "LargeStack"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport", "ChildProcess"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "TestSupport"]),
         .testTarget(
             name: "ControllerRuntimeTests",
@@ -199,9 +202,9 @@ let package = Package(
             ]),
         .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "KubeAPI", "CEL", "JSONValue", "TestSupport", "YAML"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "KubeAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
-        .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue", "ChildProcess"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling", "SeededRandom", "JSONValue", "TestSupport"]),
-        .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue", "YAML"], exclude: ["Fixtures"]),
+        .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue", "YAML", "ChildProcess"], exclude: ["Fixtures"]),
         .testTarget(
             name: "ControllerRuntimeIntegrationTests",
             dependencies: ["Locking", "ControllerRuntime", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue",
@@ -209,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "OperatorTests",
             dependencies: ["Locking", "Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
-                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime", "SeededRandom"],
+                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime", "SeededRandom", "ChildProcess"],
             exclude: ["Fixtures"]),
         // The Helm chart and manifests/install.yaml: helm lint/template, schema validation, least-privilege RBAC
         .testTarget(
@@ -219,9 +222,9 @@ let package = Package(
         // The OCI images (scripts/build-image.sh): config, and both executables run from the unpacked rootfs.
         .testTarget(
             name: "ImageTests",
-            dependencies: ["TestSupport", "TestAPIServer", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "ServingAPI"]),
+            dependencies: ["TestSupport", "TestAPIServer", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "ServingAPI", "ChildProcess"]),
         // Model fetching against real servers on loopback: moto (S3) and scripts/hub_server.py (the Hub's resolve API)
-        .testTarget(name: "ModelFetchTests", dependencies: ["ModelFetch", "ModelSource", "HTTP", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ModelFetchTests", dependencies: ["ModelFetch", "ModelSource", "HTTP", "TestSupport", "ChildProcess"], exclude: ["Fixtures"]),
         .testTarget(name: "BatchingTests", dependencies: ["Batching", "TestSupport"]),
         .testTarget(
             name: "InferenceServerTests",

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import JSONValue
 
@@ -104,7 +105,7 @@ enum ExecPlugin {
         guard supportedVersions.contains(config.apiVersion) else {
             throw .configuration("exec plugin apiVersion \(config.apiVersion) is not supported (use client.authentication.k8s.io/v1)")
         }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: config.command.contains("/") ? config.command : "/usr/bin/env")
         process.arguments = config.command.contains("/") ? config.args : [config.command] + config.args
         var environment = ProcessInfo.processInfo.environment

@@ -1,16 +1,17 @@
+import ChildProcess
 import Foundation
 
 /// A background process a test starts and must stop: killed on `stop()` or
 /// when released. Output goes to a log file the test can print on failure.
 public final class ManagedProcess: @unchecked Sendable {
-    public let process: Process
+    public let process: ChildProcess
     public let logPath: String
     private let lock = NSLock()
     private var stopped = false
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                 currentDirectory: URL? = nil, logName: String) throws {
-        process = Process()
+        process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
@@ -21,7 +22,7 @@ public final class ManagedProcess: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        try ProcessLaunch.run(process)
+        try process.run()
     }
 
     public var isRunning: Bool { process.isRunning }

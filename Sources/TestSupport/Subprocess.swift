@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// Runs a program to completion without blocking Swift's cooperative
@@ -12,7 +13,7 @@ public enum Subprocess {
 
     public static func run(_ executable: String, _ arguments: [String], currentDirectory: URL? = nil,
                            environment: [String: String]? = nil) async throws -> Result {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
@@ -21,7 +22,7 @@ public enum Subprocess {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
-        try ProcessLaunch.run(process)
+        try process.run()
         // A thread of its own: GCD's global queues share their small thread
         // limit with the concurrency runtime on Linux, so blocking there stalls tasks.
         return await withCheckedContinuation { continuation in

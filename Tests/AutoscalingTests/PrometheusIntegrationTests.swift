@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import HTTP
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: scratch) }
 
         let fixture = try #require(Bundle.module.url(forResource: "metrics_server", withExtension: "py", subdirectory: "Fixtures"))
-        let exporter = Process()
+        let exporter = ChildProcess()
         exporter.executableURL = URL(fileURLWithPath: pythonPath())
         let portFile = scratch.appendingPathComponent("ports")
         exporter.arguments = [fixture.path, portFile.path]
@@ -40,7 +41,7 @@ import Testing
         """
         let configPath = scratch.appendingPathComponent("prometheus.yml")
         try config.write(to: configPath, atomically: true, encoding: .utf8)
-        let prometheus = Process()
+        let prometheus = ChildProcess()
         prometheus.executableURL = URL(fileURLWithPath: Self.binary)
         prometheus.arguments = ["--config.file=\(configPath.path)", "--storage.tsdb.path=\(scratch.appendingPathComponent("data").path)",
                                 "--web.listen-address=127.0.0.1:\(promPort)", "--log.level=warn"]
@@ -111,7 +112,7 @@ private func pythonPath() -> String {
 
 /// SIGKILL, not `terminate()`: children of the test runner inherit a
 /// signal mask that blocks SIGTERM, so a polite stop would hang.
-private func stop(_ process: Process) {
+private func stop(_ process: ChildProcess) {
     guard process.isRunning else { return }
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
@@ -122,7 +123,7 @@ private struct FixtureError: Error, CustomStringConvertible {
 }
 
 /// The fixture's two ports, from the file it writes once it listens.
-private func readPorts(_ file: URL, exporter: Process) async throws -> (Int, Int) {
+private func readPorts(_ file: URL, exporter: ChildProcess) async throws -> (Int, Int) {
     let deadline = ContinuousClock.now + .seconds(20)
     while ContinuousClock.now < deadline {
         if let text = try? String(contentsOf: file, encoding: .utf8) {

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import HTTP
 import TestSupport
@@ -35,7 +36,7 @@ struct CurlHTTP2Tests {
             }
             """
         try config.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: nginx)
         process.arguments = ["-c", directory + "/nginx.conf", "-p", directory]
         process.standardOutput = FileHandle.nullDevice

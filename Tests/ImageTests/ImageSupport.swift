@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import JSONValue
 import TestSupport
@@ -164,7 +165,7 @@ final class UnpackedImage: @unchecked Sendable {
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         let below = mounts.split(separator: "\n").filter { $0.contains(bundle.path) }
         guard below.isEmpty else { throw ImageTestError("still mounted below \(bundle.path), not deleting: \(below)") }
-        let result = Process()
+        let result = ChildProcess()
         result.executableURL = URL(fileURLWithPath: "/bin/rm")
         result.arguments = ["-rf", "--one-file-system", bundle.path]
         try result.run()

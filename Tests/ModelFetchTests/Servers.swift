@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import HTTP
 import TestSupport
@@ -9,7 +10,7 @@ let fixtures = packageRoot.appendingPathComponent("Tests/ModelFetchTests/Fixture
 /// moto importable from the venv (scripts/requirements.txt; `make bootstrap`).
 let motoAvailable: Bool = {
     guard FileManager.default.isExecutableFile(atPath: venvPython) else { return false }
-    let process = Process()
+    let process = ChildProcess()
     process.executableURL = URL(fileURLWithPath: venvPython)
     process.arguments = ["-c", "import moto.server, boto3"]
     process.standardOutput = FileHandle.nullDevice

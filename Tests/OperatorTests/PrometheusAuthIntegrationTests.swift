@@ -1,3 +1,4 @@
+import ChildProcess
 @testable import ControllerRuntime
 import Foundation
 import HTTP
@@ -102,7 +103,7 @@ struct PrometheusAuthIntegrationTests {
 /// nginx in front of Prometheus: a TLS port (certificate from a test CA)
 /// and a plain port, both answering 401 unless the bearer token matches.
 struct AuthProxy {
-    let process: Process
+    let process: ChildProcess
     let directory: String
     let certificates: String
     let tlsPort: Int
@@ -145,7 +146,7 @@ struct AuthProxy {
             }
             """
         try config.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: nginxBinary!)
         process.arguments = ["-c", directory + "/nginx.conf", "-p", directory]
         process.standardOutput = FileHandle.nullDevice

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import JSONValue
 import Testing
@@ -7,7 +8,7 @@ import TestAPIServer
 @Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "curl is not installed; skipping"))
 struct HTTPProtocolTests {
     func curl(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = ["--max-time", "10"] + arguments
         let out = Pipe()

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import HTTP
 import Testing
@@ -15,9 +16,9 @@ final class TestServer: @unchecked Sendable {
 
     let port: Int
     let scheme: String
-    private let process: Process
+    private let process: ChildProcess
 
-    private init(process: Process, port: Int, scheme: String) {
+    private init(process: ChildProcess, port: Int, scheme: String) {
         self.process = process
         self.port = port
         self.scheme = scheme
@@ -44,7 +45,7 @@ final class TestServer: @unchecked Sendable {
             arguments += ["--cert", certs.path("server.pem"), "--key", certs.path("server.key")]
             if mode == .mutualTLS { arguments += ["--client-ca", certs.path("ca.pem")] }
         }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
         process.standardOutput = FileHandle.nullDevice
@@ -118,7 +119,7 @@ struct TestCertificates: Sendable {
     private static func generate() throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("httptests-certs-\(UUID().uuidString)").path
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = [try Fixtures.directory() + "/make-certs.sh", directory]
         try process.run()

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import TestAPIServer
 
@@ -28,8 +29,8 @@ struct Kubectl {
         return file.path
     }
 
-    func process(_ arguments: [String]) -> (Process, Pipe, Pipe) {
-        let process = Process()
+    func process(_ arguments: [String]) -> (ChildProcess, Pipe, Pipe) {
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: Self.path)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
@@ -65,12 +66,12 @@ struct Kubectl {
     }
 
     final class Running: @unchecked Sendable {
-        let process: Process
+        let process: ChildProcess
         let output: FileHandle
         private let lock = NSLock()
         private var text = ""
 
-        init(process: Process, output: FileHandle) {
+        init(process: ChildProcess, output: FileHandle) {
             self.process = process
             self.output = output
             output.readabilityHandler = { [weak self] handle in
