@@ -192,6 +192,7 @@ let package = Package(
         // YAML reads the checked-in CRD's rules; TestSupport runs cel-python for the differential test
         .testTarget(name: "CELTests", dependencies: ["CEL", "JSONValue", "YAML", "TestSupport", "LargeStack"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue", "SeededRandom", "LargeStack"]),
+        .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport", "ChildProcess"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "TestSupport"]),
         .testTarget(
