@@ -206,9 +206,9 @@ import YAML
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
         // Not `\b`: Unicode word boundaries do not split `Metrics.Timer`.
-        let swiftMetrics = /(?:^|[^A-Za-z0-9_])(Counter|Gauge|Timer|Recorder|Meter)\(label:\s*"([a-zA-Z_:][a-zA-Z0-9_:]*)"/
-        let descriptor = /make(DurationHistogram|ValueHistogram|Gauge|Counter)\(\s*descriptor:\s*\.init\(metricName:\s*"([a-z_:][a-z0-9_:]*)",\s*unitName:\s*"([a-z0-9_]*)"/
-        let objectGauge = /static let \w+ = "(operator_[a-z0-9_]+)"/
+        let swiftMetrics = #/(?:^|[^A-Za-z0-9_])(Counter|Gauge|Timer|Recorder|Meter)\(label:\s*"([a-zA-Z_:][a-zA-Z0-9_:]*)"/#
+        let descriptor = #/make(DurationHistogram|ValueHistogram|Gauge|Counter)\(\s*descriptor:\s*\.init\(metricName:\s*"([a-z_:][a-z0-9_:]*)",\s*unitName:\s*"([a-z0-9_]*)"/#
+        let objectGauge = #/static let \w+ = "(operator_[a-z0-9_]+)"/#
         for file in files where !file.path.contains("/TestSupport/") && !file.path.contains("/TestAPIServer/") {
             let source = try String(contentsOf: file, encoding: .utf8)
             for match in source.matches(of: swiftMetrics) {
@@ -260,12 +260,12 @@ enum PromQLNames {
                                         "offset", "inf", "nan"]
 
     static func metrics(in expression: String) -> Set<String> {
-        var text = expression.replacing(/"(\\.|[^"\\])*"/, with: "\"\"")
-        text = text.replacing(/\{[^}]*\}/, with: " ")
-        text = text.replacing(/\[[^\]]*\]/, with: " ")
-        text = text.replacing(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/, with: " ")
+        var text = expression.replacing(#/"(\\.|[^"\\])*"/#, with: "\"\"")
+        text = text.replacing(#/\{[^}]*\}/#, with: " ")
+        text = text.replacing(#/\[[^\]]*\]/#, with: " ")
+        text = text.replacing(#/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/#, with: " ")
         var names = Set<String>()
-        for match in text.matches(of: /([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/) {
+        for match in text.matches(of: #/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/#) {
             let word = String(match.output.1)
             guard match.output.2 == nil, !keywords.contains(word.lowercased()) else { continue }
             names.insert(word)
