@@ -1,6 +1,8 @@
 import Autoscaling
 import KubeAPI
+import Locking
 import Metrics
+import Rendering
 import ServingAPI
 
 /// Per-InferenceService gauges that the chart's alerts and Grafana dashboard
@@ -54,24 +56,65 @@ enum ObjectGauges {
         [Reading(metric: readyReplicas, value: Double(deployment?.status?.readyReplicas ?? 0))]
     }
 
+    /// The replicas the last evaluation asked for (labelled `namespace` and `name` only, as before `service` was added).
+    static let desiredReplicas = "operator_desired_replicas"
+    /// The replicas the last evaluation started from (labelled like `desiredReplicas`).
+    static let currentReplicas = "operator_current_replicas"
     /// The scaling loop's older per-object gauges, labelled `namespace` and `name` only.
-    static let decisionGauges = ["operator_desired_replicas", "operator_current_replicas"]
+    static let decisionGauges = [desiredReplicas, currentReplicas]
 
     /// Removes a deleted object's gauges, so alerts and panels about it end with
     /// it instead of repeating its last values until the operator restarts.
-    static func forget(namespace: String, name: String, predictor: String) {
-        for metric in names {
-            Gauge(label: metric, dimensions: labels(namespace: namespace, name: name, predictor: predictor)).destroy()
-        }
-        for metric in decisionGauges {
-            Gauge(label: metric, dimensions: [("namespace", namespace), ("name", name)]).destroy()
+    /// The object's UID is remembered for a while: a reconcile or evaluation
+    /// that read the object before it was deleted, and finishes after this,
+    /// must not bring its gauges back (`record` skips a forgotten UID).
+    static func forget(namespace: String, name: String, predictor: String, uid: String?,
+                       now: ContinuousClock.Instant = .now) {
+        forgotten.withLock { tombstones in
+            if let uid { tombstones.bury(uid, at: now) }
+            for metric in names {
+                Gauge(label: metric, dimensions: labels(namespace: namespace, name: name, predictor: predictor)).destroy()
+            }
+            for metric in decisionGauges {
+                Gauge(label: metric, dimensions: [("namespace", namespace), ("name", name)]).destroy()
+            }
         }
     }
 
-    /// Sets the gauges through swift-metrics (the Prometheus factory in the operator binary).
-    static func record(_ readings: [Reading], labels: [(String, String)]) {
-        for reading in readings {
-            Gauge(label: reading.metric, dimensions: labels).record(reading.value)
+    /// Sets the gauges through swift-metrics (the Prometheus factory in the
+    /// operator binary), unless the object they describe (`uid`) was deleted.
+    /// Checked and written under the same lock as `forget`, so the two cannot interleave.
+    static func record(_ readings: [Reading], labels: [(String, String)], uid: String?) {
+        forgotten.withLock { tombstones in
+            if let uid, tombstones.contains(uid) { return }
+            for reading in readings {
+                Gauge(label: reading.metric, dimensions: labels).record(reading.value)
+            }
         }
+    }
+
+    /// Removes one object's gauges; `deleted` also keeps its UID from recording again.
+    static func forget(_ object: InferenceServiceResource, deleted: Bool) {
+        let name = object.metadata.name ?? ""
+        forget(namespace: object.metadata.namespace ?? "default", name: name,
+               predictor: PredictorRenderer.name(forObjectNamed: name), uid: deleted ? object.metadata.uid : nil)
+    }
+
+    private static let forgotten = Locked(Tombstones())
+
+    /// UIDs of deleted objects, each kept for `lifetime` (far longer than any
+    /// reconcile or evaluation runs) so the set stays small on a busy cluster.
+    struct Tombstones {
+        static let lifetime: Duration = .seconds(600)
+        private var buried: [String: ContinuousClock.Instant] = [:]
+
+        mutating func bury(_ uid: String, at now: ContinuousClock.Instant) {
+            buried = buried.filter { now - $0.value < Self.lifetime }
+            buried[uid] = now
+        }
+
+        func contains(_ uid: String) -> Bool { buried[uid] != nil }
+
+        var count: Int { buried.count }
     }
 }

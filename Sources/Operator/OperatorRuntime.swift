@@ -157,9 +157,7 @@ public final class OperatorRuntime: Sendable {
                 for await delta in isvcDeltas {
                     if case .deleted(let object) = delta {
                         await self.records.remove(object.key)
-                        let name = object.metadata.name ?? ""
-                        ObjectGauges.forget(namespace: object.metadata.namespace ?? "default", name: name,
-                                            predictor: PredictorRenderer.name(forObjectNamed: name))
+                        ObjectGauges.forget(object, deleted: true)
                     }
                     await self.enqueue(delta.object.key)
                 }
@@ -240,6 +238,12 @@ public final class OperatorRuntime: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await controller.run() }
             group.addTask { await loop.run() }
+        }
+        // The term is over (leadership lost or shutdown) and nothing records
+        // any more: a follower's frozen gauges would keep alerts firing or
+        // hide them, so they go until this replica leads again.
+        for key in services.store.keys {
+            if let object = services.store.get(key) { ObjectGauges.forget(object, deleted: false) }
         }
     }
 }

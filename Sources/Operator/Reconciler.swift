@@ -102,7 +102,8 @@ public struct Reconciler: Sendable {
         let predictorName = PredictorRenderer.name(for: service)
         let liveDeployment = deployments.get(namespace: namespace, name: predictorName)
         ObjectGauges.record(ObjectGauges.afterReconcile(deployment: liveDeployment),
-                            labels: ObjectGauges.labels(namespace: namespace, name: service.name, predictor: predictorName))
+                            labels: ObjectGauges.labels(namespace: namespace, name: service.name, predictor: predictorName),
+                            uid: object.metadata.uid)
         let scaling = await records.entry(key)
         if let desired = scaling?.desiredReplicas, service.spec.autoscaling.mode == .active { status.desiredReplicas = desired }
         let replicas = Self.replicasToApply(service: service, status: status, live: liveDeployment)

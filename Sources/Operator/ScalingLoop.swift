@@ -237,12 +237,15 @@ public struct ScalingLoop: Sendable {
             let labels = [("namespace", candidate.object.metadata.namespace ?? "default"), ("name", candidate.service.name)]
             Counter(label: "operator_scaling_decisions_total",
                     dimensions: [("rule", decided.decision.rule.rawValue), ("direction", decided.direction.rawValue)]).increment()
-            Gauge(label: "operator_desired_replicas", dimensions: labels).record(decided.desiredReplicasGauge)
-            Gauge(label: "operator_current_replicas", dimensions: labels).record(decided.current)
+            let uid = candidate.object.metadata.uid
+            ObjectGauges.record([.init(metric: ObjectGauges.desiredReplicas, value: Double(decided.desiredReplicasGauge)),
+                                 .init(metric: ObjectGauges.currentReplicas, value: Double(decided.current))],
+                                labels: labels, uid: uid)
             ObjectGauges.record(ObjectGauges.afterEvaluation(policy: candidate.policy, metricsAvailable: decided.metricsAvailable),
                                 labels: ObjectGauges.labels(namespace: candidate.object.metadata.namespace ?? "default",
                                                             name: candidate.service.name,
-                                                            predictor: PredictorRenderer.name(for: candidate.service)))
+                                                            predictor: PredictorRenderer.name(for: candidate.service)),
+                                uid: uid)
             if let event = decided.scaleEvent {
                 await record(event, about: candidate)
                 logger.info("scaling decision", metadata: [

@@ -129,10 +129,23 @@ struct FaultInjectionTests {
         let lost = await eventually(timeout: .seconds(20)) { op.process.log.contains("lost leadership") }
         await check(lost, "the operator noticed the stolen lease")
         await alive("lease lost")
+        // A follower exports no per-object gauges (they would freeze at the last term's values),
+        // and the next term brings them back.
+        func exportsObjectGauges() async -> Bool {
+            await op.get("/metrics").body.split(separator: "\n").contains { $0.hasPrefix("operator_max_replicas{") && $0.contains("name=\"demo\"") }
+        }
+        let followerQuiet = await eventually(timeout: .seconds(6)) {
+            let leading = (try? await cluster.client.get(.leases, name: "inference-operator", namespace: "default"))?[path: "spec", "holderIdentity"] == "e2e-operator"
+            if leading { return false }
+            return await !exportsObjectGauges()
+        }
+        await check(followerQuiet, "per-object gauges removed while the lease is someone else's")
         let regained = try await eventually(timeout: .seconds(30)) {
             try await cluster.client.get(.leases, name: "inference-operator", namespace: "default")[path: "spec", "holderIdentity"] == "e2e-operator"
         }
         await check(regained, "the operator took the lease back after it expired")
+        let gaugesBack = await eventually(timeout: .seconds(30)) { await exportsObjectGauges() }
+        await check(gaugesBack, "per-object gauges exported again in the new term")
         try await proxy.set(mode: "pass")
         var rng = SplitMix64(seed: UInt64(Date().timeIntervalSince1970 * 1000))
         for _ in 0..<3 {

@@ -64,4 +64,19 @@ import Testing
         #expect(Set(ObjectGauges.names) == ["operator_latency_threshold_seconds", "operator_max_replicas",
                                             "operator_metrics_available", "operator_ready_replicas"])
     }
+
+    /// A deleted object's UID stays buried long enough for an in-flight reconcile
+    /// or evaluation to finish, and is pruned afterwards so the set stays small.
+    @Test func tombstonesHoldDeletedUIDsForTheirLifetimeThenGo() {
+        var tombstones = ObjectGauges.Tombstones()
+        let start = ContinuousClock.now
+        tombstones.bury("uid-1", at: start)
+        #expect(tombstones.contains("uid-1"))
+        #expect(!tombstones.contains("uid-2"), "a re-created object (new UID) records again")
+        tombstones.bury("uid-2", at: start + .seconds(599))
+        #expect(tombstones.contains("uid-1") && tombstones.count == 2)
+        tombstones.bury("uid-3", at: start + ObjectGauges.Tombstones.lifetime + .seconds(1))
+        #expect(!tombstones.contains("uid-1"))
+        #expect(tombstones.contains("uid-2") && tombstones.contains("uid-3") && tombstones.count == 2)
+    }
 }
