@@ -62,6 +62,8 @@ let package = Package(
         .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue", "ChildProcess"]),
         .target(name: "Autoscaling", dependencies: ["HTTP", "JSONValue"]),
         .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue", "SeededRandom"]),
+        // Canary rollouts: the step/promotion/rollback state machine and the replica split (pure)
+        .target(name: "Rollout"),
         // Model storage: URI parsing, S3/Hub addressing, listings, checks (pure), and the fetcher (IO)
         .target(name: "ModelSource"),
         .target(name: "ModelFetch", dependencies: ["ModelSource", "HTTP", "CCrypto"]),
@@ -204,6 +206,7 @@ let package = Package(
         .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "KubeAPI", "CEL", "JSONValue", "TestSupport", "YAML"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "KubeAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue", "ChildProcess"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RolloutTests", dependencies: ["Rollout"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling", "SeededRandom", "JSONValue", "TestSupport"]),
         .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue", "YAML", "ChildProcess"], exclude: ["Fixtures"]),
         .testTarget(

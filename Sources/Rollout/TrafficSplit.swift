@@ -1,0 +1,63 @@
+/// How a weight becomes traffic without a Gateway: the object's Service
+/// selects the versions that should get traffic, and while both do, kube-proxy
+/// spreads connections over ready endpoints, so the candidate's share is its
+/// share of ready replicas.
+///
+/// At 0% and 100% the Service selects one version only, so those weights are
+/// exact, and the other version keeps its replicas: a rollback from the 100%
+/// step moves traffic back by a selector change, without waiting for pods.
+/// Between them each version keeps at least one replica, and the share is the
+/// nearest whole-replica fraction: |candidate/total − weight| ≤ 1/(2·total)
+/// whenever 1/(2·total) ≤ weight ≤ 1 − 1/(2·total); outside that band the one
+/// replica each version keeps sets the error (1/total − weight, or
+/// weight − (total−1)/total). `errorBound` computes it for a given total.
+/// kube-proxy balances connections, not requests: clients that keep a few
+/// long-lived connections see a coarser split than this.
+public struct TrafficSplit: Sendable, Hashable {
+    public enum Selection: String, Sendable, Hashable {
+        case stableOnly, both, candidateOnly
+    }
+
+    public var selection: Selection
+    public var stableReplicas: Int
+    public var candidateReplicas: Int
+
+    public init(selection: Selection, stableReplicas: Int, candidateReplicas: Int) {
+        self.selection = selection
+        self.stableReplicas = stableReplicas
+        self.candidateReplicas = candidateReplicas
+    }
+
+    /// Splits `total` replicas (what the autoscaler wants for the object) for a
+    /// candidate `weight` in percent. Between 0 and 100 exclusive the result
+    /// has at least two replicas, one per version.
+    public static func replicas(total: Int, weight: Int) -> TrafficSplit {
+        let total = max(1, total)
+        switch weight {
+        case ...0:
+            return TrafficSplit(selection: .stableOnly, stableReplicas: total, candidateReplicas: 0)
+        case 100...:
+            // The stable version stays warm (one replica) until promotion is complete.
+            return TrafficSplit(selection: .candidateOnly, stableReplicas: 1, candidateReplicas: total)
+        default:
+            let both = max(2, total)
+            let nearest = (Double(both) * Double(weight) / 100).rounded()
+            let candidate = min(both - 1, max(1, Int(nearest)))
+            return TrafficSplit(selection: .both, stableReplicas: both - candidate, candidateReplicas: candidate)
+        }
+    }
+
+    /// The candidate's share of traffic this split gives, 0...1.
+    public var candidateShare: Double {
+        switch selection {
+        case .stableOnly: 0
+        case .candidateOnly: 1
+        case .both: Double(candidateReplicas) / Double(stableReplicas + candidateReplicas)
+        }
+    }
+
+    /// |achieved share − weight| for `total` replicas and `weight` percent.
+    public static func errorBound(total: Int, weight: Int) -> Double {
+        abs(replicas(total: total, weight: weight).candidateShare - Double(weight) / 100)
+    }
+}
