@@ -104,6 +104,31 @@ public enum Defaults {
     /// ONNX Runtime's graph optimisation and CUDA autotuning.
     public static let warmupEnabled = true
 
+    // MARK: Canary rollouts (spec.canary)
+
+    /// 5% → 30% → 100%: a first step small enough that a broken candidate
+    /// reaches few users, a middle step large enough that its p95 is measured
+    /// on real load, then all of it before promotion (the design this product follows).
+    public static let canarySteps = [5, 30, 100]
+    /// 10 minutes of passing analysis per step (the design this product follows:
+    /// promotion only after 10 minutes of passing health checks).
+    public static let canaryStepSeconds = 600
+    /// 600 s for the candidate's replicas to carry a step, as a Deployment's
+    /// default `progressDeadlineSeconds`.
+    public static let canaryProgressDeadlineSeconds = 600
+    /// Requests with `X-Canary: true` go to the candidate.
+    public static let canaryHeaderRoute = true
+    /// 1% failed requests.
+    public static let canaryMaxErrorRatio = 0.01
+    /// 100 requests per step before a verdict: at p95, five of them lie in the
+    /// tail the bound is about, so one slow outlier cannot decide the step alone.
+    public static let canaryMinRequests = 100
+    /// The candidate's p95 bound when the latency rule is disabled (its default threshold).
+    public static let canaryMaxP95Ms = 200.0
+    /// The annotation `kubectl annotate` sets for a one-shot command on the
+    /// current canary run: `promote` or `abort` (the operator removes it once done).
+    public static let canaryActionAnnotation = "serving.swiftinfer.io/canary-action"
+
     // MARK: Status
 
     /// Recent scaling decisions kept in status: enough for `kubectl describe`

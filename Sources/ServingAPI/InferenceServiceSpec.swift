@@ -13,12 +13,15 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
     public var replicas: ReplicasSpec
     public var autoscaling: AutoscalingSpec
     public var warmup: WarmupSpec
+    /// A candidate version rolled out in traffic steps; absent means none.
+    public var canary: CanarySpec?
 
     public init(
         model: ModelSpec, image: String = Defaults.image, resources: ResourceSpec = ResourceSpec(),
         nodeSelector: [String: String] = [:], tolerations: [Toleration] = [], env: [EnvVar] = [],
         batching: BatchingSpec = BatchingSpec(), replicas: ReplicasSpec = ReplicasSpec(),
-        autoscaling: AutoscalingSpec = AutoscalingSpec(), warmup: WarmupSpec = WarmupSpec()
+        autoscaling: AutoscalingSpec = AutoscalingSpec(), warmup: WarmupSpec = WarmupSpec(),
+        canary: CanarySpec? = nil
     ) {
         self.model = model
         self.image = image
@@ -30,10 +33,11 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
         self.replicas = replicas
         self.autoscaling = autoscaling
         self.warmup = warmup
+        self.canary = canary
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, image, resources, nodeSelector, tolerations, env, batching, replicas, autoscaling, warmup
+        case model, image, resources, nodeSelector, tolerations, env, batching, replicas, autoscaling, warmup, canary
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +52,7 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
         replicas = try c.decodeIfPresent(ReplicasSpec.self, forKey: .replicas) ?? ReplicasSpec()
         autoscaling = try c.decodeIfPresent(AutoscalingSpec.self, forKey: .autoscaling) ?? AutoscalingSpec()
         warmup = try c.decodeIfPresent(WarmupSpec.self, forKey: .warmup) ?? WarmupSpec()
+        canary = try c.decodeIfPresent(CanarySpec.self, forKey: .canary)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -62,6 +67,7 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
         try c.encode(replicas, forKey: .replicas)
         try c.encode(autoscaling, forKey: .autoscaling)
         try c.encode(warmup, forKey: .warmup)
+        try c.encodeIfPresent(canary, forKey: .canary)
     }
 }
 

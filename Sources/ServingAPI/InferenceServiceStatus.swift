@@ -22,13 +22,15 @@ public struct InferenceServiceStatus: Codable, Sendable, Hashable {
     public var warmedFingerprint: String?
     /// What the autoscaler has learned about this object, restored after an operator restart.
     public var learned: LearnedScaling?
+    /// The current or last canary run; absent when `spec.canary` never was set.
+    public var canary: CanaryStatus?
 
     public init(
         observedGeneration: Int64? = nil, replicas: Int? = nil, readyReplicas: Int? = nil, desiredReplicas: Int? = nil,
         selector: String? = nil, conditions: [Condition]? = nil, observed: ObservedSignals? = nil,
         breaches: BreachCounters? = nil, idleSince: String? = nil, lastScaleTime: String? = nil,
         recentDecisions: [ScalingDecisionRecord]? = nil, warmedFingerprint: String? = nil,
-        learned: LearnedScaling? = nil
+        learned: LearnedScaling? = nil, canary: CanaryStatus? = nil
     ) {
         self.observedGeneration = observedGeneration
         self.replicas = replicas
@@ -43,6 +45,7 @@ public struct InferenceServiceStatus: Codable, Sendable, Hashable {
         self.recentDecisions = recentDecisions
         self.warmedFingerprint = warmedFingerprint
         self.learned = learned
+        self.canary = canary
     }
 
     /// Appends a decision and drops the oldest beyond `Defaults.maxRecentDecisions`.

@@ -14,6 +14,11 @@ public enum KubernetesName {
         guard s.count <= 253 else { return false }
         return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNSLabel(String($0)) }
     }
+
+    /// The language of `isDNSLabel` as a schema pattern (length checked by maxLength).
+    static let dnsLabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+    /// The language of `isDNSSubdomain` as a schema pattern (length checked by maxLength).
+    static let dnsSubdomainPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 }
 
 extension Character {

@@ -27,5 +27,11 @@ public enum Limits {
     public static let burstHoldSeconds = 0...86_400
     public static let scaleDownMaxStep = 1...1000
     public static let queryLength = 1...4096
+    public static let canaryStepPercent = 1...100
+    public static let canaryMaxSteps = 10
+    public static let canaryStepSeconds = 10...86_400
+    public static let canaryProgressDeadlineSeconds = 30...86_400
+    public static let canaryMaxErrorRatio = 0.0...1.0
+    public static let canaryMinRequests = 1...1_000_000
     public static let tolerationSeconds = 0...(Int(Int32.max))
 }

@@ -22,29 +22,9 @@ public enum InferenceServiceValidator {
 
     public static func validate(_ spec: InferenceServiceSpec) -> [FieldError] {
         var v = Collector()
-        // Model
-        if spec.model.name.isEmpty || spec.model.name.count > 64
-            || !spec.model.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) })
-        {
-            v.add("spec.model.name", .invalidValue, "'\(spec.model.name)' must be 1-64 letters, digits, '_', '.' or '-'")
-        }
-        switch ModelURI.parse(spec.model.uri) {
-        case .success(let uri): validateStorage(spec.model.storage, for: uri, into: &v)
-        case .failure(let error):
-            v.add("spec.model.uri", error.unsupportedScheme ? .unsupportedModelURI : .invalidModelURI, error.description)
-        }
-        if let timeout = spec.model.loadTimeoutSeconds { v.range("spec.model.loadTimeoutSeconds", timeout, Limits.loadTimeoutSeconds) }
-        // Image and resources
-        if spec.image.isEmpty || spec.image.contains(where: { $0.isWhitespace }) {
-            v.add("spec.image", .invalidValue, "'\(spec.image)' is not an image reference")
-        }
-        if let cpu = spec.resources.cpu, !Quantity.isValid(cpu) {
-            v.add("spec.resources.cpu", .invalidValue, "'\(cpu)' is not a Kubernetes quantity (e.g. 500m, 2)")
-        }
-        if let memory = spec.resources.memory, !Quantity.isValid(memory) {
-            v.add("spec.resources.memory", .invalidValue, "'\(memory)' is not a Kubernetes quantity (e.g. 4Gi)")
-        }
-        v.range("spec.resources.gpu", spec.resources.gpu, Limits.gpu)
+        validateModel(spec.model, at: "spec.model", into: &v)
+        validateImage(spec.image, at: "spec.image", into: &v)
+        validateResources(spec.resources, at: "spec.resources", into: &v)
         for (i, toleration) in spec.tolerations.enumerated() {
             if toleration.operator == .exists, toleration.value != nil {
                 v.add("spec.tolerations[\(i)].value", .inconsistent, "must be empty when operator is Exists")
@@ -64,10 +44,7 @@ public enum InferenceServiceValidator {
                 v.add("spec.env[\(i)].name", .inconsistent, "'\(variable.name)' is set twice")
             }
         }
-        // Batching
-        v.range("spec.batching.maxBatchSize", spec.batching.maxBatchSize, Limits.maxBatchSize)
-        v.range("spec.batching.maxQueueDelayMs", spec.batching.maxQueueDelayMs, Limits.maxQueueDelayMs)
-        v.range("spec.batching.maxQueueSize", spec.batching.maxQueueSize, Limits.maxQueueSize)
+        validateBatching(spec.batching, at: "spec.batching", into: &v)
         // Replicas
         let replicas = spec.replicas
         v.range("spec.replicas.min", replicas.min, Limits.replicas)
@@ -81,35 +58,106 @@ public enum InferenceServiceValidator {
         if let sample = spec.warmup.sampleInput, sample["inputs"]?.arrayValue == nil {
             v.add("spec.warmup.sampleInput", .invalidValue, "must be an inference request body with an 'inputs' array")
         }
+        if let canary = spec.canary { validateCanary(canary, stableModelName: spec.model.name, into: &v) }
         return v.errors
+    }
+
+    private static func validateModel(_ model: ModelSpec, at path: String, into v: inout Collector) {
+        if model.name.isEmpty || model.name.count > 64
+            || !model.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) })
+        {
+            v.add("\(path).name", .invalidValue, "'\(model.name)' must be 1-64 letters, digits, '_', '.' or '-'")
+        }
+        switch ModelURI.parse(model.uri) {
+        case .success(let uri): validateStorage(model.storage, for: uri, at: "\(path).storage", into: &v)
+        case .failure(let error):
+            v.add("\(path).uri", error.unsupportedScheme ? .unsupportedModelURI : .invalidModelURI, error.description)
+        }
+        if let timeout = model.loadTimeoutSeconds { v.range("\(path).loadTimeoutSeconds", timeout, Limits.loadTimeoutSeconds) }
+    }
+
+    private static func validateImage(_ image: String, at path: String, into v: inout Collector) {
+        if image.isEmpty || image.contains(where: { $0.isWhitespace }) {
+            v.add(path, .invalidValue, "'\(image)' is not an image reference")
+        }
+    }
+
+    private static func validateResources(_ resources: ResourceSpec, at path: String, into v: inout Collector) {
+        if let cpu = resources.cpu, !Quantity.isValid(cpu) {
+            v.add("\(path).cpu", .invalidValue, "'\(cpu)' is not a Kubernetes quantity (e.g. 500m, 2)")
+        }
+        if let memory = resources.memory, !Quantity.isValid(memory) {
+            v.add("\(path).memory", .invalidValue, "'\(memory)' is not a Kubernetes quantity (e.g. 4Gi)")
+        }
+        v.range("\(path).gpu", resources.gpu, Limits.gpu)
+    }
+
+    private static func validateBatching(_ batching: BatchingSpec, at path: String, into v: inout Collector) {
+        v.range("\(path).maxBatchSize", batching.maxBatchSize, Limits.maxBatchSize)
+        v.range("\(path).maxQueueDelayMs", batching.maxQueueDelayMs, Limits.maxQueueDelayMs)
+        v.range("\(path).maxQueueSize", batching.maxQueueSize, Limits.maxQueueSize)
+    }
+
+    private static func validateCanary(_ canary: CanarySpec, stableModelName: String, into v: inout Collector) {
+        validateModel(canary.model, at: "spec.canary.model", into: &v)
+        if canary.model.name != stableModelName {
+            v.add("spec.canary.model.name", .inconsistent,
+                  "'\(canary.model.name)' must equal model.name ('\(stableModelName)'): clients address both versions by the same name")
+        }
+        if let image = canary.image { validateImage(image, at: "spec.canary.image", into: &v) }
+        if let resources = canary.resources { validateResources(resources, at: "spec.canary.resources", into: &v) }
+        if let batching = canary.batching { validateBatching(batching, at: "spec.canary.batching", into: &v) }
+        if canary.steps.isEmpty || canary.steps.count > Limits.canaryMaxSteps {
+            v.add("spec.canary.steps", .outOfRange, "must have 1 to \(Limits.canaryMaxSteps) steps, not \(canary.steps.count)")
+        }
+        for (i, step) in canary.steps.enumerated() { v.range("spec.canary.steps[\(i)]", step, Limits.canaryStepPercent) }
+        if !zip(canary.steps, canary.steps.dropFirst()).allSatisfy({ $0 < $1 }) || canary.steps.last.map({ $0 != 100 }) == true {
+            v.add("spec.canary.steps", .inconsistent, "\(canary.steps) must rise strictly and end at 100")
+        }
+        v.range("spec.canary.stepSeconds", canary.stepSeconds, Limits.canaryStepSeconds)
+        v.range("spec.canary.progressDeadlineSeconds", canary.progressDeadlineSeconds, Limits.canaryProgressDeadlineSeconds)
+        if let p95 = canary.analysis.maxP95Ms { v.range("spec.canary.analysis.maxP95Ms", p95, Limits.latencyThresholdMs) }
+        v.range("spec.canary.analysis.maxErrorRatio", canary.analysis.maxErrorRatio, Limits.canaryMaxErrorRatio)
+        v.range("spec.canary.analysis.minRequests", canary.analysis.minRequests, Limits.canaryMinRequests)
+        if let gateway = canary.gatewayRef {
+            if !KubernetesName.isDNSSubdomain(gateway.name) {
+                v.add("spec.canary.gatewayRef.name", .invalidValue, "'\(gateway.name)' is not a Gateway name")
+            }
+            if let namespace = gateway.namespace, !KubernetesName.isDNSLabel(namespace) {
+                v.add("spec.canary.gatewayRef.namespace", .invalidValue, "'\(namespace)' is not a namespace name")
+            }
+            if let section = gateway.sectionName, !KubernetesName.isDNSSubdomain(section) {
+                v.add("spec.canary.gatewayRef.sectionName", .invalidValue, "'\(section)' is not a listener name")
+            }
+        }
     }
 
     /// `spec.model.storage` applies to s3:// and hf:// only; region and
     /// pathStyle to s3:// only.
-    private static func validateStorage(_ storage: ModelStorageSpec?, for uri: ModelURI, into v: inout Collector) {
+    private static func validateStorage(_ storage: ModelStorageSpec?, for uri: ModelURI, at path: String, into v: inout Collector) {
         guard let storage else { return }
         guard uri.usesStorageSettings else {
-            v.add("spec.model.storage", .inconsistent, "applies only to s3:// and hf:// model URIs")
+            v.add("\(path)", .inconsistent, "applies only to s3:// and hf:// model URIs")
             return
         }
         if let endpoint = storage.endpoint {
             do {
                 _ = try EndpointURL.parse(endpoint)
             } catch {
-                v.add("spec.model.storage.endpoint", .invalidValue, error.description)
+                v.add("\(path).endpoint", .invalidValue, error.description)
             }
         }
         if case .huggingFace = uri {
-            if storage.region != nil { v.add("spec.model.storage.region", .inconsistent, "applies only to s3:// model URIs") }
-            if storage.pathStyle != nil { v.add("spec.model.storage.pathStyle", .inconsistent, "applies only to s3:// model URIs") }
+            if storage.region != nil { v.add("\(path).region", .inconsistent, "applies only to s3:// model URIs") }
+            if storage.pathStyle != nil { v.add("\(path).pathStyle", .inconsistent, "applies only to s3:// model URIs") }
         }
         if let region = storage.region,
            region.isEmpty || !region.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" })
         {
-            v.add("spec.model.storage.region", .invalidValue, "'\(region)' may contain only lowercase letters, digits and '-'")
+            v.add("\(path).region", .invalidValue, "'\(region)' may contain only lowercase letters, digits and '-'")
         }
         if let secret = storage.credentialsSecretRef, !KubernetesName.isDNSSubdomain(secret.name) {
-            v.add("spec.model.storage.credentialsSecretRef.name", .invalidValue, "'\(secret.name)' is not a Secret name")
+            v.add("\(path).credentialsSecretRef.name", .invalidValue, "'\(secret.name)' is not a Secret name")
         }
     }
 

@@ -58,7 +58,7 @@ import YAML
 
     @Test func printerColumnsResolveToTypedFields() throws {
         let columns = try #require(version["additionalPrinterColumns"]?.arrayValue)
-        #expect(columns.compactMap { $0["name"]?.stringValue } == ["Model", "Mode", "Ready", "Desired", "P95", "GPU", "Age"])
+        #expect(columns.compactMap { $0["name"]?.stringValue } == ["Model", "Mode", "Ready", "Desired", "P95", "GPU", "Canary", "Rollout", "Age"])
         for column in columns {
             let path = try #require(column["jsonPath"]?.stringValue)
             if path == ".metadata.creationTimestamp" { continue }
@@ -250,15 +250,29 @@ func fullyPopulatedService() -> InferenceService {
             rules: RulesSpec(gpu: GPURule(cap: 3), latency: LatencyRule(cap: 4),
                              requestRate: RequestRateRuleSpec(capacityPerReplicaRPS: 12.5, targetUtilization: 0.6)),
             onMetricsUnavailable: MetricsUnavailableSpec(policy: .fallback, fallbackReplicas: 2)),
-        warmup: WarmupSpec(sampleInput: ["inputs": [["name": "x"]]]))
+        warmup: WarmupSpec(sampleInput: ["inputs": [["name": "x"]]]),
+        canary: CanarySpec(
+            model: ModelSpec(name: "m", uri: "s3://models/m-v2.onnx", loadTimeoutSeconds: 60,
+                             storage: ModelStorageSpec(endpoint: "http://s3:9000", region: "eu-west-1", pathStyle: true,
+                                                       credentialsSecretRef: SecretReference(name: "s3"))),
+            image: "img:v2", batching: BatchingSpec(maxBatchSize: 16), resources: ResourceSpec(cpu: "2", memory: "2Gi", gpu: 1),
+            steps: [10, 50, 100], stepSeconds: 300, progressDeadlineSeconds: 120, headerRoute: false, paused: true,
+            analysis: CanaryAnalysisSpec(maxP95Ms: 150, maxErrorRatio: 0.02, minRequests: 50),
+            gatewayRef: GatewayReference(name: "gw", namespace: "infra", sectionName: "http")))
     let t = "2026-01-01T00:00:00Z"
+    let signals = VersionSignals(p95LatencyMs: 90, requests: 200, errors: 1)
     let status = InferenceServiceStatus(
         observedGeneration: 1, replicas: 2, readyReplicas: 2, desiredReplicas: 3, selector: "a=b",
         conditions: [Condition(type: "Ready", status: .true, observedGeneration: 1, lastTransitionTime: t, reason: "R", message: "m")],
         observed: ObservedSignals(p95LatencyMs: 1, gpuUtilizationPercent: 2, requestsPerSecond: 3, time: t),
         breaches: BreachCounters(latency: 1, gpu: 0), idleSince: t, lastScaleTime: t,
         recentDecisions: [ScalingDecisionRecord(time: t, from: 2, to: 3, rule: "latency", reason: "r")],
-        warmedFingerprint: "f", learned: LearnedScaling(targetUtilization: 0.7, scaleDownWindowSeconds: 120))
+        warmedFingerprint: "f", learned: LearnedScaling(targetUtilization: 0.7, scaleDownWindowSeconds: 120),
+        canary: CanaryStatus(candidate: "c", phase: "Progressing", step: 2, weight: 50, stepStartedAt: t, trafficSince: t,
+                             waitingSince: t, healthySeconds: 30, lastEvaluatedAt: t, accruing: true,
+                             candidateSignals: signals, stableSignals: signals,
+                             history: [CanaryStepStatus(weight: 10, startedAt: t, endedAt: t, outcome: "Passed", signals: signals)],
+                             verdict: "v"))
     return InferenceService(metadata: ObjectMeta(name: "m", namespace: "n"), spec: spec, status: status)
 }
 
@@ -284,6 +298,18 @@ func fullyPopulatedService() -> InferenceService {
         }
         for r in ["eu-west-1", "EU", "", "us_east"] {
             cases.append((["spec", "model"], ["name": "m", "uri": "s3://models/m.onnx", "storage": ["region": .string(r)]]))
+        }
+        // Canary steps (schema bounds and the rising-to-100 rule) and model name agreement.
+        for steps: JSON in [[5, 30, 100], [100], [1, 2, 3, 4, 5, 6, 7, 8, 9, 100], [30, 5, 100], [5, 30], [5, 5, 100], [0, 100],
+                            [], [5, 30, 101], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100]] {
+            cases.append((["spec", "canary"], ["model": ["name": "m", "uri": "file:///models/m2.onnx"], "steps": steps]))
+        }
+        for name in ["m", "other"] {
+            cases.append((["spec", "canary"], ["model": ["name": .string(name), "uri": "file:///models/m2.onnx"]]))
+        }
+        for gateway: JSON in [["name": "gw"], ["name": "gw.example", "namespace": "infra", "sectionName": "http"], ["name": "GW"],
+                              ["name": "gw", "namespace": "a.b"], ["name": "gw", "sectionName": "-x"]] {
+            cases.append((["spec", "canary"], ["model": ["name": "m", "uri": "file:///models/m2.onnx"], "gatewayRef": gateway]))
         }
         return cases
     }()

@@ -73,6 +73,8 @@ public enum InferenceServiceCRD {
                 column("Desired", "integer", ".status.desiredReplicas", "Replicas the autoscaler wants"),
                 column("P95", "number", ".status.observed.p95LatencyMs", "Observed p95 latency (ms)"),
                 column("GPU", "number", ".status.observed.gpuUtilizationPercent", "Observed GPU utilisation (%)"),
+                column("Canary", "integer", ".status.canary.weight", "The canary's share of traffic (%)"),
+                column("Rollout", "string", ".status.canary.phase", "The canary run's phase"),
                 column("Age", "date", ".metadata.creationTimestamp", nil),
             ],
         ]

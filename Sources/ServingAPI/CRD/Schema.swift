@@ -79,10 +79,13 @@ enum Schema {
         return .object(node)
     }
 
-    static func array(_ description: String, items: JSON, maxItems: Int? = nil, mapKeys: [String]? = nil) -> JSON {
+    static func array(_ description: String, items: JSON, minItems: Int? = nil, maxItems: Int? = nil, mapKeys: [String]? = nil,
+                      default value: [JSON]? = nil, rules: [ValidationRule] = []) -> JSON {
         var node = JSONObject()
         node["description"] = .string(description)
         node["type"] = "array"
+        if let value { node["default"] = .array(value) }
+        if let minItems { node["minItems"] = .int(Int64(minItems)) }
         if let maxItems { node["maxItems"] = .int(Int64(maxItems)) }
         node["items"] = items
         if let mapKeys {
@@ -91,6 +94,7 @@ enum Schema {
         } else {
             node["x-kubernetes-list-type"] = "atomic"
         }
+        if !rules.isEmpty { node["x-kubernetes-validations"] = .array(rules.map(\.json)) }
         return .object(node)
     }
 

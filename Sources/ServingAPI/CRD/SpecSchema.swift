@@ -18,9 +18,14 @@ extension InferenceServiceSpec {
                 ("replicas", ReplicasSpec.schema),
                 ("autoscaling", AutoscalingSpec.schema),
                 ("warmup", WarmupSpec.schema),
+                ("canary", CanarySpec.schema),
             ],
             required: ["model"],
             rules: [
+                ValidationRule(
+                    "self.canary.model.name == self.model.name", reads: ["canary.model.name", "model.name"],
+                    message: "canary.model.name must equal model.name: clients address both versions by the same name",
+                    fieldPath: ".canary.model.name", reason: "FieldValueInvalid"),
                 ValidationRule(
                     "self.autoscaling.rules.gpu.cap <= self.replicas.max", reads: ["autoscaling.rules.gpu.cap", "replicas.max"],
                     message: "autoscaling.rules.gpu.cap must not exceed replicas.max",
@@ -77,15 +82,18 @@ extension ModelStorageSpec {
 }
 
 extension ResourceSpec {
-    static var schema: JSON {
+    static var schema: JSON { schema(defaultEmpty: true) }
+
+    /// `defaultEmpty: false` for the canary's copy, whose absence means "as the stable version".
+    static func schema(defaultEmpty: Bool, description: String = "Resources of each replica.") -> JSON {
         Schema.object(
-            "Resources of each replica.",
+            description,
             [
                 ("cpu", Schema.string("CPU request (a Kubernetes quantity, e.g. 2 or 500m).", pattern: Quantity.pattern, maxLength: 32)),
                 ("memory", Schema.string("Memory request and limit (a Kubernetes quantity, e.g. 4Gi).", pattern: Quantity.pattern, maxLength: 32)),
                 ("gpu", Schema.integer("GPUs per replica (the nvidia.com/gpu limit).", default: Defaults.gpu, range: Limits.gpu)),
             ],
-            defaultEmpty: true)
+            defaultEmpty: defaultEmpty)
     }
 }
 
@@ -125,9 +133,12 @@ extension EnvVar {
 }
 
 extension BatchingSpec {
-    static var schema: JSON {
+    static var schema: JSON { schema(defaultEmpty: true) }
+
+    /// `defaultEmpty: false` for the canary's copy, whose absence means "as the stable version".
+    static func schema(defaultEmpty: Bool, description: String = "The server's dynamic batcher.") -> JSON {
         Schema.object(
-            "The server's dynamic batcher.",
+            description,
             [
                 ("maxBatchSize", Schema.integer("Largest batch the server forms.", default: Defaults.maxBatchSize, range: Limits.maxBatchSize)),
                 ("maxQueueDelayMs", Schema.integer(
@@ -137,7 +148,7 @@ extension BatchingSpec {
                     "Requests that may wait; beyond it the server answers 429.", default: Defaults.maxQueueSize,
                     range: Limits.maxQueueSize)),
             ],
-            defaultEmpty: true)
+            defaultEmpty: defaultEmpty)
     }
 }
 

@@ -50,7 +50,59 @@ extension InferenceServiceStatus {
                         ("targetUtilization", Schema.number("Share of each replica's capacity the request-rate rule sizes for.")),
                         ("scaleDownWindowSeconds", Schema.number("The adaptive scale-down stabilisation window.")),
                     ])),
+                ("canary", CanaryStatus.schema),
             ])
+    }
+}
+
+extension CanaryStatus {
+    static var schema: JSON {
+        let time = { (d: String) in Schema.string(d, format: "date-time") }
+        return Schema.object(
+            "The current or last canary run; the operator continues it from here after a restart.",
+            [
+                ("candidate", Schema.string("Fingerprint of the candidate this run is for.", maxLength: 128)),
+                ("phase", Schema.string("Progressing, Paused, Promoted, RolledBack or Aborted.", maxLength: 32)),
+                ("step", Schema.integer("The current step, counting from 1.")),
+                ("weight", Schema.integer("The candidate's share of traffic in effect, in percent.")),
+                ("stepStartedAt", time("When the current step began.")),
+                ("trafficSince", time("When the current step's traffic took effect.")),
+                ("waitingSince", time("Since when the candidate has not carried the current step.")),
+                ("healthySeconds", Schema.number("Healthy, unpaused seconds at the current step.")),
+                ("lastEvaluatedAt", time("The last evaluation.")),
+                ("accruing", Schema.boolean("Whether the time until the next evaluation counts toward healthySeconds.")),
+                ("candidateSignals", VersionSignals.schema("The candidate's signals at the current step.")),
+                ("stableSignals", VersionSignals.schema("The stable version's signals over the same window.")),
+                ("history", Schema.array(
+                    "Finished steps, oldest first.",
+                    items: Schema.object(
+                        "A finished step.",
+                        [
+                            ("weight", Schema.integer("The candidate's share of traffic at the step, in percent.")),
+                            ("startedAt", time("When the step began.")),
+                            ("endedAt", time("When it ended.")),
+                            ("outcome", Schema.string("Passed, Failed, Aborted or Promoted.", maxLength: 32)),
+                            ("signals", VersionSignals.schema("The candidate's last signals at the step.")),
+                        ],
+                        required: ["weight", "startedAt", "endedAt", "outcome"]),
+                    maxItems: Limits.canaryMaxSteps + 1)),
+                ("verdict", Schema.string("Why the run ended without promotion, with the figures that failed.", maxLength: 1024)),
+            ],
+            required: ["candidate", "phase", "step", "weight", "healthySeconds"])
+    }
+}
+
+extension VersionSignals {
+    static func schema(_ description: String) -> JSON {
+        Schema.object(
+            description,
+            [
+                ("p95LatencyMs", Schema.number("p95 latency over the analysis window, in milliseconds.")),
+                ("requests", Schema.number("Requests answered since the step's traffic took effect.")),
+                ("errors", Schema.number("Of those, the failed ones.")),
+                ("errorRatio", Schema.number("errors / requests.")),
+            ],
+            required: ["requests", "errors", "errorRatio"])
     }
 }
 
