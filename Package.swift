@@ -82,13 +82,13 @@ let package = Package(
 
         // InferenceService API and what is rendered from it (pure)
         .target(name: "ServingAPI", dependencies: ["JSONValue", "KubeAPI", "ModelSource"]),
-        .target(name: "Rendering", dependencies: ["ServingAPI", "JSONValue"]),
+        .target(name: "Rendering", dependencies: ["ServingAPI", "JSONValue", "Rollout"]),
 
         // The operator: reconcile, scaling loop, status, events, metrics and health endpoints
         .target(
             name: "Operator",
             dependencies: [
-                "Locking", "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "ServingAPI", "Rendering", "Autoscaling",
+                "Locking", "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "ServingAPI", "Rendering", "Autoscaling", "Rollout",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -204,7 +204,7 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]),
         .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "KubeAPI", "CEL", "JSONValue", "TestSupport", "YAML"]),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "ServingAPI", "KubeAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Rollout", "ServingAPI", "KubeAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue", "ChildProcess"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling", "SeededRandom", "JSONValue", "TestSupport"]),

@@ -13,12 +13,17 @@ public enum PredictorLabels {
 
     /// The Deployment's selector. It never changes for an object (a
     /// Deployment's selector is immutable), so it holds no version or warmup label.
-    public static func selector(instance: String) -> JSONObject {
-        [name: .string(appName), Self.instance: .string(instance), component: .string(componentName)]
+    public static func selector(instance: String, component: String = componentName) -> JSONObject {
+        [name: .string(appName), Self.instance: .string(instance), Self.component: .string(component)]
     }
 
-    public static func all(instance: String) -> JSONObject {
-        var labels = selector(instance: instance)
+    /// The pods of every version of one object (the object's Service while a canary shares traffic by replicas).
+    public static func anyVersion(instance: String) -> JSONObject {
+        [name: .string(appName), Self.instance: .string(instance)]
+    }
+
+    public static func all(instance: String, component: String = componentName) -> JSONObject {
+        var labels = selector(instance: instance, component: component)
         labels[managedBy] = .string(manager)
         return labels
     }

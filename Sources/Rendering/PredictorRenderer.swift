@@ -53,7 +53,8 @@ public enum PredictorRenderer {
         let plan = WarmupPlan(spec: service.spec, lastWarmedFingerprint: lastWarmedFingerprint)
         let metadata = objectMetadata(service, namespace: namespace, uid: uid)
         return RenderedPredictor(
-            deployment: deployment(service, metadata: metadata, uri: uri, plan: plan, replicas: replicas),
+            deployment: deployment(instance: service.name, spec: service.spec, component: PredictorLabels.componentName,
+                                   metadata: metadata, uri: uri, plan: plan, replicas: replicas),
             service: serviceObject(service, metadata: metadata),
             warmup: plan)
     }
@@ -73,11 +74,15 @@ public enum PredictorRenderer {
         ]
     }
 
-    static func deployment(_ service: InferenceService, metadata: JSONObject, uri: ModelURI, plan: WarmupPlan, replicas: Int)
-        -> JSON
+    /// A Deployment of `spec`'s server, its pods labelled with `component`
+    /// (the stable predictor's, or the canary's: `CanaryRenderer`).
+    static func deployment(instance: String, spec: InferenceServiceSpec, component: String, metadata: JSONObject, uri: ModelURI,
+                           plan: WarmupPlan, replicas: Int, annotations: JSONObject = [:]) -> JSON
     {
-        var podLabels = PredictorLabels.all(instance: service.name)
+        var podLabels = PredictorLabels.all(instance: instance, component: component)
         if plan.warm { podLabels[WarmupPlan.labelKey] = "true" }
+        var podAnnotations: JSONObject = [WarmupPlan.fingerprintAnnotation: .string(plan.fingerprint.value)]
+        for (key, value) in annotations { podAnnotations[key] = value }
         return [
             "apiVersion": "apps/v1",
             "kind": "Deployment",
@@ -85,15 +90,15 @@ public enum PredictorRenderer {
             "spec": [
                 "replicas": .int(Int64(replicas)),
                 "revisionHistoryLimit": 3,
-                "selector": ["matchLabels": .object(PredictorLabels.selector(instance: service.name))],
+                "selector": ["matchLabels": .object(PredictorLabels.selector(instance: instance, component: component))],
                 // Keep serving capacity during rollouts: a new pod must be ready before an old one goes.
                 "strategy": ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 1, "maxUnavailable": 0]],
                 "template": [
                     "metadata": [
                         "labels": .object(podLabels),
-                        "annotations": .object([WarmupPlan.fingerprintAnnotation: .string(plan.fingerprint.value)]),
+                        "annotations": .object(podAnnotations),
                     ],
-                    "spec": podSpec(service.spec, uri: uri, plan: plan),
+                    "spec": podSpec(spec, uri: uri, plan: plan),
                 ],
             ],
         ]

@@ -110,3 +110,20 @@ public struct GatewayReference: Codable, Sendable, Hashable {
         self.sectionName = sectionName
     }
 }
+
+extension InferenceServiceSpec {
+    /// The candidate's full spec: this one with `canary`'s model and its
+    /// image, batching and resources where given (everything else, such as
+    /// node selector, tolerations, env and warmup, as the stable version).
+    /// Nil without a canary.
+    public var candidateSpec: InferenceServiceSpec? {
+        guard let canary else { return nil }
+        var spec = self
+        spec.canary = nil
+        spec.model = canary.model
+        if let image = canary.image { spec.image = image }
+        if let batching = canary.batching { spec.batching = batching }
+        if let resources = canary.resources { spec.resources = resources }
+        return spec
+    }
+}
