@@ -24,6 +24,9 @@ public enum CanaryRenderer {
     public static let candidateComponent = "canary"
     /// The per-version stable Service's `app.kubernetes.io/component` (it selects the predictor's pods).
     public static let stableComponent = "stable"
+    /// The `version` label of the candidate's series (`inference-server --model-version`);
+    /// the stable pods' series have none, so queries select them with `version=""`.
+    public static let candidateVersion = "canary"
     /// The candidate's pod annotation with its fingerprint.
     public static let candidateAnnotation = "serving.swiftinfer.io/canary-candidate"
 
@@ -66,7 +69,7 @@ public enum CanaryRenderer {
         deploymentMetadata["labels"] = .object(PredictorLabels.all(instance: service.name, component: candidateComponent))
         let deployment = PredictorRenderer.deployment(
             instance: service.name, spec: spec, component: candidateComponent, metadata: deploymentMetadata, uri: uri, plan: plan,
-            replicas: replicas, annotations: [candidateAnnotation: .string(fingerprint)])
+            replicas: replicas, annotations: [candidateAnnotation: .string(fingerprint)], modelVersion: candidateVersion)
         return RenderedCanary(
             deployment: deployment,
             candidateService: versionService(service, namespace: namespace, uid: uid, name: candidateName(forObjectNamed: service.name),

@@ -77,7 +77,7 @@ public enum PredictorRenderer {
     /// A Deployment of `spec`'s server, its pods labelled with `component`
     /// (the stable predictor's, or the canary's: `CanaryRenderer`).
     static func deployment(instance: String, spec: InferenceServiceSpec, component: String, metadata: JSONObject, uri: ModelURI,
-                           plan: WarmupPlan, replicas: Int, annotations: JSONObject = [:]) -> JSON
+                           plan: WarmupPlan, replicas: Int, annotations: JSONObject = [:], modelVersion: String? = nil) -> JSON
     {
         var podLabels = PredictorLabels.all(instance: instance, component: component)
         if plan.warm { podLabels[WarmupPlan.labelKey] = "true" }
@@ -98,20 +98,20 @@ public enum PredictorRenderer {
                         "labels": .object(podLabels),
                         "annotations": .object(podAnnotations),
                     ],
-                    "spec": podSpec(spec, uri: uri, plan: plan),
+                    "spec": podSpec(spec, uri: uri, plan: plan, modelVersion: modelVersion),
                 ],
             ],
         ]
     }
 
-    static func podSpec(_ spec: InferenceServiceSpec, uri: ModelURI, plan: WarmupPlan) -> JSON {
+    static func podSpec(_ spec: InferenceServiceSpec, uri: ModelURI, plan: WarmupPlan, modelVersion: String? = nil) -> JSON {
         var pod = JSONObject()
         // The server needs no Kubernetes API access and no service-link variables.
         pod["automountServiceAccountToken"] = false
         pod["enableServiceLinks"] = false
         pod["securityContext"] = PodPieces.podSecurityContext
         pod["initContainers"] = [initContainer(spec, uri: uri, plan: plan)]
-        pod["containers"] = [serverContainer(spec)]
+        pod["containers"] = [serverContainer(spec, modelVersion: modelVersion)]
         if !spec.nodeSelector.isEmpty {
             pod["nodeSelector"] = .object(JSONObject(spec.nodeSelector.keys.sorted().map { ($0, .string(spec.nodeSelector[$0] ?? "")) }))
         }
@@ -127,13 +127,13 @@ public enum PredictorRenderer {
         return .object(pod)
     }
 
-    static func serverContainer(_ spec: InferenceServiceSpec) -> JSON {
+    static func serverContainer(_ spec: InferenceServiceSpec, modelVersion: String? = nil) -> JSON {
         var container = JSONObject()
         container["name"] = "server"
         container["image"] = .string(spec.image)
         container["imagePullPolicy"] = "IfNotPresent"
         container["command"] = [.string(ServerCommandLine.executable)]
-        container["args"] = .array(ServerCommandLine.serveArguments(spec).map(JSON.string))
+        container["args"] = .array(ServerCommandLine.serveArguments(spec, modelVersion: modelVersion).map(JSON.string))
         container["ports"] = [
             ["name": .string(ServerCommandLine.portName), "containerPort": .int(Int64(ServerCommandLine.port)), "protocol": "TCP"]
         ]

@@ -8,7 +8,7 @@ import ServingAPI
 ///         fetches the model to DIR/model.onnx; unless --fetch-only it also
 ///         saves ONNX Runtime's optimised model as DIR/model.optimized.onnx and
 ///         runs it once per batch size 1...N.
-///     inference-server serve --model-name NAME --model DIR --http-port P --use-cuda true|false
+///     inference-server serve --model-name NAME [--model-version V] --model DIR --http-port P --use-cuda true|false
 ///                            --max-batch-size N --max-queue-delay-ms MS --max-queue-size Q
 /// `RenderingTests` checks every flag against the built executable's `--help`.
 /// The warmup spec's `sampleInput` is not passed yet: the server warms with
@@ -26,10 +26,9 @@ public enum ServerCommandLine {
     static func useCUDA(_ spec: InferenceServiceSpec) -> String { spec.resources.gpu > 0 ? "true" : "false" }
 
     /// `serve --model DIR` starts from the optimised model when warmup left one, else `DIR/model.onnx`.
-    public static func serveArguments(_ spec: InferenceServiceSpec) -> [String] {
-        [
-            "serve",
-            "--model-name", spec.model.name,
+    /// `modelVersion` (a canary's candidate: `canary`) labels the server's series `version`.
+    public static func serveArguments(_ spec: InferenceServiceSpec, modelVersion: String? = nil) -> [String] {
+        ["serve", "--model-name", spec.model.name] + (modelVersion.map { ["--model-version", $0] } ?? []) + [
             "--model", modelDirectory,
             "--http-port", String(port),
             "--use-cuda", useCUDA(spec),

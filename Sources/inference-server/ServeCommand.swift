@@ -14,6 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
     var model: String?
     @Option(help: help(.modelName, "Name in /v2/models/{name}."))
     var modelName: String?
+    @Option(help: help(.modelVersion, "Adds the label version=VALUE to every metric series (letters, digits, '-', '_', '.'; at most 63)."))
+    var modelVersion: String?
     @Option(help: help(.httpHost, "Address to listen on."))
     var httpHost: String?
     @Option(help: help(.httpPort, "Port to listen on."))
@@ -58,7 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
             (.maxConcurrentBatches, maxConcurrentBatches), (.intraOpThreads, intraOpThreads),
             (.interOpThreads, interOpThreads), (.intraOpSpinning, intraOpSpinning), (.graphOptimization, graphOptimization), (.useCuda, useCuda),
             (.maxBodyBytes, maxBodyBytes), (.ortLibrary, ortLibrary), (.drainDelayMs, drainDelayMs),
-            (.otlpEndpoint, otlpEndpoint), (.otelServiceName, otelServiceName),
+            (.otlpEndpoint, otlpEndpoint), (.otelServiceName, otelServiceName), (.modelVersion, modelVersion),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

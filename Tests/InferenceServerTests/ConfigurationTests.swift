@@ -1,4 +1,4 @@
-import InferenceServer
+@testable import InferenceServer
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -29,6 +29,9 @@ import Testing
         ([.maxQueueDelayMs: "soon"], .invalid(.maxQueueDelayMs, "soon")),
         ([.useCuda: "maybe"], .invalid(.useCuda, "maybe")),
         ([.graphOptimization: "max"], .invalid(.graphOptimization, "max")),
+        ([.modelVersion: "v 2"], .invalid(.modelVersion, "v 2")),
+        ([.modelVersion: "v2\"}"], .invalid(.modelVersion, "v2\"}")),
+        ([.modelVersion: String(repeating: "a", count: 64)], .invalid(.modelVersion, String(repeating: "a", count: 64))),
     ])
     func invalidValuesNameTheSetting(flags: [Setting: String], expected: ConfigurationError) {
         var all = flags
@@ -49,6 +52,22 @@ import Testing
         #expect(throws: ConfigurationError.invalid(.intraOpSpinning, "often")) {
             try ServerConfiguration.resolve(flags: [.model: "m.onnx", .intraOpSpinning: "often"], environment: [:])
         }
+    }
+
+    /// `--model-version` labels every series, so a canary's analysis can tell the versions apart.
+    @Test func modelVersionLabelsEverySeries() throws {
+        let config = try ServerConfiguration.resolve(flags: [.model: "m.onnx"], environment: ["MODEL_VERSION": "canary"])
+        #expect(config.modelVersion == "canary")
+        #expect(try ServerConfiguration.resolve(flags: [.model: "m.onnx"], environment: [:]).modelVersion == nil)
+        let metrics = ServerMetrics(model: "m", version: "canary", gpu: nil)
+        metrics.requestDuration(outcome: "error").record(.milliseconds(3))
+        let text = String(decoding: metrics.render(queueDepth: 0), as: UTF8.self)
+        let series = text.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.hasPrefix("inference_") }
+        #expect(!series.isEmpty)
+        for line in series { #expect(line.contains("version=\"canary\""), "\(line)") }
+        #expect(text.contains(#"inference_request_duration_seconds_count{model="m",version="canary",outcome="error"} 1"#), "\(text)")
+        let unlabelled = String(decoding: ServerMetrics(model: "m", gpu: nil).render(queueDepth: 0), as: UTF8.self)
+        #expect(!unlabelled.contains("version="))
     }
 
     @Test func modelIsRequired() {

@@ -38,6 +38,9 @@ import Testing
         #expect(container["image"] == "registry/inference-server:v2")
         let args = container["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
         #expect(args.contains("16"), "candidate batcher: \(args)")
+        #expect(args.contains("--model-version") && args.contains("canary"), "candidate series labelled: \(args)")
+        let stableArgs = stableContainer["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(!stableArgs.contains("--model-version"), "the stable pod template is unchanged by a canary: \(stableArgs)")
         #expect(container["resources"] == stableContainer["resources"], "resources not overridden: the stable's")
         let initArgs = canary.deployment[path: "spec", "template", "spec", "initContainers"]?[0]?["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
         #expect(initArgs.contains { $0.contains("v2.onnx") }, "candidate model fetched: \(initArgs)")

@@ -14,7 +14,7 @@ import Tracing
 public enum InferenceServerApp {
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
         let registry = ModelRegistry(modelName: configuration.modelName)
-        let metrics = ServerMetrics(model: configuration.modelName)
+        let metrics = ServerMetrics(model: configuration.modelName, version: configuration.modelVersion)
         let threadPool = NIOThreadPool(numberOfThreads: configuration.batching.maxConcurrentBatches)
         threadPool.start()
         let tracing = try ServerTracing.make(endpoint: configuration.otlpEndpoint, serviceName: configuration.serviceName, logger: logger)

@@ -6,6 +6,9 @@ import ONNXRuntime
 public struct ServerConfiguration: Sendable, Equatable {
     public var model: String
     public var modelName: String
+    /// Labels every metric series `version` (the operator passes `canary` to a
+    /// canary's candidate pods, so analysis queries tell the versions apart); nil: no label.
+    public var modelVersion: String?
     public var host: String = "0.0.0.0"
     public var port: Int = 8080
     public var batching = BatchingConfiguration()
@@ -41,7 +44,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 public enum Setting: String, CaseIterable, NamedSetting {
     case model, modelName, httpHost, httpPort, maxBatchSize, maxQueueDelayMs, maxQueueSize, maxConcurrentBatches
     case intraOpThreads, interOpThreads, graphOptimization, useCuda, maxBodyBytes, ortLibrary, drainDelayMs, otlpEndpoint
-    case otelServiceName, intraOpSpinning
+    case otelServiceName, intraOpSpinning, modelVersion
 
     public var environmentVariable: String {
         switch self {
@@ -63,6 +66,7 @@ public enum Setting: String, CaseIterable, NamedSetting {
         case .otlpEndpoint: return "OTEL_EXPORTER_OTLP_ENDPOINT"
         case .otelServiceName: return "OTEL_SERVICE_NAME"
         case .intraOpSpinning: return "INTRA_OP_SPINNING"
+        case .modelVersion: return "MODEL_VERSION"
         }
     }
 
@@ -86,6 +90,7 @@ public enum Setting: String, CaseIterable, NamedSetting {
         case .otlpEndpoint: return "unset = tracing off"
         case .otelServiceName: return "inference-server"
         case .intraOpSpinning: return "true (ONNX Runtime's default)"
+        case .modelVersion: return "unset = no version label"
         }
     }
 }
@@ -97,6 +102,13 @@ extension ServerConfiguration {
     public static func resolve(flags: [Setting: String], environment: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
         let settings = SettingLookup(flags: flags, environment: environment)
         var config = ServerConfiguration(model: try settings.required(.model), modelName: settings.string(.modelName))
+        if let version = settings.string(.modelVersion) {
+            // A label value: bounded and printable, so a typo cannot blow up series cardinality or the exposition format.
+            guard !version.isEmpty, version.count <= 63,
+                  version.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) })
+            else { throw .invalid(.modelVersion, version) }
+            config.modelVersion = version
+        }
         if let host = settings.string(.httpHost) { config.host = host }
         if let port = try settings.int(.httpPort, min: 0, max: 65535) { config.port = port }
         var batching = config.batching

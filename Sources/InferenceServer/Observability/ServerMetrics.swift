@@ -1,9 +1,11 @@
 import Prometheus
 
-/// The server's Prometheus metrics. Labels are bounded: model name and outcome only.
+/// The server's Prometheus metrics. Labels are bounded: model name, the
+/// optional version (`--model-version`) and outcome only.
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let model: String
+    public let version: String?
     let queueWait: DurationHistogram
     let compute: DurationHistogram
     let batchSize: ValueHistogram
@@ -19,11 +21,13 @@ public final class ServerMetrics: Sendable {
     static let computeBuckets: [Duration] = [1, 2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2500].map { .milliseconds($0) }
     static let batchBuckets: [Double] = [1, 2, 3, 4, 6, 8, 12, 16, 32, 64]
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), model: String, gpu: NVML? = NVML.load()) {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), model: String, version: String? = nil,
+                gpu: NVML? = NVML.load()) {
         self.registry = registry
         self.model = model
+        self.version = version
         self.gpu = gpu
-        let labels = [("model", model)]
+        let labels = Self.labels(model: model, version: version)
         queueWait = registry.makeDurationHistogram(
             descriptor: .init(metricName: "inference_queue_wait", unitName: "seconds",
                               helpText: "Time a request waited in the batching queue before its batch ran."),
@@ -43,20 +47,26 @@ public final class ServerMetrics: Sendable {
             labels: labels)
         // Created up front so dashboards see zero rather than nothing, and kept: the success
         // path then skips the registry's lookup (a lock and a label-keyed dictionary).
-        successDuration = Self.requestDuration(registry, model: model, outcome: "success")
+        successDuration = Self.requestDuration(registry, model: model, version: version, outcome: "success")
+    }
+
+    static func labels(model: String, version: String?) -> [(String, String)] {
+        [("model", model)] + (version.map { [("version", $0)] } ?? [])
     }
 
     private let successDuration: DurationHistogram
 
     func requestDuration(outcome: String) -> DurationHistogram {
-        outcome == "success" ? successDuration : Self.requestDuration(registry, model: model, outcome: outcome)
+        outcome == "success" ? successDuration : Self.requestDuration(registry, model: model, version: version, outcome: outcome)
     }
 
-    private static func requestDuration(_ registry: PrometheusCollectorRegistry, model: String, outcome: String) -> DurationHistogram {
+    private static func requestDuration(_ registry: PrometheusCollectorRegistry, model: String, version: String?, outcome: String)
+        -> DurationHistogram
+    {
         registry.makeDurationHistogram(
             descriptor: .init(metricName: "inference_request_duration", unitName: "seconds",
                               helpText: "Inference request latency from body received to response ready, by model and outcome."),
-            labels: [("model", model), ("outcome", outcome)], buckets: Self.latencyBuckets)
+            labels: labels(model: model, version: version) + [("outcome", outcome)], buckets: Self.latencyBuckets)
     }
 
     /// Refreshes sampled gauges (queue depth, GPU utilisation) and renders the exposition text.
@@ -67,7 +77,7 @@ public final class ServerMetrics: Sendable {
                 registry.makeGauge(
                     descriptor: .init(metricName: "inference_gpu_utilization", unitName: "percent",
                                       helpText: "GPU utilisation (0-100) reported by NVML."),
-                    labels: [("gpu", String(index))]
+                    labels: [("gpu", String(index))] + (version.map { [("version", $0)] } ?? [])
                 ).set(percent)
             }
         }
