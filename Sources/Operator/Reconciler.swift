@@ -6,6 +6,7 @@ import KubeClient
 import Logging
 import Metrics
 import Rendering
+import Rollout
 import ServingAPI
 
 /// What one reconcile did, for logs, metrics and tests.
@@ -13,6 +14,10 @@ public struct ReconcileOutcome: Sendable, Equatable {
     public var appliedDeployment = false
     public var appliedService = false
     public var appliedServiceMonitor = false
+    /// The canary's Deployment or per-version Services were applied.
+    public var appliedCanary = false
+    /// Objects of an ended canary deleted.
+    public var removedCanaryObjects = 0
     public var wroteStatus = false
     public var invalidSpec: String?
     /// The object was deleted between the cache read and the status write
@@ -106,10 +111,35 @@ public struct Reconciler: Sendable {
                             uid: object.metadata.uid)
         let scaling = await records.entry(key)
         if let desired = scaling?.desiredReplicas, service.spec.autoscaling.mode == .active { status.desiredReplicas = desired }
-        let replicas = Self.replicasToApply(service: service, status: status, live: liveDeployment)
+        // A canary: the run as the loop left it (or status holds it), and both versions counted as the object's replicas.
+        let candidateName = CanaryRenderer.candidateName(forObjectNamed: service.name)
+        let liveCandidate = service.spec.canary == nil ? nil : deployments.get(namespace: namespace, name: candidateName)
+        let run = scaling?.canary ?? CanaryMapping.state(from: status.canary)
+        let sharing = service.spec.canary != nil && !(run?.phase.isFinal ?? false)
+        let liveTotal = sharing ? CanaryMapping.combined(stable: liveDeployment, candidate: liveCandidate) : liveDeployment
+        let replicas = Self.replicasToApply(service: service, status: status, live: liveTotal)
+        var layout = CanaryLayout.make(spec: service.spec, run: run, total: replicas, promotionRolledOut: false)
+        if layout?.run?.phase == .promoted, let promoted = layout {
+            // Promotion moves the stable Deployment to the candidate's template; traffic
+            // stays on the candidate until every stable replica runs it and is ready.
+            var stableService = service
+            stableService.spec = promoted.stableSpec
+            let target = try? PredictorRenderer.render(stableService, replicas: replicas, lastWarmedFingerprint: status.warmedFingerprint)
+            let liveTemplate = try liveDeployment.map { try JSON(encoding: $0) }?[path: "spec", "template"]
+            let rolledOut = target.map { target in
+                liveTemplate.map { liveObjectSatisfies($0, desired: target.deployment[path: "spec", "template"] ?? [:]) } ?? false
+            } ?? false
+            layout = CanaryLayout.make(spec: service.spec, run: run, total: replicas,
+                                       promotionRolledOut: rolledOut && CanaryMapping.rolledOut(liveDeployment))
+        }
+        var stableService = service
+        if let layout { stableService.spec = layout.stableSpec }
         let rendered: RenderedPredictor
-        do {
-            rendered = try PredictorRenderer.render(service, replicas: replicas, lastWarmedFingerprint: status.warmedFingerprint)
+        var renderedCanary: RenderedCanary?
+        do throws(RenderingError) {
+            rendered = try PredictorRenderer.render(stableService, replicas: layout?.split.stableReplicas ?? replicas,
+                                                    lastWarmedFingerprint: status.warmedFingerprint)
+            if let layout { renderedCanary = try CanaryRenderer.render(service, replicas: layout.split.candidateReplicas) }
         } catch {
             status.setCondition(ServingAPI.Condition(type: ConditionType.ready.rawValue, status: .false, observedGeneration: generation,
                                           lastTransitionTime: now, reason: "InvalidSpec", message: error.description))
@@ -121,17 +151,30 @@ public struct Reconciler: Sendable {
         // Status first: it records the scaling intent (desiredReplicas and the
         // decision) before the Deployment changes, so a crash in between is
         // finished by the next reconcile, never lost or repeated.
-        StatusRules.update(&status, service: service, deployment: liveDeployment, plan: rendered.warmup,
+        StatusRules.update(&status, service: service, deployment: liveTotal, plan: rendered.warmup,
                            generation: generation, now: now, replicasApplied: replicas)
         if let scaling { StatusRules.merge(scaling, into: &status) }
+        if let current = scaling?.canary, layout?.run == current {
+            status.canary = CanaryMapping.status(current, stable: scaling?.canaryStable)
+        }
         outcome.wroteStatus = try await writeStatus(object, before: before, after: status)
         if let scaling { await records.acknowledge(key, decisions: scaling.pending.count) }
 
         if try await applyIfChanged(.deployments, desired: rendered.deployment, live: try liveDeployment.map { try JSON(encoding: $0) }) {
             outcome.appliedDeployment = true
         }
+        // The candidate's pods exist before the predictor Service selects them.
+        if let renderedCanary {
+            try await applyCanary(renderedCanary, namespace: namespace, name: service.name, outcome: &outcome)
+        } else if service.spec.canary == nil {
+            try await removeCanaryObjects(namespace: namespace, name: service.name, outcome: &outcome)
+        }
+        var predictorService = rendered.service
+        if let layout {
+            predictorService["spec"]?["selector"] = .object(CanaryRenderer.predictorSelector(instance: service.name, selection: layout.split.selection))
+        }
         let liveService = serviceObjects.get(namespace: namespace, name: predictorName)
-        if try await applyIfChanged(.services, desired: rendered.service, live: try liveService.map { try JSON(encoding: $0) }) {
+        if try await applyIfChanged(.services, desired: predictorService, live: try liveService.map { try JSON(encoding: $0) }) {
             outcome.appliedService = true
         }
         if let serviceMonitors {

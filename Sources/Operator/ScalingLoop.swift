@@ -8,6 +8,7 @@ import KubeClient
 import Logging
 import Metrics
 import Rendering
+import Rollout
 import ServingAPI
 
 /// Every interval: one batched Prometheus query per signal for all due
@@ -143,6 +144,9 @@ public struct ScalingLoop: Sendable {
                                           name: PredictorRenderer.name(for: candidate.service))
                 let read = signals[objectKey] ?? ObjectSignals(p95Latency: .missing, gpuUtilization: .missing, requestRate: .missing)
                 await evaluate(candidate, signals: read, now: now)
+                if candidate.service.spec.canary != nil {
+                    await evaluateCanary(candidate, prometheus: prometheusClient(endpoint), now: now)
+                }
                 evaluated.append(candidate.key)
             }
         }
@@ -153,6 +157,8 @@ public struct ScalingLoop: Sendable {
             Counter(label: "operator_prometheus_signal_failures_total").increment(by: 3)
             await evaluate(candidate, signals: ObjectSignals(p95Latency: why, gpuUtilization: why, requestRate: why),
                            now: now, authProblem: problem)
+            // A canary holds its step (no readable signals); it still takes commands and its deadline.
+            if candidate.service.spec.canary != nil { await evaluateCanary(candidate, prometheus: nil, now: now) }
             evaluated.append(candidate.key)
         }
         await changed(evaluated + disabledChanged)
@@ -171,6 +177,14 @@ public struct ScalingLoop: Sendable {
                                               message: "Secret \(namespace)/\(reference.name): this operator reads no Secrets"))
         }
         return await secrets.endpoint(url: candidate.prometheusURL, namespace: namespace, name: reference.name)
+    }
+
+    /// A client for one endpoint; nil when its CA is unusable (the signals read as unavailable then).
+    private func prometheusClient(_ endpoint: PrometheusEndpoint) -> PrometheusClient? {
+        guard let transport = try? transports.transport(caPEM: endpoint.caPEM) else { return nil }
+        return PrometheusClient(configuration: PrometheusConfiguration(baseURL: endpoint.url, authentication: endpoint.authentication,
+                                                                       timeout: configuration.prometheusTimeout),
+                                transport: transport)
     }
 
     private func readSignals(endpoint: PrometheusEndpoint, group: [Candidate]) async -> [ObjectKey: ObjectSignals] {
@@ -218,11 +232,77 @@ public struct ScalingLoop: Sendable {
     /// the plan out.
     private func evaluate(_ candidate: Candidate, signals: ObjectSignals, now: Double, authProblem: AuthSecretProblem? = nil) async {
         let namespace = candidate.object.metadata.namespace ?? "default"
+        let record = await records.entry(candidate.key)
+        let stable = deployments.get(namespace: namespace, name: PredictorRenderer.name(for: candidate.service))
+        // While a canary shares the traffic, the object's replicas are both versions'.
+        let deployment: Deployment?
+        if candidate.service.spec.canary != nil, record?.canary.map({ !$0.phase.isFinal }) ?? true {
+            deployment = CanaryMapping.combined(
+                stable: stable, candidate: deployments.get(namespace: namespace, name: CanaryRenderer.candidateName(forObjectNamed: candidate.service.name)))
+        } else {
+            deployment = stable
+        }
         let plan = ScalingPlan.make(
             object: candidate.object, service: candidate.service, policy: candidate.policy,
-            deployment: deployments.get(namespace: namespace, name: PredictorRenderer.name(for: candidate.service)),
-            signals: signals, record: await records.entry(candidate.key), now: now, authProblem: authProblem)
+            deployment: deployment, signals: signals, record: record, now: now, authProblem: authProblem)
         await apply(plan, to: candidate)
+    }
+
+    /// One step of the object's canary run: reads both versions' signals for
+    /// the step, advances the state machine (`CanaryProgress`), and records the
+    /// new state and its Event; the reconciler turns the state into replicas,
+    /// the predictor Service's selection and `status.canary`.
+    private func evaluateCanary(_ candidate: Candidate, prometheus: PrometheusClient?, now: Double) async {
+        let spec = candidate.service.spec
+        guard let plan = CanaryMapping.plan(for: spec), let fingerprint = CanaryRenderer.candidateFingerprint(spec) else { return }
+        let namespace = candidate.object.metadata.namespace ?? "default"
+        let record = await records.entry(candidate.key)
+        var previous = record?.canary ?? CanaryMapping.state(from: candidate.object.typedStatus.canary)
+        if previous?.candidate != fingerprint { previous = nil }
+        let stable = deployments.get(namespace: namespace, name: PredictorRenderer.name(for: candidate.service))
+        let candidateDeployment = deployments.get(namespace: namespace, name: CanaryRenderer.candidateName(forObjectNamed: candidate.service.name))
+        // The object's replicas as reconcile splits them (the autoscaler's count), so
+        // "ready" means ready for this step's share of what reconcile applies.
+        var status = candidate.object.typedStatus
+        if let desired = record?.desiredReplicas, spec.autoscaling.mode == .active { status.desiredReplicas = desired }
+        let total = Reconciler.replicasToApply(service: candidate.service, status: status,
+                                               live: CanaryMapping.combined(stable: stable, candidate: candidateDeployment))
+        let wanted = CanaryMapping.split(phase: previous?.phase, step: previous?.step ?? 0, plan: plan,
+                                         total: total, promotionRolledOut: false).candidateReplicas
+        let ready = CanaryMapping.candidateReady(candidateDeployment, candidate: fingerprint, wanted: wanted)
+
+        var candidateReading: VersionReading?
+        var stableReading: VersionReading?
+        if let prometheus {
+            let window = now - (previous?.trafficSince ?? now)
+            let service = PredictorRenderer.name(for: candidate.service)
+            candidateReading = await read(prometheus, CanaryQueries(namespace: namespace, service: service, labels: configuration.objectLabels,
+                                                                    version: CanaryRenderer.candidateVersion, windowSeconds: window))
+            stableReading = await read(prometheus, CanaryQueries(namespace: namespace, service: service, labels: configuration.objectLabels,
+                                                                 version: "", windowSeconds: window))
+        }
+        let command = CanaryMapping.command(in: candidate.object.metadata)
+        let decision = CanaryProgress.advance(plan: plan, candidate: fingerprint, state: previous,
+                                              observation: CanaryObservation(candidateReady: ready, candidate: candidateReading, command: command),
+                                              now: now)
+        if let event = decision.event {
+            await recorder.record(regarding: candidate.object.objectReference, type: event.warning ? .warning : .normal,
+                                  reason: event.reason, action: "Canary", note: event.message)
+            let metadata: Logger.Metadata = ["key": "\(candidate.key)", "reason": "\(event.reason)", "weight": "\(decision.candidateWeight)"]
+            if event.warning { logger.warning("canary: \(event.message)", metadata: metadata) } else { logger.info("canary: \(event.message)", metadata: metadata) }
+        }
+        let stableSignals = stableReading
+        await records.update(candidate.key) { entry in
+            entry.canary = decision.state
+            entry.canaryStable = stableSignals
+        }
+    }
+
+    private func read(_ prometheus: PrometheusClient, _ queries: CanaryQueries) async -> VersionReading? {
+        async let p95 = prometheus.signal(queries.p95)
+        async let requests = prometheus.signal(queries.requests)
+        async let errors = prometheus.signal(queries.errors)
+        return CanaryQueries.reading(p95: await p95, requests: await requests, errors: await errors)
     }
 
     /// The IO of a plan: metrics, Events and their log lines, then the

@@ -1,4 +1,5 @@
 import Autoscaling
+import Rollout
 import ServingAPI
 
 /// What the scaling loop learned about each object, handed to reconcile,
@@ -17,6 +18,10 @@ public actor ScalingRecords {
         public var lastScaleTime: String?
         /// Wall-clock seconds of the last evaluation.
         public var lastEvaluatedAt: Double?
+        /// The canary run as the last evaluation left it (`status.canary`).
+        public var canary: CanaryState?
+        /// The stable version's signals over the canary's current step, for status.
+        public var canaryStable: VersionReading?
     }
 
     private var entries: [String: Entry] = [:]

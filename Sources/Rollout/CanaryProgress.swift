@@ -15,7 +15,7 @@ public struct CanaryObservation: Sendable, Hashable {
     }
 }
 
-public enum CanaryCommand: String, Sendable, Hashable, CaseIterable {
+public enum CanaryCommand: String, Codable, Sendable, Hashable, CaseIterable {
     /// Skip the remaining steps and promote the candidate now.
     case promote
     /// Stop the run and send all traffic back to the stable version.
@@ -57,7 +57,9 @@ public struct CanaryEvent: Sendable, Hashable {
 ///   no number of later successes up to `minRequests` could bring the ratio
 ///   back within bounds, so waiting would only send more users to a broken version;
 /// - the candidate has not carried the step for `progressDeadlineSeconds`.
-/// Commands (promote, abort) apply whatever the phase, except to a finished run.
+/// Commands (promote, abort) apply whatever the phase, except to a finished
+/// run, and except a command already on the object when the run started
+/// (`CanaryState.staleCommand`).
 public enum CanaryProgress {
     public static func advance(plan: CanaryPlan, candidate: String, state previous: CanaryState?,
                                observation: CanaryObservation, now: Double) -> CanaryDecision {
@@ -66,7 +68,8 @@ public enum CanaryProgress {
         if let previous, previous.candidate == candidate {
             state = previous
         } else {
-            state = .start(candidate: candidate, now: now)
+            // A command already present belongs to an earlier run.
+            state = .start(candidate: candidate, now: now, staleCommand: observation.command)
             started = CanaryEvent(warning: false, reason: "CanaryStarted",
                                   message: "canary \(candidate) started; steps \(plan.steps.map { "\($0)%" }.joined(separator: " → "))")
         }
@@ -87,7 +90,10 @@ public enum CanaryProgress {
         let step = min(state.step, plan.steps.count - 1)
         state.step = step
 
-        switch observation.command {
+        // A stale command stays ignored until it is removed or changed.
+        if state.staleCommand != nil, observation.command != state.staleCommand { state.staleCommand = nil }
+        let command = observation.command == state.staleCommand ? nil : observation.command
+        switch command {
         case .abort:
             return end(&state, phase: .aborted, outcome: .aborted, now: now,
                        verdict: "aborted by command at step \(step + 1) (\(plan.steps[step])%)", reason: "CanaryAborted")

@@ -30,10 +30,15 @@ public struct CanaryState: Codable, Sendable, Hashable {
     public var history: [CanaryStepRecord]
     /// Why the run ended other than by passing every step (rolled back or aborted), with the figures.
     public var verdict: String?
+    /// A command that was already on the object when this run started (left
+    /// from an earlier run): ignored until it is removed or changed, so a
+    /// `promote` left behind never promotes the next candidate unexamined.
+    public var staleCommand: CanaryCommand?
 
     public init(candidate: String, phase: CanaryPhase, step: Int, stepStartedAt: Double, liveWeight: Int,
                 trafficSince: Double? = nil, waitingSince: Double? = nil, healthySeconds: Double = 0,
-                lastEvaluatedAt: Double, accruing: Bool = false, reading: VersionReading? = nil, history: [CanaryStepRecord] = [], verdict: String? = nil) {
+                lastEvaluatedAt: Double, accruing: Bool = false, reading: VersionReading? = nil, history: [CanaryStepRecord] = [], verdict: String? = nil,
+                staleCommand: CanaryCommand? = nil) {
         self.candidate = candidate
         self.phase = phase
         self.step = step
@@ -47,12 +52,13 @@ public struct CanaryState: Codable, Sendable, Hashable {
         self.reading = reading
         self.history = history
         self.verdict = verdict
+        self.staleCommand = staleCommand
     }
 
     /// A new run for `candidate`, at its first step, with no traffic yet.
-    public static func start(candidate: String, now: Double) -> CanaryState {
+    public static func start(candidate: String, now: Double, staleCommand: CanaryCommand? = nil) -> CanaryState {
         CanaryState(candidate: candidate, phase: .progressing, step: 0, stepStartedAt: now, liveWeight: 0,
-                    waitingSince: now, lastEvaluatedAt: now)
+                    waitingSince: now, lastEvaluatedAt: now, staleCommand: staleCommand)
     }
 }
 

@@ -28,11 +28,14 @@ public struct CanaryStatus: Codable, Sendable, Hashable {
     public var history: [CanaryStepStatus]?
     /// Why the run ended without promotion, with the figures that failed.
     public var verdict: String?
+    /// A canary-action annotation already on the object when this run started:
+    /// ignored until it is removed or changed.
+    public var ignoredAction: String?
 
     public init(candidate: String, phase: String, step: Int, weight: Int, stepStartedAt: String? = nil, trafficSince: String? = nil,
                 waitingSince: String? = nil, healthySeconds: Double = 0, lastEvaluatedAt: String? = nil, accruing: Bool? = nil,
                 candidateSignals: VersionSignals? = nil, stableSignals: VersionSignals? = nil, history: [CanaryStepStatus]? = nil,
-                verdict: String? = nil) {
+                verdict: String? = nil, ignoredAction: String? = nil) {
         self.candidate = candidate
         self.phase = phase
         self.step = step
@@ -47,6 +50,7 @@ public struct CanaryStatus: Codable, Sendable, Hashable {
         self.stableSignals = stableSignals
         self.history = history
         self.verdict = verdict
+        self.ignoredAction = ignoredAction
     }
 }
 

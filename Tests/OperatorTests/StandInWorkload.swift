@@ -12,9 +12,11 @@ final class Workload: @unchecked Sendable {
     let process: ManagedProcess
     let port: Int
 
-    static func start() async throws -> Workload {
+    /// - Parameter version: labels every series `version` (a canary's candidate: `canary`).
+    static func start(version: String? = nil) async throws -> Workload {
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("wl-port-\(UUID().uuidString)").path
-        let process = try ManagedProcess("/usr/bin/python3", [fixtures.appendingPathComponent("histogram_exporter.py").path, portFile],
+        let process = try ManagedProcess("/usr/bin/python3",
+                                         [fixtures.appendingPathComponent("histogram_exporter.py").path, portFile] + (version.map { [$0] } ?? []),
                                          logName: "workload")
         guard let port = await waitForPortFile(portFile) else { throw E2EError("workload did not start: \(process.log)") }
         return Workload(process: process, port: port)
@@ -25,8 +27,9 @@ final class Workload: @unchecked Sendable {
         self.port = port
     }
 
-    func set(rps: Double, latencyMs: Double) async throws {
-        let result = try await Subprocess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/control?rps=\(rps)&latency_ms=\(latencyMs)"])
+    func set(rps: Double, latencyMs: Double, errorRatio: Double = 0) async throws {
+        let result = try await Subprocess.run(
+            "/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/control?rps=\(rps)&latency_ms=\(latencyMs)&error_ratio=\(errorRatio)"])
         guard result.status == 0 else { throw E2EError("workload control failed: \(result.output)") }
     }
 }

@@ -155,4 +155,17 @@ import Testing
         let next = CanaryProgress.advance(plan: shorter, candidate: "v2", state: atSecondStep, observation: Self.healthy(), now: 1330)
         #expect(next.state.step == 1 && next.candidateWeight == 100)
     }
+
+    @Test func aCommandLeftFromAnEarlierRunIsIgnoredUntilRemovedAndSetAgain() {
+        var promote = Self.healthy()
+        promote.command = .promote
+        let started = CanaryProgress.advance(plan: Self.plan, candidate: "v3", state: nil, observation: promote, now: 0)
+        #expect(started.state.phase == .progressing && started.state.staleCommand == .promote && started.candidateWeight == 5)
+        let still = CanaryProgress.advance(plan: Self.plan, candidate: "v3", state: started.state, observation: promote, now: 30)
+        #expect(still.state.phase == .progressing, "the left-over annotation does not promote the new candidate")
+        let removed = CanaryProgress.advance(plan: Self.plan, candidate: "v3", state: still.state, observation: Self.healthy(), now: 60)
+        #expect(removed.state.staleCommand == nil)
+        let setAgain = CanaryProgress.advance(plan: Self.plan, candidate: "v3", state: removed.state, observation: promote, now: 90)
+        #expect(setAgain.state.phase == .promoted && setAgain.event?.reason == "CanaryPromoted")
+    }
 }

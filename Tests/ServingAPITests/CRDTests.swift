@@ -272,7 +272,7 @@ func fullyPopulatedService() -> InferenceService {
                              waitingSince: t, healthySeconds: 30, lastEvaluatedAt: t, accruing: true,
                              candidateSignals: signals, stableSignals: signals,
                              history: [CanaryStepStatus(weight: 10, startedAt: t, endedAt: t, outcome: "Passed", signals: signals)],
-                             verdict: "v"))
+                             verdict: "v", ignoredAction: "promote"))
     return InferenceService(metadata: ObjectMeta(name: "m", namespace: "n"), spec: spec, status: status)
 }
 

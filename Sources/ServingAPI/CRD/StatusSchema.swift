@@ -87,6 +87,9 @@ extension CanaryStatus {
                         required: ["weight", "startedAt", "endedAt", "outcome"]),
                     maxItems: Limits.canaryMaxSteps + 1)),
                 ("verdict", Schema.string("Why the run ended without promotion, with the figures that failed.", maxLength: 1024)),
+                ("ignoredAction", Schema.string(
+                    "A canary-action annotation already on the object when this run started (left from an earlier run): ignored until it is removed or changed.",
+                    maxLength: 32)),
             ],
             required: ["candidate", "phase", "step", "weight", "healthySeconds"])
     }

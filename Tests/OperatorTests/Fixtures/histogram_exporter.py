@@ -2,9 +2,12 @@
 """A stand-in workload for operator end-to-end tests: exposes the inference
 server's request histogram (`inference_request_duration_seconds`) on
 /metrics, fed by simulated requests whose rate and latency the test sets
-through /control?rps=R&latency_ms=L. Prometheus scrapes it for real.
+through /control?rps=R&latency_ms=L&error_ratio=E. Prometheus scrapes it
+for real. With VERSION, every series carries version="VERSION", as the
+server's do with --model-version; failed requests are counted under
+outcome="error", as the server counts them.
 
-Usage: histogram_exporter.py PORT_FILE
+Usage: histogram_exporter.py PORT_FILE [VERSION]
 """
 import random
 import sys
@@ -16,17 +19,19 @@ from urllib.parse import parse_qs, urlparse
 BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0]
 
 lock = threading.Lock()
-state = {"rps": 0.0, "latency": 0.05}
-counts = [0] * len(BUCKETS)
-total = {"count": 0, "sum": 0.0}
+state = {"rps": 0.0, "latency": 0.05, "error_ratio": 0.0}
+OUTCOMES = ("ok", "error")
+counts = {outcome: [0] * len(BUCKETS) for outcome in OUTCOMES}
+total = {outcome: {"count": 0, "sum": 0.0} for outcome in OUTCOMES}
+VERSION = sys.argv[2] if len(sys.argv) > 2 else None
 
 
-def observe(seconds):
+def observe(seconds, outcome):
     for i, bound in enumerate(BUCKETS):
         if seconds <= bound:
-            counts[i] += 1
-    total["count"] += 1
-    total["sum"] += seconds
+            counts[outcome][i] += 1
+    total[outcome]["count"] += 1
+    total[outcome]["sum"] += seconds
 
 
 def generator():
@@ -38,7 +43,8 @@ def generator():
             carry += state["rps"] * 0.1
             while carry >= 1:
                 carry -= 1
-                observe(max(0.001, rng.uniform(0.8, 1.2) * state["latency"]))
+                outcome = "error" if rng.random() < state["error_ratio"] else "ok"
+                observe(max(0.001, rng.uniform(0.8, 1.2) * state["latency"]), outcome)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -54,16 +60,21 @@ class Handler(BaseHTTPRequestHandler):
                     state["rps"] = float(query["rps"][0])
                 if "latency_ms" in query:
                     state["latency"] = float(query["latency_ms"][0]) / 1000
+                if "error_ratio" in query:
+                    state["error_ratio"] = float(query["error_ratio"][0])
             body = b"ok\n"
         elif url.path == "/metrics":
             name = "inference_request_duration_seconds"
             lines = [f"# TYPE {name} histogram"]
+            version = f',version="{VERSION}"' if VERSION else ""
             with lock:
-                for bound, count in zip(BUCKETS, counts):
-                    lines.append(f'{name}_bucket{{model="demo",outcome="ok",le="{bound}"}} {count}')
-                lines.append(f'{name}_bucket{{model="demo",outcome="ok",le="+Inf"}} {total["count"]}')
-                lines.append(f'{name}_count{{model="demo",outcome="ok"}} {total["count"]}')
-                lines.append(f'{name}_sum{{model="demo",outcome="ok"}} {total["sum"]}')
+                for outcome in OUTCOMES:
+                    labels = f'model="demo"{version},outcome="{outcome}"'
+                    for bound, count in zip(BUCKETS, counts[outcome]):
+                        lines.append(f'{name}_bucket{{{labels},le="{bound}"}} {count}')
+                    lines.append(f'{name}_bucket{{{labels},le="+Inf"}} {total[outcome]["count"]}')
+                    lines.append(f'{name}_count{{{labels}}} {total[outcome]["count"]}')
+                    lines.append(f'{name}_sum{{{labels}}} {total[outcome]["sum"]}')
             body = ("\n".join(lines) + "\n").encode()
         else:
             self.send_response(404)

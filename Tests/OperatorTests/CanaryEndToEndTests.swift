@@ -1,0 +1,145 @@
+import Foundation
+import JSONValue
+import KubeAPI
+import TestSupport
+import Testing
+
+/// Canary rollouts without a Gateway, against the operator as a separate
+/// process, the test API server (which simulates Deployments: new replicas
+/// ready after 2 s) and a real Prometheus scraping stand-in workloads whose
+/// series carry the server's labels (the candidate's `version="canary"`).
+/// Two objects run at once: `good`, whose candidate is healthy and is
+/// promoted step by step, and `bad`, whose candidate turns slow and is
+/// rolled back. What is checked is the operator's side: steps, timing,
+/// replica split, the predictor Service's selection, promotion onto the
+/// stable Deployment, status and Events. (Traffic shares counted at clients
+/// need a kube-proxy, which is not here.)
+@Suite(.serialized, .disabled(if: !PrometheusServer.isInstalled, "skipped: /usr/bin/prometheus is missing (make test installs it)"))
+struct CanaryEndToEndTests {
+    static func inferenceService(_ name: String) -> JSON {
+        [
+            "apiVersion": "serving.swiftinfer.io/v1alpha1",
+            "kind": "InferenceService",
+            "metadata": ["name": .string(name), "namespace": "ml"],
+            "spec": [
+                "model": ["name": "demo", "uri": "file:///models/demo-v1.onnx"],
+                "replicas": ["min": 4, "max": 8],
+                "autoscaling": [
+                    "mode": "Active",
+                    "intervalSeconds": 2,
+                    // Quiet autoscaling: the run, not the autoscaler, is under test.
+                    "rules": ["latency": ["thresholdMs": 5000], "idle": ["afterSeconds": 3600]],
+                ],
+                "canary": [
+                    "model": ["name": "demo", "uri": "file:///models/demo-v2.onnx"],
+                    "steps": [25, 50, 100],
+                    "stepSeconds": 10,
+                    "progressDeadlineSeconds": 60,
+                    "analysis": ["maxP95Ms": 200, "maxErrorRatio": 0.05, "minRequests": 20],
+                ],
+            ],
+        ]
+    }
+
+    @Test func aHealthyCandidateIsPromotedStepByStepAndASlowOneRolledBack() async throws {
+        let started = ContinuousClock.now
+        let cluster = try await Cluster.start()
+        try await cluster.createNamespace("ml")
+        var workloads: [String: Workload] = [:]
+        var targets: [PrometheusServer.Target] = []
+        for object in ["good", "bad"] {
+            for version in ["stable", "canary"] {
+                let workload = try await Workload.start(version: version == "canary" ? "canary" : nil)
+                try await workload.set(rps: 20, latencyMs: 40)
+                workloads["\(object)-\(version)"] = workload
+                targets.append(.init(address: "127.0.0.1:\(workload.port)", labels: ["namespace": "ml", "service": "\(object)-predictor"]))
+            }
+        }
+        let prometheus = try await PrometheusServer.start(targets: targets)
+        let op = try await OperatorProcess.start(cluster: cluster, prometheusURL: prometheus.url)
+        func object(_ name: String) async throws -> JSON { try await cluster.client.get(inferenceServiceType, name: name, namespace: "ml") }
+        func canary(_ name: String) async -> JSON? { (try? await object(name))?[path: "status", "canary"] }
+        func replicas(_ deployment: String) async -> Int64? {
+            (try? await cluster.client.get(.deployments, name: deployment, namespace: "ml"))?[path: "spec", "replicas"]?.intValue
+        }
+        func selector(_ name: String) async -> JSONObject {
+            (try? await cluster.client.get(.services, name: "\(name)-predictor", namespace: "ml"))?[path: "spec", "selector"]?.objectValue ?? [:]
+        }
+        func context(_ name: String) async -> Comment {
+            "status.canary:\n\(await canary(name)?.prettySerialized() ?? "?")\noperator log:\n\(op.process.log.suffix(3000))"
+        }
+        let component = "app.kubernetes.io/component"
+
+        for name in ["good", "bad"] { _ = try await cluster.client.create(inferenceServiceType, Self.inferenceService(name)) }
+
+        // Step 1 (25% of 4 replicas): 3 stable + 1 candidate, the predictor Service selecting both versions.
+        for name in ["good", "bad"] {
+            let firstStep = await eventually(timeout: .seconds(60)) {
+                guard let status = await canary(name) else { return false }
+                return status["weight"] == 25 && status["phase"] == "Progressing"
+            }
+            let why = await context(name)
+            #expect(firstStep, "\(why)")
+            let split = (await replicas("\(name)-canary"), await replicas("\(name)-predictor"))
+            #expect(split.0 == 1 && split.1 == 3, "candidate, stable replicas: \(split)")
+            let both = await selector(name)
+            #expect(both[component] == nil, "both versions selected: \(both)")
+        }
+
+        // The bad candidate turns slow: rolled back within about one interval once it has its 20 requests.
+        let slowSince = ContinuousClock.now
+        try await workloads["bad-canary"]!.set(rps: 20, latencyMs: 600)
+        let rolledBack = await eventually(timeout: .seconds(40)) { await canary("bad")?["phase"] == "RolledBack" }
+        let rollbackSeconds = (ContinuousClock.now - slowSince).components.seconds
+        let badWhy = await context("bad")
+        #expect(rolledBack, "\(badWhy)")
+        let verdict = await canary("bad")?["verdict"]?.stringValue ?? ""
+        #expect(verdict.contains("p95") && verdict.contains("over the bound 200 ms"), "\(verdict)")
+        let restored = await eventually(timeout: .seconds(20)) {
+            let chosen = await selector("bad")
+            let candidate = await replicas("bad-canary")
+            let stable = await replicas("bad-predictor")
+            return chosen[component] == "predictor" && candidate == 0 && stable == 4
+        }
+        let restoredWhy = await context("bad")
+        #expect(restored, "all traffic and replicas back on the stable version: \(restoredWhy)")
+
+        // The good candidate walks 25 → 50 → 100 and is promoted: the stable
+        // Deployment takes the candidate's model, then the Service selects it again.
+        let fifty = await eventually(timeout: .seconds(60)) { await canary("good")?["weight"] == 50 }
+        var goodWhy = await context("good")
+        #expect(fifty, "\(goodWhy)")
+        let half = (await replicas("good-canary"), await replicas("good-predictor"))
+        #expect(half.0 == 2 && half.1 == 2, "candidate, stable replicas at 50%: \(half)")
+        let full = await eventually(timeout: .seconds(60)) { await canary("good")?["weight"] == 100 }
+        goodWhy = await context("good")
+        #expect(full, "\(goodWhy)")
+        let promoted = await eventually(timeout: .seconds(60)) { await canary("good")?["phase"] == "Promoted" }
+        goodWhy = await context("good")
+        #expect(promoted, "\(goodWhy)")
+        let settled = try await eventually(timeout: .seconds(60)) {
+            let stable = try await cluster.client.get(.deployments, name: "good-predictor", namespace: "ml")
+            let initArgs = stable[path: "spec", "template", "spec", "initContainers"]?[0]?["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let chosen = await selector("good")
+            let candidate = await replicas("good-canary")
+            return initArgs.contains { $0.contains("demo-v2.onnx") } && chosen[component] == "predictor" && candidate == 0
+        }
+        goodWhy = await context("good")
+        #expect(settled, "the stable Deployment runs the promoted model and serves alone: \(goodWhy)")
+        let history = await canary("good")?["history"]?.arrayValue ?? []
+        #expect(history.compactMap { $0["weight"]?.intValue } == [25, 50, 100], "\(history)")
+        #expect(history.compactMap { $0["outcome"]?.stringValue } == ["Passed", "Passed", "Passed"])
+
+        let events = (try await cluster.client.list(.events, namespace: "ml")["items"]?.arrayValue ?? [])
+        func reasons(_ name: String) -> [String] {
+            events.filter { $0[path: "regarding", "name"]?.stringValue == name }.compactMap { $0["reason"]?.stringValue }.filter { $0.hasPrefix("Canary") }
+        }
+        #expect(reasons("good") == ["CanaryStarted", "CanaryStepPassed", "CanaryStepPassed", "CanaryPromoted"], "\(reasons("good"))")
+        #expect(reasons("bad").contains("CanaryRolledBack"), "\(reasons("bad"))")
+        #expect(op.process.isRunning)
+        print("canary e2e: rollback \(rollbackSeconds) s after the candidate turned slow; promotion in \((ContinuousClock.now - started).components.seconds) s of wall time (3 steps of 10 s)")
+        await op.process.stop()
+        await prometheus.stop()
+        try await cluster.server.shutdown()
+    }
+}
