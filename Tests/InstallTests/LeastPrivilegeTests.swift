@@ -106,6 +106,26 @@ struct LeastPrivilegeTests {
         }
         #expect(evented, context())
 
+        // A canary starts (its Deployment and per-version Services are created), then
+        // spec.canary is removed: the operator deletes what the canary left.
+        _ = try await admin.patch(inferenceServiceType, name: "demo", namespace: "ml", .merge(["spec": ["canary": [
+            "model": ["name": "demo", "uri": "file:///models/demo-v2.onnx"], "stepSeconds": 3600,
+        ]]]))
+        let canaryCreated = await eventually(timeout: .seconds(30)) {
+            let deployment = try? await admin.get(.deployments, name: "demo-canary", namespace: "ml")
+            let service = try? await admin.get(.services, name: "demo-stable", namespace: "ml")
+            return deployment != nil && service != nil
+        }
+        #expect(canaryCreated, context())
+        _ = try await admin.patch(inferenceServiceType, name: "demo", namespace: "ml", .merge(["spec": ["canary": nil]]))
+        let canaryRemoved = await eventually(timeout: .seconds(30)) {
+            let deployment = try? await admin.get(.deployments, name: "demo-canary", namespace: "ml")
+            let candidate = try? await admin.get(.services, name: "demo-canary", namespace: "ml")
+            let stable = try? await admin.get(.services, name: "demo-stable", namespace: "ml")
+            return deployment == nil && candidate == nil && stable == nil
+        }
+        #expect(canaryRemoved, context())
+
         // Deletion: owned objects go by garbage collection; the operator only observes it.
         _ = try await admin.delete(inferenceServiceType, name: "demo", namespace: "ml")
         let gone = await eventually(timeout: .seconds(15)) {
@@ -132,7 +152,7 @@ struct LeastPrivilegeTests {
         let used = Set(uses.map(\.permission))
         for expected in ["create coordination.k8s.io/leases", "update coordination.k8s.io/leases", "watch serving.swiftinfer.io/inferenceservices",
                          "patch serving.swiftinfer.io/inferenceservices/status", "create apps/deployments", "patch apps/deployments",
-                         "create /services", "create events.k8s.io/events", "get /secrets"] {
+                         "create /services", "create events.k8s.io/events", "get /secrets", "delete apps/deployments", "delete /services"] {
             #expect(used.contains(expected), "the lifecycle made no \(expected): \(used.sorted())")
         }
         if scope == .serviceMonitors {

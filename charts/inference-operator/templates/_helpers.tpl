@@ -64,12 +64,13 @@ exactly these rules.
   verbs: [patch]
 # The predictor Deployment and Service: informers (list + watch) and
 # server-side apply (patch; an apply that creates the object also needs create).
+# delete: only a canary's Deployment and per-version Services, once spec.canary is removed.
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [list, watch, create, patch]
+  verbs: [list, watch, create, patch, delete]
 - apiGroups: [""]
   resources: [services]
-  verbs: [list, watch, create, patch]
+  verbs: [list, watch, create, patch, delete]
 # Events (events.k8s.io/v1): a new event is created, a repeat patches its series.
 - apiGroups: [events.k8s.io]
   resources: [events]
