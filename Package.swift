@@ -216,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "OperatorTests",
             dependencies: ["Locking", "Operator", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML",
-                           "ServingAPI", "Autoscaling", "Rendering", "ControllerRuntime", "SeededRandom", "ChildProcess"],
+                           "ServingAPI", "Autoscaling", "Rendering", "Rollout", "ControllerRuntime", "SeededRandom", "ChildProcess"],
             exclude: ["Fixtures"]),
         // The Helm chart and manifests/install.yaml: helm lint/template, schema validation, least-privilege RBAC
         .testTarget(

@@ -1,0 +1,130 @@
+import Autoscaling
+import JSONValue
+import KubeAPI
+@testable import Operator
+import Rendering
+import Rollout
+import ServingAPI
+import Testing
+
+/// The operator's pure canary pieces: plan from spec, status round trip,
+/// replica layout per phase, and the per-version queries and readings.
+@Suite struct CanaryMappingTests {
+    static func spec(_ canary: JSON, latency: JSON? = nil) throws -> InferenceServiceSpec {
+        var spec: JSONObject = ["model": ["name": "m", "uri": "file:///models/m.onnx"], "canary": canary]
+        if let latency { spec["autoscaling"] = ["rules": ["latency": latency]] }
+        return try JSON.object(spec).decode(InferenceServiceSpec.self)
+    }
+
+    @Test(arguments: [
+        (nil as JSON?, nil as Double?, 200.0),  // the latency rule's default threshold
+        (["thresholdMs": 350] as JSON?, nil, 350),
+        (["enabled": false] as JSON?, nil, Defaults.canaryMaxP95Ms),
+        (["thresholdMs": 350] as JSON?, 120, 120),  // an explicit bound wins
+    ])
+    func theP95BoundFallsBackToTheLatencyRule(latency: JSON?, maxP95: Double?, expected: Double) throws {
+        var canary: JSONObject = ["model": ["name": "m", "uri": "file:///models/m2.onnx"]]
+        if let maxP95 { canary["analysis"] = ["maxP95Ms": .double(maxP95)] }
+        let plan = try #require(CanaryMapping.plan(for: try Self.spec(.object(canary), latency: latency)))
+        #expect(plan.analysis.maxP95Milliseconds == expected)
+        #expect(plan.steps == [5, 30, 100] && plan.stepSeconds == 600 && plan.analysis.minRequests == 100)
+    }
+
+    @Test func statusRoundTripsTheState() {
+        let state = CanaryState(
+            candidate: "cv1-abc", phase: .progressing, step: 1, stepStartedAt: 1_800_000_000, liveWeight: 30,
+            trafficSince: 1_800_000_010, waitingSince: nil, healthySeconds: 42.5, lastEvaluatedAt: 1_800_000_050, accruing: true,
+            reading: VersionReading(p95Milliseconds: 80, requests: 300, errors: 1),
+            history: [CanaryStepRecord(weight: 5, startedAt: 1_799_999_000, endedAt: 1_800_000_000, outcome: .passed,
+                                       reading: VersionReading(p95Milliseconds: 70, requests: 120, errors: 0))],
+            staleCommand: .promote)
+        let status = CanaryMapping.status(state, stable: VersionReading(p95Milliseconds: 60, requests: 900, errors: 0))
+        #expect(status.step == 2 && status.weight == 30 && status.phase == "Progressing" && status.ignoredAction == "promote")
+        #expect(status.stableSignals?.requests == 900)
+        #expect(CanaryMapping.state(from: status) == state)
+    }
+
+    @Test(arguments: [
+        CanaryStatus(candidate: "c", phase: "Sideways", step: 1, weight: 5, stepStartedAt: "2026-01-01T00:00:00Z",
+                     lastEvaluatedAt: "2026-01-01T00:00:00Z"),
+        CanaryStatus(candidate: "c", phase: "Progressing", step: 0, weight: 5, stepStartedAt: "2026-01-01T00:00:00Z",
+                     lastEvaluatedAt: "2026-01-01T00:00:00Z"),
+        CanaryStatus(candidate: "c", phase: "Progressing", step: 1, weight: 5, stepStartedAt: "yesterday",
+                     lastEvaluatedAt: "2026-01-01T00:00:00Z"),
+    ])
+    func unreadableStatusStartsANewRunInsteadOfGuessing(status: CanaryStatus) {
+        #expect(CanaryMapping.state(from: status) == nil)
+    }
+
+    @Test func theLayoutFollowsThePhase() throws {
+        let spec = try Self.spec(["model": ["name": "m", "uri": "file:///models/m2.onnx"], "steps": [25, 50, 100]])
+        let fingerprint = try #require(CanaryRenderer.candidateFingerprint(spec))
+        func run(_ phase: CanaryPhase, step: Int) -> CanaryState {
+            var state = CanaryState.start(candidate: fingerprint, now: 0)
+            state.phase = phase
+            state.step = step
+            return state
+        }
+        let before = try #require(CanaryLayout.make(spec: spec, run: nil, total: 4, promotionRolledOut: false))
+        #expect(before.split == TrafficSplit(selection: .both, stableReplicas: 3, candidateReplicas: 1))
+        #expect(before.stableSpec == spec)
+        let half = try #require(CanaryLayout.make(spec: spec, run: run(.paused, step: 1), total: 4, promotionRolledOut: false))
+        #expect(half.split == TrafficSplit(selection: .both, stableReplicas: 2, candidateReplicas: 2))
+        let back = try #require(CanaryLayout.make(spec: spec, run: run(.rolledBack, step: 1), total: 4, promotionRolledOut: false))
+        #expect(back.split == TrafficSplit(selection: .stableOnly, stableReplicas: 4, candidateReplicas: 0))
+        let promoting = try #require(CanaryLayout.make(spec: spec, run: run(.promoted, step: 2), total: 4, promotionRolledOut: false))
+        #expect(promoting.split == TrafficSplit(selection: .candidateOnly, stableReplicas: 4, candidateReplicas: 4))
+        #expect(promoting.stableSpec.model.uri == "file:///models/m2.onnx", "the stable Deployment takes the candidate's model")
+        let promoted = try #require(CanaryLayout.make(spec: spec, run: run(.promoted, step: 2), total: 4, promotionRolledOut: true))
+        #expect(promoted.split == TrafficSplit(selection: .stableOnly, stableReplicas: 4, candidateReplicas: 0))
+        // A run for another candidate is not this spec's: the layout starts over.
+        var other = run(.rolledBack, step: 1)
+        other.candidate = "cv1-other"
+        #expect(try #require(CanaryLayout.make(spec: spec, run: other, total: 4, promotionRolledOut: false)).split == before.split)
+    }
+
+    @Test func queriesSelectOneVersionOfOneObject() {
+        let queries = CanaryQueries(namespace: "ml", service: "demo-predictor", labels: ObjectLabels(namespace: "namespace", name: "service"),
+                                    version: "canary", windowSeconds: 95.2)
+        #expect(queries.p95 == #"histogram_quantile(0.95, sum by (le) (rate(inference_request_duration_seconds_bucket{namespace="ml",service="demo-predictor",version="canary"}[1m])))"#)
+        #expect(queries.requests == #"sum(increase(inference_request_duration_seconds_count{namespace="ml",service="demo-predictor",version="canary"}[96s]))"#)
+        #expect(queries.errors.contains(#"outcome=~"error|not_ready""#) && queries.errors.hasSuffix("[96s]))"))
+        let stable = CanaryQueries(namespace: "ml", service: "demo-predictor", labels: ObjectLabels(namespace: "namespace", name: "service"),
+                                   version: "", windowSeconds: 3)
+        #expect(stable.requests.contains(#"version="""#) && stable.requests.contains("[30s]"), "at least two scrapes: \(stable.requests)")
+    }
+
+    @Test(arguments: [
+        (SignalValue.value(0.08), SignalValue.value(200), SignalValue.value(3), VersionReading(p95Milliseconds: 80, requests: 200, errors: 3)),
+        (.noData, .missing, .missing, VersionReading(p95Milliseconds: nil, requests: 0, errors: 0)),
+        (.value(0.08), .value(10), .value(12), VersionReading(p95Milliseconds: 80, requests: 10, errors: 10)),
+    ])
+    func readingsFromAnswers(p95: SignalValue, requests: SignalValue, errors: SignalValue, expected: VersionReading) {
+        #expect(CanaryQueries.reading(p95: p95, requests: requests, errors: errors) == expected)
+    }
+
+    @Test(arguments: [
+        (SignalValue.unavailable("down"), SignalValue.value(1), SignalValue.value(0)),
+        (.value(0.1), .unavailable("timeout"), .value(0)),
+        (.value(0.1), .value(1), .unavailable("error")),
+    ])
+    func anUnreadableAnswerMeansNoReading(p95: SignalValue, requests: SignalValue, errors: SignalValue) {
+        #expect(CanaryQueries.reading(p95: p95, requests: requests, errors: errors) == nil)
+    }
+
+    @Test func candidateReadinessNeedsThisCandidatesReplicasObserved() {
+        func deployment(candidate: String, generation: Int64, observed: Int64, ready: Int32, updated: Int32) -> Deployment {
+            var d = Deployment(metadata: ObjectMeta(name: "demo-canary", namespace: "ml"))
+            d.metadata.generation = generation
+            d.spec = Deployment.Spec()
+            d.spec?.template = PodTemplateSpec(metadata: ObjectMeta(annotations: [CanaryRenderer.candidateAnnotation: candidate]))
+            d.status = Deployment.Status(observedGeneration: observed, replicas: ready, updatedReplicas: updated, readyReplicas: ready)
+            return d
+        }
+        #expect(CanaryMapping.candidateReady(deployment(candidate: "a", generation: 2, observed: 2, ready: 2, updated: 2), candidate: "a", wanted: 2))
+        #expect(!CanaryMapping.candidateReady(deployment(candidate: "b", generation: 2, observed: 2, ready: 2, updated: 2), candidate: "a", wanted: 2))
+        #expect(!CanaryMapping.candidateReady(deployment(candidate: "a", generation: 3, observed: 2, ready: 2, updated: 2), candidate: "a", wanted: 2))
+        #expect(!CanaryMapping.candidateReady(deployment(candidate: "a", generation: 2, observed: 2, ready: 2, updated: 1), candidate: "a", wanted: 2))
+        #expect(!CanaryMapping.candidateReady(nil, candidate: "a", wanted: 1))
+    }
+}
