@@ -89,6 +89,8 @@ public struct ScalingLoop: Sendable {
         var policy: ScalingPolicy
         var overrides: SignalOverrides
         var prometheusURL: String
+        /// False for a `Disabled` object that is due only for its canary run.
+        var autoscale = true
     }
 
     /// One pass: evaluates every object whose interval boundary passed.
@@ -109,16 +111,19 @@ public struct ScalingLoop: Sendable {
             // of the interval), so one batched query serves them all.
             if let last, (now / interval).rounded(.down) == (last / interval).rounded(.down) { continue }
             guard let service = try? InferenceService.decodeValidated(object.document) else { continue }
-            if service.spec.autoscaling.mode == .disabled {
+            let autoscale = service.spec.autoscaling.mode != .disabled
+            if !autoscale {
                 if await markDisabled(key, generation: object.metadata.generation, now: now) { disabledChanged.append(key) }
-                continue
+                // A canary still runs: its steps and analysis do not depend on autoscaling.
+                guard service.spec.canary != nil else { continue }
             }
             let namespace = object.metadata.namespace ?? "default"
             due.append(Candidate(
                 key: key, object: object, service: service,
                 policy: PolicyMapping.policy(for: service.spec, followFallback: configuration.followFallback),
                 overrides: PolicyMapping.overrides(for: service.spec, namespace: namespace, name: service.name),
-                prometheusURL: service.spec.autoscaling.prometheus?.url ?? configuration.defaultPrometheusURL))
+                prometheusURL: service.spec.autoscaling.prometheus?.url ?? configuration.defaultPrometheusURL,
+                autoscale: autoscale))
         }
         guard !due.isEmpty else {
             if !disabledChanged.isEmpty { await changed(disabledChanged) }
@@ -143,7 +148,7 @@ public struct ScalingLoop: Sendable {
                 let objectKey = ObjectKey(namespace: candidate.object.metadata.namespace ?? "default",
                                           name: PredictorRenderer.name(for: candidate.service))
                 let read = signals[objectKey] ?? ObjectSignals(p95Latency: .missing, gpuUtilization: .missing, requestRate: .missing)
-                await evaluate(candidate, signals: read, now: now)
+                if candidate.autoscale { await evaluate(candidate, signals: read, now: now) }
                 if candidate.service.spec.canary != nil {
                     await evaluateCanary(candidate, prometheus: prometheusClient(endpoint), now: now)
                 }
@@ -155,8 +160,10 @@ public struct ScalingLoop: Sendable {
             // unavailable, so the engine holds replicas (never scales down).
             let why = SignalValue.unavailable(problem.message)
             Counter(label: "operator_prometheus_signal_failures_total").increment(by: 3)
-            await evaluate(candidate, signals: ObjectSignals(p95Latency: why, gpuUtilization: why, requestRate: why),
-                           now: now, authProblem: problem)
+            if candidate.autoscale {
+                await evaluate(candidate, signals: ObjectSignals(p95Latency: why, gpuUtilization: why, requestRate: why),
+                               now: now, authProblem: problem)
+            }
             // A canary holds its step (no readable signals); it still takes commands and its deadline.
             if candidate.service.spec.canary != nil { await evaluateCanary(candidate, prometheus: nil, now: now) }
             evaluated.append(candidate.key)
