@@ -132,8 +132,8 @@ enum CanaryMapping {
 }
 
 /// The PromQL that reads one version's signals for a step. The candidate's
-/// series carry `version="canary"` (`inference-server --model-version`); the
-/// stable pods' carry no version label, which `version=""` selects.
+/// series carry `version="<candidate fingerprint>"` (`inference-server
+/// --model-version`); the stable pods' carry no version label, which `version=""` selects.
 struct CanaryQueries: Equatable {
     var p95: String
     var requests: String

@@ -40,9 +40,23 @@ extension Reconciler {
         }
         for (service, serviceName) in [(rendered.candidateService, candidateName), (rendered.stableService, CanaryRenderer.stableName(forObjectNamed: name))] {
             let liveService = serviceObjects.get(namespace: namespace, name: serviceName)
+            guard let service else {
+                // headerRoute turned off: without the Service, the stable pods serve X-Canary requests themselves.
+                if liveService != nil { try await delete(.services, serviceName, namespace: namespace, outcome: &outcome) }
+                continue
+            }
             if try await applyIfChanged(.services, desired: service, live: try liveService.map { try JSON(encoding: $0) }) {
                 outcome.appliedCanary = true
             }
+        }
+    }
+
+    private func delete(_ type: ResourceType, _ objectName: String, namespace: String, outcome: inout ReconcileOutcome) async throws {
+        do {
+            try await client.delete(type, name: objectName, namespace: namespace)
+            outcome.removedCanaryObjects += 1
+        } catch {
+            if !error.isNotFound { throw error }
         }
     }
 
@@ -57,12 +71,7 @@ extension Reconciler {
             leftovers.append((.services, serviceName))
         }
         for (type, objectName) in leftovers {
-            do {
-                try await client.delete(type, name: objectName, namespace: namespace)
-                outcome.removedCanaryObjects += 1
-            } catch {
-                if !error.isNotFound { throw error }
-            }
+            try await delete(type, objectName, namespace: namespace, outcome: &outcome)
         }
     }
 }

@@ -174,7 +174,15 @@ public struct Reconciler: Sendable {
             predictorService["spec"]?["selector"] = .object(CanaryRenderer.predictorSelector(instance: service.name, selection: layout.split.selection))
         }
         let liveService = serviceObjects.get(namespace: namespace, name: predictorName)
-        if try await applyIfChanged(.services, desired: predictorService, live: try liveService.map { try JSON(encoding: $0) }) {
+        // The selector must match exactly: a canary's selection drops or changes a
+        // key, which "live carries everything desired" would not notice.
+        let desiredSelector = predictorService["spec"]?["selector"] ?? [:]
+        let selectorDiffers = liveService.map { !($0.spec?["selector"]?.isEquivalent(to: desiredSelector) ?? false) } ?? true
+        if selectorDiffers {
+            _ = try await client.apply(.services, predictorService, fieldManager: Self.fieldManager, force: true)
+            Counter(label: "operator_api_writes_total", dimensions: [("resource", "services"), ("verb", "apply")]).increment()
+            outcome.appliedService = true
+        } else if try await applyIfChanged(.services, desired: predictorService, live: try liveService.map { try JSON(encoding: $0) }) {
             outcome.appliedService = true
         }
         if let serviceMonitors {
@@ -228,7 +236,14 @@ public struct Reconciler: Sendable {
     /// Writes the status subresource when it changed; returns whether it wrote.
     func writeStatus(_ object: InferenceServiceResource, before: InferenceServiceStatus, after: InferenceServiceStatus) async throws -> Bool {
         guard after != before else { return false }
-        let body: JSON = ["status": try JSON(encoding: after)]
+        var statusDocument = try JSON(encoding: after)
+        // A merge patch keeps fields it does not name: a new canary run must
+        // clear what the previous one left (its history, verdict, signals).
+        if case .object(var canary)? = statusDocument["canary"] {
+            for key in CanaryStatus.optionalFields where canary[key] == nil { canary[key] = .null }
+            statusDocument["canary"] = .object(canary)
+        }
+        let body: JSON = ["status": statusDocument]
         do {
             _ = try await client.patch(InferenceServiceResource.resourceType, name: object.metadata.name ?? "",
                                        namespace: object.metadata.namespace, .merge(body), subresource: "status",

@@ -284,7 +284,7 @@ public struct ScalingLoop: Sendable {
             let window = now - (previous?.trafficSince ?? now)
             let service = PredictorRenderer.name(for: candidate.service)
             candidateReading = await read(prometheus, CanaryQueries(namespace: namespace, service: service, labels: configuration.objectLabels,
-                                                                    version: CanaryRenderer.candidateVersion, windowSeconds: window))
+                                                                    version: fingerprint, windowSeconds: window))
             stableReading = await read(prometheus, CanaryQueries(namespace: namespace, service: service, labels: configuration.objectLabels,
                                                                  version: "", windowSeconds: window))
         }

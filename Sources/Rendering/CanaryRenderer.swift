@@ -13,7 +13,8 @@ import ServingAPI
 /// follows the traffic split (`predictorSelector`).
 public struct RenderedCanary: Sendable, Hashable {
     public let deployment: JSON
-    public let candidateService: JSON
+    /// The candidate's Service, the header route's target; nil with `headerRoute: false`.
+    public let candidateService: JSON?
     public let stableService: JSON
     /// The candidate's fingerprint: a canary run is for exactly one of these.
     public let candidate: String
@@ -24,18 +25,29 @@ public enum CanaryRenderer {
     public static let candidateComponent = "canary"
     /// The per-version stable Service's `app.kubernetes.io/component` (it selects the predictor's pods).
     public static let stableComponent = "stable"
-    /// The `version` label of the candidate's series (`inference-server --model-version`);
-    /// the stable pods' series have none, so queries select them with `version=""`.
-    public static let candidateVersion = "canary"
     /// The candidate's pod annotation with its fingerprint.
     public static let candidateAnnotation = "serving.swiftinfer.io/canary-candidate"
 
     public static func candidateName(forObjectNamed name: String) -> String { name + "-canary" }
+
+    /// The header route's target, which every stable pod is started with
+    /// (`inference-server --canary-url`): the candidate's Service by its short
+    /// name. Rendered whether or not a canary runs, so starting or ending one
+    /// never restarts the stable pods; without the Service (no canary, or
+    /// `headerRoute: false`) or without a ready candidate, the stable pods serve
+    /// `X-Canary` requests themselves.
+    public static func headerRouteURL(forObjectNamed name: String) -> String {
+        "http://\(candidateName(forObjectNamed: name)):\(PredictorRenderer.servicePort)"
+    }
     public static func stableName(forObjectNamed name: String) -> String { name + "-stable" }
 
     /// A fingerprint of what makes the candidate's pods (its model, image,
     /// batching and resources): a change starts a new canary run; pausing,
-    /// steps or analysis bounds do not.
+    /// steps or analysis bounds do not. It is also the `version` label of the
+    /// candidate's series (`inference-server --model-version`), so a new
+    /// candidate's analysis never reads an earlier candidate's samples still
+    /// inside Prometheus' rate window. The stable pods' series carry no
+    /// `version` label; queries select them with `version=""`.
     public static func candidateFingerprint(_ spec: InferenceServiceSpec) -> String? {
         guard let candidate = spec.candidateSpec else { return nil }
         let model = candidate.model
@@ -69,11 +81,16 @@ public enum CanaryRenderer {
         deploymentMetadata["labels"] = .object(PredictorLabels.all(instance: service.name, component: candidateComponent))
         let deployment = PredictorRenderer.deployment(
             instance: service.name, spec: spec, component: candidateComponent, metadata: deploymentMetadata, uri: uri, plan: plan,
-            replicas: replicas, annotations: [candidateAnnotation: .string(fingerprint)], modelVersion: candidateVersion)
+            replicas: replicas, annotations: [candidateAnnotation: .string(fingerprint)], modelVersion: fingerprint)
+        // `.none`, not `nil`: `JSON` takes the nil literal too (as JSON null).
+        var candidateService: JSON? = .none
+        if service.spec.canary?.headerRoute == true {
+            candidateService = versionService(service, namespace: namespace, uid: uid, name: candidateName(forObjectNamed: service.name),
+                                              component: candidateComponent, selects: candidateComponent)
+        }
         return RenderedCanary(
             deployment: deployment,
-            candidateService: versionService(service, namespace: namespace, uid: uid, name: candidateName(forObjectNamed: service.name),
-                                             component: candidateComponent, selects: candidateComponent),
+            candidateService: candidateService,
             stableService: versionService(service, namespace: namespace, uid: uid, name: stableName(forObjectNamed: service.name),
                                           component: stableComponent, selects: PredictorLabels.componentName),
             candidate: fingerprint)

@@ -54,7 +54,8 @@ public enum PredictorRenderer {
         let metadata = objectMetadata(service, namespace: namespace, uid: uid)
         return RenderedPredictor(
             deployment: deployment(instance: service.name, spec: service.spec, component: PredictorLabels.componentName,
-                                   metadata: metadata, uri: uri, plan: plan, replicas: replicas),
+                                   metadata: metadata, uri: uri, plan: plan, replicas: replicas,
+                                   canaryURL: CanaryRenderer.headerRouteURL(forObjectNamed: service.name)),
             service: serviceObject(service, metadata: metadata),
             warmup: plan)
     }
@@ -77,7 +78,8 @@ public enum PredictorRenderer {
     /// A Deployment of `spec`'s server, its pods labelled with `component`
     /// (the stable predictor's, or the canary's: `CanaryRenderer`).
     static func deployment(instance: String, spec: InferenceServiceSpec, component: String, metadata: JSONObject, uri: ModelURI,
-                           plan: WarmupPlan, replicas: Int, annotations: JSONObject = [:], modelVersion: String? = nil) -> JSON
+                           plan: WarmupPlan, replicas: Int, annotations: JSONObject = [:], modelVersion: String? = nil,
+                           canaryURL: String? = nil) -> JSON
     {
         var podLabels = PredictorLabels.all(instance: instance, component: component)
         if plan.warm { podLabels[WarmupPlan.labelKey] = "true" }
@@ -98,20 +100,21 @@ public enum PredictorRenderer {
                         "labels": .object(podLabels),
                         "annotations": .object(podAnnotations),
                     ],
-                    "spec": podSpec(spec, uri: uri, plan: plan, modelVersion: modelVersion),
+                    "spec": podSpec(spec, uri: uri, plan: plan, modelVersion: modelVersion, canaryURL: canaryURL),
                 ],
             ],
         ]
     }
 
-    static func podSpec(_ spec: InferenceServiceSpec, uri: ModelURI, plan: WarmupPlan, modelVersion: String? = nil) -> JSON {
+    static func podSpec(_ spec: InferenceServiceSpec, uri: ModelURI, plan: WarmupPlan, modelVersion: String? = nil,
+                        canaryURL: String? = nil) -> JSON {
         var pod = JSONObject()
         // The server needs no Kubernetes API access and no service-link variables.
         pod["automountServiceAccountToken"] = false
         pod["enableServiceLinks"] = false
         pod["securityContext"] = PodPieces.podSecurityContext
         pod["initContainers"] = [initContainer(spec, uri: uri, plan: plan)]
-        pod["containers"] = [serverContainer(spec, modelVersion: modelVersion)]
+        pod["containers"] = [serverContainer(spec, modelVersion: modelVersion, canaryURL: canaryURL)]
         if !spec.nodeSelector.isEmpty {
             pod["nodeSelector"] = .object(JSONObject(spec.nodeSelector.keys.sorted().map { ($0, .string(spec.nodeSelector[$0] ?? "")) }))
         }
@@ -127,13 +130,13 @@ public enum PredictorRenderer {
         return .object(pod)
     }
 
-    static func serverContainer(_ spec: InferenceServiceSpec, modelVersion: String? = nil) -> JSON {
+    static func serverContainer(_ spec: InferenceServiceSpec, modelVersion: String? = nil, canaryURL: String? = nil) -> JSON {
         var container = JSONObject()
         container["name"] = "server"
         container["image"] = .string(spec.image)
         container["imagePullPolicy"] = "IfNotPresent"
         container["command"] = [.string(ServerCommandLine.executable)]
-        container["args"] = .array(ServerCommandLine.serveArguments(spec, modelVersion: modelVersion).map(JSON.string))
+        container["args"] = .array(ServerCommandLine.serveArguments(spec, modelVersion: modelVersion, canaryURL: canaryURL).map(JSON.string))
         container["ports"] = [
             ["name": .string(ServerCommandLine.portName), "containerPort": .int(Int64(ServerCommandLine.port)), "protocol": "TCP"]
         ]

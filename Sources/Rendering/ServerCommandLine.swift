@@ -9,7 +9,7 @@ import ServingAPI
 ///         saves ONNX Runtime's optimised model as DIR/model.optimized.onnx and
 ///         runs it once per batch size 1...N.
 ///     inference-server serve --model-name NAME [--model-version V] --model DIR --http-port P --use-cuda true|false
-///                            --max-batch-size N --max-queue-delay-ms MS --max-queue-size Q
+///                            --max-batch-size N --max-queue-delay-ms MS --max-queue-size Q [--canary-url URL]
 /// `RenderingTests` checks every flag against the built executable's `--help`.
 /// The warmup spec's `sampleInput` is not passed yet: the server warms with
 /// generated inputs of the model's declared shapes.
@@ -26,8 +26,9 @@ public enum ServerCommandLine {
     static func useCUDA(_ spec: InferenceServiceSpec) -> String { spec.resources.gpu > 0 ? "true" : "false" }
 
     /// `serve --model DIR` starts from the optimised model when warmup left one, else `DIR/model.onnx`.
-    /// `modelVersion` (a canary's candidate: `canary`) labels the server's series `version`.
-    public static func serveArguments(_ spec: InferenceServiceSpec, modelVersion: String? = nil) -> [String] {
+    /// `modelVersion` (a canary's candidate: `canary`) labels the server's series `version`;
+    /// `canaryURL` (the stable pods: their object's `{name}-canary` Service) is the header route's target.
+    public static func serveArguments(_ spec: InferenceServiceSpec, modelVersion: String? = nil, canaryURL: String? = nil) -> [String] {
         ["serve", "--model-name", spec.model.name] + (modelVersion.map { ["--model-version", $0] } ?? []) + [
             "--model", modelDirectory,
             "--http-port", String(port),
@@ -35,7 +36,7 @@ public enum ServerCommandLine {
             "--max-batch-size", String(spec.batching.maxBatchSize),
             "--max-queue-delay-ms", String(spec.batching.maxQueueDelayMs),
             "--max-queue-size", String(spec.batching.maxQueueSize),
-        ]
+        ] + (canaryURL.map { ["--canary-url", $0] } ?? [])
     }
 
     /// The URI the init container reads: a `pvc://` model is read from the mounted claim.

@@ -32,6 +32,13 @@ public struct CanaryStatus: Codable, Sendable, Hashable {
     /// ignored until it is removed or changed.
     public var ignoredAction: String?
 
+    /// The fields a run may leave unset; a status write names them (as null)
+    /// so that a merge patch does not keep the previous run's values.
+    public static let optionalFields = [
+        "stepStartedAt", "trafficSince", "waitingSince", "lastEvaluatedAt", "accruing", "candidateSignals", "stableSignals",
+        "history", "verdict", "ignoredAction",
+    ]
+
     public init(candidate: String, phase: String, step: Int, weight: Int, stepStartedAt: String? = nil, trafficSince: String? = nil,
                 waitingSince: String? = nil, healthySeconds: Double = 0, lastEvaluatedAt: String? = nil, accruing: Bool? = nil,
                 candidateSignals: VersionSignals? = nil, stableSignals: VersionSignals? = nil, history: [CanaryStepStatus]? = nil,

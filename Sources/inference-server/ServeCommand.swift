@@ -16,6 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
     var modelName: String?
     @Option(help: help(.modelVersion, "Adds the label version=VALUE to every metric series (letters, digits, '-', '_', '.'; at most 63)."))
     var modelVersion: String?
+    @Option(help: help(.canaryUrl, "A canary's candidate: infer requests with X-Canary: true are forwarded there, and served here when it cannot be reached."))
+    var canaryUrl: String?
     @Option(help: help(.httpHost, "Address to listen on."))
     var httpHost: String?
     @Option(help: help(.httpPort, "Port to listen on."))
@@ -60,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
             (.maxConcurrentBatches, maxConcurrentBatches), (.intraOpThreads, intraOpThreads),
             (.interOpThreads, interOpThreads), (.intraOpSpinning, intraOpSpinning), (.graphOptimization, graphOptimization), (.useCuda, useCuda),
             (.maxBodyBytes, maxBodyBytes), (.ortLibrary, ortLibrary), (.drainDelayMs, drainDelayMs),
-            (.otlpEndpoint, otlpEndpoint), (.otelServiceName, otelServiceName), (.modelVersion, modelVersion),
+            (.otlpEndpoint, otlpEndpoint), (.otelServiceName, otelServiceName), (.modelVersion, modelVersion), (.canaryUrl, canaryUrl),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

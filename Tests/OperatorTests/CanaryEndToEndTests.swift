@@ -1,13 +1,15 @@
 import Foundation
 import JSONValue
 import KubeAPI
+import Rendering
+import ServingAPI
 import TestSupport
 import Testing
 
 /// Canary rollouts without a Gateway, against the operator as a separate
 /// process, the test API server (which simulates Deployments: new replicas
 /// ready after 2 s) and a real Prometheus scraping stand-in workloads whose
-/// series carry the server's labels (the candidate's `version="canary"`).
+/// series carry the server's labels (the candidate's `version`, its fingerprint).
 /// Two objects run at once: `good`, whose candidate is healthy and is
 /// promoted step by step, and `bad`, whose candidate turns slow and is
 /// rolled back. What is checked is the operator's side: steps, timing,
@@ -16,7 +18,13 @@ import Testing
 /// need a kube-proxy, which is not here.)
 @Suite(.serialized, .disabled(if: !PrometheusServer.isInstalled, "skipped: /usr/bin/prometheus is missing (make test installs it)"))
 struct CanaryEndToEndTests {
-    static func inferenceService(_ name: String) -> JSON {
+    /// The `version` label the candidate's pods give their series: its fingerprint.
+    static func candidateVersion(_ object: JSON) throws -> String {
+        let spec = try (object["spec"] ?? [:]).decode(InferenceServiceSpec.self)
+        return try #require(CanaryRenderer.candidateFingerprint(spec))
+    }
+
+    static func inferenceService(_ name: String, candidateURI: String = "file:///models/demo-v2.onnx") -> JSON {
         [
             "apiVersion": "serving.swiftinfer.io/v1alpha1",
             "kind": "InferenceService",
@@ -31,7 +39,7 @@ struct CanaryEndToEndTests {
                     "rules": ["latency": ["thresholdMs": 5000], "idle": ["afterSeconds": 3600]],
                 ],
                 "canary": [
-                    "model": ["name": "demo", "uri": "file:///models/demo-v2.onnx"],
+                    "model": ["name": "demo", "uri": .string(candidateURI)],
                     "steps": [25, 50, 100],
                     "stepSeconds": 10,
                     "progressDeadlineSeconds": 60,
@@ -49,7 +57,7 @@ struct CanaryEndToEndTests {
         var targets: [PrometheusServer.Target] = []
         for object in ["good", "bad"] {
             for version in ["stable", "canary"] {
-                let workload = try await Workload.start(version: version == "canary" ? "canary" : nil)
+                let workload = try await Workload.start(version: version == "canary" ? try Self.candidateVersion(Self.inferenceService(object)) : nil)
                 try await workload.set(rps: 20, latencyMs: 40)
                 workloads["\(object)-\(version)"] = workload
                 targets.append(.init(address: "127.0.0.1:\(workload.port)", labels: ["namespace": "ml", "service": "\(object)-predictor"]))
@@ -103,6 +111,21 @@ struct CanaryEndToEndTests {
         }
         let restoredWhy = await context("bad")
         #expect(restored, "all traffic and replicas back on the stable version: \(restoredWhy)")
+
+        // A fixed candidate (another model) starts a new run: the Service selects both versions again.
+        // Its pods are new, and so are its series (labelled with the new fingerprint): the first
+        // candidate's slow samples, still inside the 1-minute rate window, are not its own.
+        let fixed = Self.inferenceService("bad", candidateURI: "file:///models/demo-v3.onnx")
+        try await workloads["bad-canary"]!.set(rps: 20, latencyMs: 40, version: try Self.candidateVersion(fixed))
+        _ = try await cluster.client.patch(inferenceServiceType, name: "bad", namespace: "ml",
+                                           .merge(["spec": ["canary": ["model": ["name": "demo", "uri": "file:///models/demo-v3.onnx"]]]]))
+        let rerun = await eventually(timeout: .seconds(40)) {
+            guard let status = await canary("bad"), status["phase"] == "Progressing", status["weight"] == 25 else { return false }
+            let chosen = await selector("bad")
+            return chosen[component] == nil && (status["history"]?.arrayValue?.isEmpty ?? true)
+        }
+        let rerunWhy = await context("bad")
+        #expect(rerun, "a new run for the new candidate, both versions selected again: \(rerunWhy)")
 
         // The good candidate walks 25 → 50 → 100 and is promoted: the stable
         // Deployment takes the candidate's model, then the Service selects it again.

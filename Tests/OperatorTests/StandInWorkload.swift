@@ -27,9 +27,10 @@ final class Workload: @unchecked Sendable {
         self.port = port
     }
 
-    func set(rps: Double, latencyMs: Double, errorRatio: Double = 0) async throws {
-        let result = try await Subprocess.run(
-            "/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/control?rps=\(rps)&latency_ms=\(latencyMs)&error_ratio=\(errorRatio)"])
+    /// - Parameter version: a new `version` label for every series, counted from zero (as a new candidate's pods).
+    func set(rps: Double, latencyMs: Double, errorRatio: Double = 0, version: String? = nil) async throws {
+        let query = "rps=\(rps)&latency_ms=\(latencyMs)&error_ratio=\(errorRatio)" + (version.map { "&version=\($0)" } ?? "")
+        let result = try await Subprocess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/control?\(query)"])
         guard result.status == 0 else { throw E2EError("workload control failed: \(result.output)") }
     }
 }

@@ -38,7 +38,7 @@ import Testing
         #expect(container["image"] == "registry/inference-server:v2")
         let args = container["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
         #expect(args.contains("16"), "candidate batcher: \(args)")
-        #expect(args.contains("--model-version") && args.contains("canary"), "candidate series labelled: \(args)")
+        #expect(args.contains("--model-version") && args.contains(canary.candidate), "candidate series labelled with its fingerprint: \(args)")
         let stableArgs = stableContainer["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
         #expect(!stableArgs.contains("--model-version"), "the stable pod template is unchanged by a canary: \(stableArgs)")
         #expect(container["resources"] == stableContainer["resources"], "resources not overridden: the stable's")
@@ -62,11 +62,12 @@ import Testing
         #expect(matches(stableSelector, stablePods) && !matches(stableSelector, candidatePods))
         #expect(matches(candidateSelector, candidatePods) && !matches(candidateSelector, stablePods))
         // The per-version Services select one version each.
-        #expect(matches(Self.labels(canary.candidateService, "spec", "selector"), candidatePods))
-        #expect(!matches(Self.labels(canary.candidateService, "spec", "selector"), stablePods))
+        let candidateService = try #require(canary.candidateService)
+        #expect(matches(Self.labels(candidateService, "spec", "selector"), candidatePods))
+        #expect(!matches(Self.labels(candidateService, "spec", "selector"), stablePods))
         #expect(matches(Self.labels(canary.stableService, "spec", "selector"), stablePods))
         #expect(!matches(Self.labels(canary.stableService, "spec", "selector"), candidatePods))
-        #expect(canary.candidateService[path: "metadata", "name"] == "demo-canary")
+        #expect(candidateService[path: "metadata", "name"] == "demo-canary")
         #expect(canary.stableService[path: "metadata", "name"] == "demo-stable")
     }
 
@@ -89,7 +90,7 @@ import Testing
         let canary = try #require(try CanaryRenderer.render(object, replicas: 1))
         let monitor = try ServiceMonitorRenderer.render(object, labels: [:])
         let monitorSelector = Self.labels(monitor, "spec", "selector", "matchLabels")
-        for versionService in [canary.candidateService, canary.stableService] {
+        for versionService in [canary.candidateService, canary.stableService].compactMap({ $0 }) {
             #expect(versionService[path: "metadata", "annotations"] == nil)
             let labels = Self.labels(versionService, "metadata", "labels")
             #expect(!monitorSelector.allSatisfy { labels[$0.0] == $0.1 }, "\(labels)")
@@ -115,5 +116,25 @@ import Testing
         stableImageChanged.image = "registry/inference-server:other"
         #expect(CanaryRenderer.candidateFingerprint(stableImageChanged) != CanaryRenderer.candidateFingerprint(inherited),
                 "an inherited image is part of the candidate")
+    }
+
+    /// Every stable pod is started with the header route's target, canary or not, so a canary
+    /// never restarts them; `headerRoute: false` leaves out the Service the route goes through.
+    @Test func theHeaderRouteTargetsTheCandidatesServiceOnlyWhileItIsOn() throws {
+        let plain = try PredictorRenderer.render(service(name: "demo", namespace: "ml", cpuSpec()), replicas: 2, lastWarmedFingerprint: nil)
+        let withCanary = try PredictorRenderer.render(Self.withCanary(), replicas: 2, lastWarmedFingerprint: nil)
+        let args = plain.deployment[path: "spec", "template", "spec", "containers"]?[0]?["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(args.suffix(2) == ["--canary-url", "http://demo-canary:80"], "\(args)")
+        #expect(plain.deployment[path: "spec", "template"] == withCanary.deployment[path: "spec", "template"],
+                "adding a canary leaves the stable pod template alone")
+        let canary = try #require(try CanaryRenderer.render(Self.withCanary(), replicas: 1))
+        let candidateArgs = canary.deployment[path: "spec", "template", "spec", "containers"]?[0]?["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(!candidateArgs.contains("--canary-url"), "the candidate forwards nothing")
+        var off = Self.withCanary().spec.canary!
+        off.headerRoute = false
+        let withoutRoute = try #require(try CanaryRenderer.render(Self.withCanary(off), replicas: 1))
+        // `.map` first: `JSON` is nil-literal expressible, so `== nil` would compare with JSON null.
+        #expect(withoutRoute.candidateService.map { _ in true } == nil)
+        #expect(withoutRoute.stableService[path: "metadata", "name"] == "demo-stable")
     }
 }

@@ -20,7 +20,8 @@ import Testing
         #expect(plan.warm == warm)
         let uri = try ModelURI.parse(spec.model.uri).get()
         for (command, arguments) in [("serve", ServerCommandLine.serveArguments(spec)),
-                                     ("serve", ServerCommandLine.serveArguments(spec, modelVersion: CanaryRenderer.candidateVersion)),
+                                     ("serve", ServerCommandLine.serveArguments(spec, modelVersion: "cv1-0123456789abcdef",
+                                                                                canaryURL: CanaryRenderer.headerRouteURL(forObjectNamed: "m"))),
                                      ("warmup", ServerCommandLine.warmupArguments(spec, uri: uri, plan: plan))] {
             #expect(arguments.first == command)
             let help = try await Subprocess.run(Self.binary, [command, "--help"])

@@ -69,3 +69,20 @@ import Testing
         #expect(InferenceServiceValidator.validate(spec) == [])
     }
 }
+
+/// `CanaryStatus.optionalFields` names exactly the fields a run may leave
+/// unset (status writes send them as null so a merge patch clears them).
+@Suite struct CanaryStatusFieldsTests {
+    @Test func optionalFieldsAreExactlyTheOnesThatCanBeAbsent() throws {
+        let t = "2026-01-01T00:00:00Z"
+        let signals = VersionSignals(p95LatencyMs: 1, requests: 2, errors: 0)
+        let full = CanaryStatus(candidate: "c", phase: "Progressing", step: 1, weight: 5, stepStartedAt: t, trafficSince: t, waitingSince: t,
+                                healthySeconds: 1, lastEvaluatedAt: t, accruing: true, candidateSignals: signals, stableSignals: signals,
+                                history: [CanaryStepStatus(weight: 5, startedAt: t, endedAt: t, outcome: "Passed", signals: signals)],
+                                verdict: "v", ignoredAction: "promote")
+        let bare = CanaryStatus(candidate: "c", phase: "Progressing", step: 1, weight: 5)
+        let fullKeys = Set(try JSON(encoding: full).objectValue?.keys ?? [])
+        let bareKeys = Set(try JSON(encoding: bare).objectValue?.keys ?? [])
+        #expect(fullKeys.subtracting(bareKeys) == Set(CanaryStatus.optionalFields))
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import Hummingbird
 import Logging
 import ModelFetch
@@ -22,7 +23,11 @@ public enum InferenceServerApp {
             logger.info("tracing on", metadata: ["otlp": "\(ServerTracing.tracesURL(base: endpoint))"])
         }
         let router = Router(context: BasicRequestContext.self)
-        V2Routes(registry: registry, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, tracing: tracing).register(on: router)
+        let canaryRoute = try configuration.canaryURL.map { url in
+            CanaryRoute(baseURL: url, transport: try CurlTransport(), registry: metrics.registry)
+        }
+        V2Routes(registry: registry, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, tracing: tracing,
+                 canaryRoute: canaryRoute).register(on: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: V2Routes.serverName),

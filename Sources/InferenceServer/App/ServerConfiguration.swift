@@ -9,6 +9,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Labels every metric series `version` (the operator passes `canary` to a
     /// canary's candidate pods, so analysis queries tell the versions apart); nil: no label.
     public var modelVersion: String?
+    /// The candidate of a canary rollout (`http://{name}-canary:80`): infer
+    /// requests with `X-Canary: true` go there (`CanaryRoute`); nil: none are forwarded.
+    public var canaryURL: String?
     public var host: String = "0.0.0.0"
     public var port: Int = 8080
     public var batching = BatchingConfiguration()
@@ -44,7 +47,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 public enum Setting: String, CaseIterable, NamedSetting {
     case model, modelName, httpHost, httpPort, maxBatchSize, maxQueueDelayMs, maxQueueSize, maxConcurrentBatches
     case intraOpThreads, interOpThreads, graphOptimization, useCuda, maxBodyBytes, ortLibrary, drainDelayMs, otlpEndpoint
-    case otelServiceName, intraOpSpinning, modelVersion
+    case otelServiceName, intraOpSpinning, modelVersion, canaryUrl
 
     public var environmentVariable: String {
         switch self {
@@ -67,6 +70,7 @@ public enum Setting: String, CaseIterable, NamedSetting {
         case .otelServiceName: return "OTEL_SERVICE_NAME"
         case .intraOpSpinning: return "INTRA_OP_SPINNING"
         case .modelVersion: return "MODEL_VERSION"
+        case .canaryUrl: return "CANARY_URL"
         }
     }
 
@@ -91,6 +95,7 @@ public enum Setting: String, CaseIterable, NamedSetting {
         case .otelServiceName: return "inference-server"
         case .intraOpSpinning: return "true (ONNX Runtime's default)"
         case .modelVersion: return "unset = no version label"
+        case .canaryUrl: return "unset = no header route"
         }
     }
 }
@@ -108,6 +113,12 @@ extension ServerConfiguration {
                   version.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) })
             else { throw .invalid(.modelVersion, version) }
             config.modelVersion = version
+        }
+        if let url = settings.string(.canaryUrl) {
+            guard (url.hasPrefix("http://") || url.hasPrefix("https://")), url.count > 8, !url.contains(where: \.isWhitespace) else {
+                throw .invalid(.canaryUrl, url)
+            }
+            config.canaryURL = url
         }
         if let host = settings.string(.httpHost) { config.host = host }
         if let port = try settings.int(.httpPort, min: 0, max: 65535) { config.port = port }

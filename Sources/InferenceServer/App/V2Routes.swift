@@ -14,13 +14,17 @@ public struct V2Routes: Sendable {
     public let maxBodyBytes: Int
     /// nil: tracing off, and the request path does no tracing work at all.
     public let tracing: ServerTracing?
+    /// The header route of a canary (`--canary-url`); nil: every request is served here.
+    public let canaryRoute: CanaryRoute?
     public static let serverName = "inference-server"
 
-    public init(registry: ModelRegistry, metrics: ServerMetrics, maxBodyBytes: Int, tracing: ServerTracing? = nil) {
+    public init(registry: ModelRegistry, metrics: ServerMetrics, maxBodyBytes: Int, tracing: ServerTracing? = nil,
+                canaryRoute: CanaryRoute? = nil) {
         self.registry = registry
         self.metrics = metrics
         self.maxBodyBytes = maxBodyBytes
         self.tracing = tracing
+        self.canaryRoute = canaryRoute
     }
 
     public func register(on router: Router<BasicRequestContext>) {
@@ -104,6 +108,22 @@ public struct V2Routes: Sendable {
     }
 
     func infer(_ request: Request, _ context: BasicRequestContext, span: (any Span)?) async -> Response {
+        if let canaryRoute, CanaryRoute.wants(request.headers), context.parameters.get("model") == registry.modelName {
+            var request = request
+            // Over the limit: served (and refused with 413) here, as any request.
+            if let body = try? await request.collectBody(upTo: maxBodyBytes) {
+                if let answer = await canaryRoute.forward(path: request.uri.path, headers: request.headers, body: body) {
+                    span?.attributes[TraceAttribute.outcome] = "forwarded_to_canary"
+                    return answer
+                }
+                request.body = .init(buffer: body)
+            }
+            return await serve(request, context, span: span)
+        }
+        return await serve(request, context, span: span)
+    }
+
+    func serve(_ request: Request, _ context: BasicRequestContext, span: (any Span)?) async -> Response {
         let started = ContinuousClock.now
         let name = context.parameters.get("model") ?? ""
         let served = name == registry.modelName
@@ -146,6 +166,7 @@ public struct V2Routes: Sendable {
             metrics.requestDuration(outcome: "success").record(ContinuousClock.now - started)
             span?.attributes[TraceAttribute.outcome] = "success"
             var headers = HTTPFields()
+            if let version = metrics.version, let field = HTTPField.Name(ModelVersionHeader.name) { headers[field] = version }
             if let length = encoded.jsonHeaderLength {
                 headers[.contentType] = "application/octet-stream"
                 if let field = HTTPField.Name("Inference-Header-Content-Length") { headers[field] = String(length) }

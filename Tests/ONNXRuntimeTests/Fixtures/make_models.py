@@ -9,6 +9,7 @@ Every model has a dynamic first dimension named "batch" so it can be batched:
   reshape.onnx  y = Reshape(x, shape) x: float32 [batch, 6], shape: int64 [2]
                 (fails at run time when the shape does not fit: used to test error paths)
   scale.onnx    y = 2 * x            x: float32 [batch, n]           -> y: float32 [batch, n]
+  scale3.onnx   y = 3 * x            (scale.onnx's interface: a second version that answers differently)
                 (any row size: the zero-copy benchmark, server-bench)
 """
 import os
@@ -68,6 +69,9 @@ def main(out):
     two = helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])
     save(helper.make_graph([helper.make_node("Mul", ["x", "two"], ["y"])], "scale", [sx], [sy], [two]),
          os.path.join(out, "scale.onnx"))
+    three = helper.make_tensor("three", TensorProto.FLOAT, [], [3.0])
+    save(helper.make_graph([helper.make_node("Mul", ["x", "three"], ["y"])], "scale3", [sx], [sy], [three]),
+         os.path.join(out, "scale3.onnx"))
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 """A stand-in workload for operator end-to-end tests: exposes the inference
 server's request histogram (`inference_request_duration_seconds`) on
 /metrics, fed by simulated requests whose rate and latency the test sets
-through /control?rps=R&latency_ms=L&error_ratio=E. Prometheus scrapes it
-for real. With VERSION, every series carries version="VERSION", as the
-server's do with --model-version; failed requests are counted under
-outcome="error", as the server counts them.
+through /control?rps=R&latency_ms=L&error_ratio=E&version=V. Prometheus
+scrapes it for real. With a version, every series carries version="V", as
+the server's do with --model-version (a new version starts from zero, as a
+new pod would); failed requests are counted under outcome="error", as the
+server counts them.
 
 Usage: histogram_exporter.py PORT_FILE [VERSION]
 """
@@ -23,7 +24,7 @@ state = {"rps": 0.0, "latency": 0.05, "error_ratio": 0.0}
 OUTCOMES = ("ok", "error")
 counts = {outcome: [0] * len(BUCKETS) for outcome in OUTCOMES}
 total = {outcome: {"count": 0, "sum": 0.0} for outcome in OUTCOMES}
-VERSION = sys.argv[2] if len(sys.argv) > 2 else None
+state["version"] = sys.argv[2] if len(sys.argv) > 2 else None
 
 
 def observe(seconds, outcome):
@@ -62,12 +63,17 @@ class Handler(BaseHTTPRequestHandler):
                     state["latency"] = float(query["latency_ms"][0]) / 1000
                 if "error_ratio" in query:
                     state["error_ratio"] = float(query["error_ratio"][0])
+                if "version" in query and query["version"][0] != state["version"]:
+                    state["version"] = query["version"][0]
+                    for outcome in OUTCOMES:
+                        counts[outcome] = [0] * len(BUCKETS)
+                        total[outcome] = {"count": 0, "sum": 0.0}
             body = b"ok\n"
         elif url.path == "/metrics":
             name = "inference_request_duration_seconds"
             lines = [f"# TYPE {name} histogram"]
-            version = f',version="{VERSION}"' if VERSION else ""
             with lock:
+                version = f',version="{state["version"]}"' if state["version"] else ""
                 for outcome in OUTCOMES:
                     labels = f'model="demo"{version},outcome="{outcome}"'
                     for bound, count in zip(BUCKETS, counts[outcome]):
