@@ -121,6 +121,23 @@ import YAML
             (["minUtilization": 0.7, "maxUtilization": 0.5], .success(false)),
             ([:], .success(true)),
         ],
+        "!has(self.canary) || !has(self.canary.model) || !has(self.canary.model.name) || !has(self.model) || !has(self.model.name) || (self.canary.model.name == self.model.name)": [
+            (spec(), .success(true)),
+            (["model": ["name": "m", "uri": "pvc://m/m.onnx"], "canary": ["model": ["name": "m", "uri": "pvc://m/m2.onnx"]]], .success(true)),
+            (["model": ["name": "m", "uri": "pvc://m/m.onnx"], "canary": ["model": ["name": "other", "uri": "pvc://m/m2.onnx"]]], .success(false)),
+            (["model": ["name": "m", "uri": "pvc://m/m.onnx"], "canary": ["steps": [5, 100]]], .success(true)),
+        ],
+        // Ascending without repeats and ending at 100, written out pairwise (no isSorted in standard CEL).
+        "size(self) == 0 || self[size(self) - 1] == 100 && (size(self) <= 1 || self[0] < self[1]) && (size(self) <= 2 || self[1] < self[2]) && (size(self) <= 3 || self[2] < self[3]) && (size(self) <= 4 || self[3] < self[4]) && (size(self) <= 5 || self[4] < self[5]) && (size(self) <= 6 || self[5] < self[6]) && (size(self) <= 7 || self[6] < self[7]) && (size(self) <= 8 || self[7] < self[8]) && (size(self) <= 9 || self[8] < self[9])": [
+            ([5, 30, 100], .success(true)),
+            ([100], .success(true)),
+            ([], .success(true)),
+            ([1, 2, 3, 4, 5, 6, 7, 8, 9, 100], .success(true)),
+            ([30, 5, 100], .success(false)),
+            ([5, 30], .success(false)),
+            ([5, 5, 100], .success(false)),
+            ([1, 2, 3, 4, 5, 6, 7, 8, 100, 99], .success(false)),
+        ],
         "!has(self.metadata) || !has(self.metadata.name) || (size(self.metadata.name) <= 53 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$'))": [
             (root(name: "resnet50"), .success(true)),
             (root(name: "a"), .success(true)),
