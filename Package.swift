@@ -78,7 +78,7 @@ let package = Package(
             ]),
 
         // Test-only helpers (scripted transport); product targets never import it
-        .target(name: "TestSupport", dependencies: ["Locking", "HTTP", "ChildProcess"]),
+        .target(name: "TestSupport", dependencies: ["Locking", "HTTP", "ChildProcess", "JSONValue"]),
 
         // InferenceService API and what is rendered from it (pure)
         .target(name: "ServingAPI", dependencies: ["JSONValue", "KubeAPI", "ModelSource"]),

@@ -11,29 +11,11 @@ import Testing
 /// InferenceService where the cluster serves the kind, and runs without them
 /// (saying so) where it does not.
 @Suite struct ServiceMonitorEndToEndTests {
-    /// A minimal stand-in for prometheus-operator's CRD (spec kept as given).
-    static let serviceMonitorCRD: JSON = [
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": ["name": "servicemonitors.monitoring.coreos.com"],
-        "spec": [
-            "group": "monitoring.coreos.com",
-            "scope": "Namespaced",
-            "names": ["plural": "servicemonitors", "singular": "servicemonitor", "kind": "ServiceMonitor", "listKind": "ServiceMonitorList"],
-            "versions": [[
-                "name": "v1", "served": true, "storage": true,
-                "schema": ["openAPIV3Schema": ["type": "object", "properties": [
-                    "spec": ["type": "object", "x-kubernetes-preserve-unknown-fields": true],
-                ]]],
-            ]],
-        ],
-    ]
-
     @Test func discoveryAnswersWhetherTheClusterServesServiceMonitors() async throws {
         let cluster = try await Cluster.start(simulateDeployments: false)
         defer { Task { try? await cluster.server.shutdown() } }
         #expect(try await cluster.client.serves(ServiceMonitorResource.resourceType) == false)
-        _ = try await cluster.client.create(.customResourceDefinitions, Self.serviceMonitorCRD)
+        _ = try await cluster.client.create(.customResourceDefinitions, serviceMonitorCRD)
         let served = await eventually(timeout: .seconds(10)) {
             (try? await cluster.client.serves(ServiceMonitorResource.resourceType)) == true
         }
@@ -44,7 +26,7 @@ import Testing
     @Test func rendersAnOwnedServiceMonitorPerInferenceServiceWithTheGivenLabels() async throws {
         let cluster = try await Cluster.start(simulateDeployments: false)
         defer { Task { try? await cluster.server.shutdown() } }
-        _ = try await cluster.client.create(.customResourceDefinitions, Self.serviceMonitorCRD)
+        _ = try await cluster.client.create(.customResourceDefinitions, serviceMonitorCRD)
         try await cluster.createNamespace("ml")
         let op = try await OperatorProcess.start(cluster: cluster, prometheusURL: "http://127.0.0.1:1",
                                                  extra: ["--service-monitors", "--service-monitor-labels", "release=prometheus"])
