@@ -176,13 +176,8 @@ public struct Reconciler: Sendable {
         let liveService = serviceObjects.get(namespace: namespace, name: predictorName)
         // The selector must match exactly: a canary's selection drops or changes a
         // key, which "live carries everything desired" would not notice.
-        let desiredSelector = predictorService["spec"]?["selector"] ?? [:]
-        let selectorDiffers = liveService.map { !($0.spec?["selector"]?.isEquivalent(to: desiredSelector) ?? false) } ?? true
-        if selectorDiffers {
-            _ = try await client.apply(.services, predictorService, fieldManager: Self.fieldManager, force: true)
-            Counter(label: "operator_api_writes_total", dimensions: [("resource", "services"), ("verb", "apply")]).increment()
-            outcome.appliedService = true
-        } else if try await applyIfChanged(.services, desired: predictorService, live: try liveService.map { try JSON(encoding: $0) }) {
+        if try await applyIfChanged(.services, desired: predictorService, live: try liveService.map { try JSON(encoding: $0) },
+                                    exactly: [["spec", "selector"]]) {
             outcome.appliedService = true
         }
         if let serviceMonitors {
@@ -224,10 +219,16 @@ public struct Reconciler: Sendable {
         return Swift.min(Swift.max(raw, bounds.min), bounds.max)
     }
 
-    /// Server-side applies `desired` unless the live object already has it.
+    /// Server-side applies `desired` unless the live object already has it;
+    /// the fields at `exactly` must also have no key the desired ones lack.
     /// Returns whether a write was made.
-    func applyIfChanged(_ type: ResourceType, desired: JSON, live: JSON?) async throws -> Bool {
-        if let live, liveObjectSatisfies(live, desired: desired) { return false }
+    func applyIfChanged(_ type: ResourceType, desired: JSON, live: JSON?, exactly: [[String]] = []) async throws -> Bool {
+        if let live, liveObjectSatisfies(live, desired: desired), exactly.allSatisfy({ path in
+            func at(_ document: JSON) -> JSON? { path.reduce(document as JSON?) { $0?[$1] } }
+            return at(live).map { live in at(desired).map { live.isEquivalent(to: $0) } ?? false } ?? (at(desired) == nil)
+        }) {
+            return false
+        }
         _ = try await client.apply(type, desired, fieldManager: Self.fieldManager, force: true)
         Counter(label: "operator_api_writes_total", dimensions: [("resource", type.plural), ("verb", "apply")]).increment()
         return true

@@ -150,7 +150,7 @@ public struct ScalingLoop: Sendable {
                 let read = signals[objectKey] ?? ObjectSignals(p95Latency: .missing, gpuUtilization: .missing, requestRate: .missing)
                 if candidate.autoscale { await evaluate(candidate, signals: read, now: now) }
                 if candidate.service.spec.canary != nil {
-                    await evaluateCanary(candidate, prometheus: prometheusClient(endpoint), now: now)
+                    await evaluateCanary(candidate, prometheus: try? prometheusClient(endpoint).get(), now: now)
                 }
                 evaluated.append(candidate.key)
             }
@@ -186,12 +186,13 @@ public struct ScalingLoop: Sendable {
         return await secrets.endpoint(url: candidate.prometheusURL, namespace: namespace, name: reference.name)
     }
 
-    /// A client for one endpoint; nil when its CA is unusable (the signals read as unavailable then).
-    private func prometheusClient(_ endpoint: PrometheusEndpoint) -> PrometheusClient? {
-        guard let transport = try? transports.transport(caPEM: endpoint.caPEM) else { return nil }
-        return PrometheusClient(configuration: PrometheusConfiguration(baseURL: endpoint.url, authentication: endpoint.authentication,
-                                                                       timeout: configuration.prometheusTimeout),
-                                transport: transport)
+    /// A client for one endpoint; fails when its custom CA is unusable (the signals read as unavailable then).
+    private func prometheusClient(_ endpoint: PrometheusEndpoint) -> Result<PrometheusClient, any Error> {
+        Result {
+            PrometheusClient(configuration: PrometheusConfiguration(baseURL: endpoint.url, authentication: endpoint.authentication,
+                                                                    timeout: configuration.prometheusTimeout),
+                             transport: try transports.transport(caPEM: endpoint.caPEM))
+        }
     }
 
     private func readSignals(endpoint: PrometheusEndpoint, group: [Candidate]) async -> [ObjectKey: ObjectSignals] {
@@ -200,16 +201,13 @@ public struct ScalingLoop: Sendable {
             objects[ObjectKey(namespace: candidate.object.metadata.namespace ?? "default",
                               name: PredictorRenderer.name(for: candidate.service))] = candidate.overrides
         }
-        let groupTransport: any HTTPTransport
-        do {
-            groupTransport = try transports.transport(caPEM: endpoint.caPEM)
-        } catch {
+        let prometheus: PrometheusClient
+        switch prometheusClient(endpoint) {
+        case .success(let client): prometheus = client
+        case .failure(let error):
             let why = SignalValue.unavailable("custom CA of \(endpoint) unusable: \(error)")
             return objects.mapValues { _ in ObjectSignals(p95Latency: why, gpuUtilization: why, requestRate: why) }
         }
-        let prometheus = PrometheusClient(configuration: PrometheusConfiguration(baseURL: endpoint.url, authentication: endpoint.authentication,
-                                                                                 timeout: configuration.prometheusTimeout),
-                                          transport: groupTransport)
         let started = ContinuousClock.now
         // The GPU query only when some policy has the GPU rule (objects with GPUs): CPU-only fleets send two queries, not three.
         let skipping: Set<SignalName> = group.contains { $0.policy.gpuUtilization != nil } ? [] : [.gpuUtilization]
@@ -274,8 +272,7 @@ public struct ScalingLoop: Sendable {
         if let desired = record?.desiredReplicas, spec.autoscaling.mode == .active { status.desiredReplicas = desired }
         let total = Reconciler.replicasToApply(service: candidate.service, status: status,
                                                live: CanaryMapping.combined(stable: stable, candidate: candidateDeployment))
-        let wanted = CanaryMapping.split(phase: previous?.phase, step: previous?.step ?? 0, plan: plan,
-                                         total: total, promotionRolledOut: false).candidateReplicas
+        let wanted = CanaryLayout.make(spec: spec, run: previous, total: total, promotionRolledOut: false)?.split.candidateReplicas ?? 0
         let ready = CanaryMapping.candidateReady(candidateDeployment, candidate: fingerprint, wanted: wanted)
 
         var candidateReading: VersionReading?

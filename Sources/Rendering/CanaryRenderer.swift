@@ -118,12 +118,7 @@ public enum CanaryRenderer {
             "spec": [
                 "type": "ClusterIP",
                 "selector": .object(PredictorLabels.selector(instance: service.name, component: podComponent)),
-                "ports": [
-                    [
-                        "name": .string(ServerCommandLine.portName), "port": .int(Int64(PredictorRenderer.servicePort)),
-                        "targetPort": .string(ServerCommandLine.portName), "protocol": "TCP",
-                    ]
-                ],
+                "ports": PredictorRenderer.servicePorts,
             ],
         ]
     }

@@ -214,13 +214,16 @@ public enum PredictorRenderer {
             "spec": [
                 "type": "ClusterIP",
                 "selector": .object(PredictorLabels.selector(instance: service.name)),
-                "ports": [
-                    [
-                        "name": .string(ServerCommandLine.portName), "port": .int(Int64(servicePort)),
-                        "targetPort": .string(ServerCommandLine.portName), "protocol": "TCP",
-                    ]
-                ],
+                "ports": servicePorts,
             ],
         ]
     }
+
+    /// The one port every Service of an object exposes: `servicePort` to the server's named port.
+    static let servicePorts: JSON = [
+        [
+            "name": .string(ServerCommandLine.portName), "port": .int(Int64(servicePort)),
+            "targetPort": .string(ServerCommandLine.portName), "protocol": "TCP",
+        ]
+    ]
 }
