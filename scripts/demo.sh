@@ -13,6 +13,8 @@
 # Everything it needs ships with the repository: the trace segment is
 # scripts/demo-data/ (see its README.md for source, licence and attribution).
 # DEMO_TRACE=path.csv DEMO_SECONDS=175 DEMO_FLOOR=0.3 DEMO_PEAK=0.9 DEMO_SMOOTH=60 DEMO_MATRIX_ONLY=1 make demo
+# DEMO_CANARY=1 make demo: a canary rollout through its steps and a rollback instead
+# (scripts/canary_scenario.py; DEMO_CANARY_STEPS=25,50,100 DEMO_CANARY_STEP_SECONDS=20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -61,6 +63,24 @@ kubectl create namespace ml >/dev/null
 "$bin/inference-operator" run --prometheus-url "http://127.0.0.1:$pport" --metrics-bind-address 127.0.0.1:0 \
     --port-file "$out/operator.port" --lease-namespace default --log-format text >"$out/operator.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do [ -s "$out/operator.port" ] && break; sleep 0.1; done
+
+if [ "${DEMO_CANARY:-}" = 1 ]; then
+    # A canary rollout and a rollback instead of the autoscaling run: two versions of a tiny
+    # model that answer differently (y = 2x, y = 3x), built here from Tests/ONNXRuntimeTests'
+    # generator; scripts/canary_scenario.py plays kubelet, kube-proxy and the clients.
+    "$python" Tests/ONNXRuntimeTests/Fixtures/make_models.py "$out/models" >/dev/null
+    echo "== canary: v1 (y = 2x) on 4 replicas, then v2 (y = 3x) through steps ${DEMO_CANARY_STEPS:-25,50,100}, then a slow candidate"
+    "$python" scripts/canary_scenario.py --api "$api" --server "$bin/inference-server" --targets "$out/targets.json" \
+        --models "$out/models" --out "$out" --steps "${DEMO_CANARY_STEPS:-25,50,100}" --step-seconds "${DEMO_CANARY_STEP_SECONDS:-20}" \
+        --server-flag=--http-host --server-flag=127.0.0.1 --server-flag=--intra-op-threads --server-flag=1 & pids+=($!)
+    status=0
+    wait "${pids[-1]}" || status=$?
+    echo "== final state"
+    kubectl get infsvc -n ml
+    kubectl get events -n ml 2>/dev/null | grep -E 'Canary' | tail -8 || true
+    echo "report: $out/report.json"
+    exit $status
+fi
 
 "$python" scripts/make_infer_request.py --model "$model" --out "$out/request.json" --seq "${DEMO_SEQ:-16}"
 options=(--seconds "${DEMO_SECONDS:-175}" --floor "${DEMO_FLOOR:-0.3}" --peak "${DEMO_PEAK:-0.9}" --smooth "${DEMO_SMOOTH:-60}")

@@ -9,7 +9,7 @@ import ServingAPI
 ///         saves ONNX Runtime's optimised model as DIR/model.optimized.onnx and
 ///         runs it once per batch size 1...N.
 ///     inference-server serve --model-name NAME [--model-version V] --model DIR --http-port P --use-cuda true|false
-///                            --max-batch-size N --max-queue-delay-ms MS --max-queue-size Q [--canary-url URL]
+///                            --max-batch-size N --max-queue-delay-ms MS --max-queue-size Q --drain-delay-ms D [--canary-url URL]
 /// `RenderingTests` checks every flag against the built executable's `--help`.
 /// The warmup spec's `sampleInput` is not passed yet: the server warms with
 /// generated inputs of the model's declared shapes.
@@ -20,6 +20,14 @@ public enum ServerCommandLine {
     public static let portName = "http"
     public static let modelDirectory = "/models"
     public static var modelPath: String { modelDirectory + "/model.onnx" }
+    /// How long a terminating pod keeps serving with readiness false. Endpoint
+    /// removal reaches kube-proxy, Gateways and other load balancers some time
+    /// after the kubelet sends SIGTERM; a server that closed its listener at
+    /// once would refuse the connections still routed to it in between (at
+    /// every scale-down, rollout and canary rollback). 5 s is well above that
+    /// propagation in a healthy cluster and well inside the pod's default
+    /// 30 s termination grace period, which also covers the in-flight requests.
+    public static let drainDelayMs = 5000
     /// Where a `pvc://` claim is mounted in the init container.
     public static let modelSourceDirectory = "/mnt/model-source"
 
@@ -36,6 +44,7 @@ public enum ServerCommandLine {
             "--max-batch-size", String(spec.batching.maxBatchSize),
             "--max-queue-delay-ms", String(spec.batching.maxQueueDelayMs),
             "--max-queue-size", String(spec.batching.maxQueueSize),
+            "--drain-delay-ms", String(drainDelayMs),
         ] + (canaryURL.map { ["--canary-url", $0] } ?? [])
     }
 

@@ -20,7 +20,9 @@ public final class PrometheusServer: @unchecked Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts Prometheus scraping `targets` every `scrapeInterval` and waits until it answers.
-    public static func start(targets: [Target], scrapeInterval: String = "1s") async throws -> PrometheusServer {
+    /// `fileSD`: a file_sd JSON file, re-read every second, for targets that come and go
+    /// (pods that `scripts/local_node.py` starts and stops).
+    public static func start(targets: [Target], scrapeInterval: String = "1s", fileSD: String? = nil) async throws -> PrometheusServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prom-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var config = """
@@ -37,6 +39,13 @@ public final class PrometheusServer: @unchecked Sendable {
                   static_configs:
                   - targets: ["\(target.address)"]
                     labels: {\(labels)}
+                """
+        }
+        if let fileSD {
+            config += """
+
+                - job_name: file-sd
+                  file_sd_configs: [{files: ["\(fileSD)"], refresh_interval: 1s}]
                 """
         }
         let configPath = directory.appendingPathComponent("prometheus.yml").path

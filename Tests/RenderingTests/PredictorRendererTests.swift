@@ -59,7 +59,7 @@ import Testing
         #expect(container["args"] == [
             "serve", "--model-name", "resnet50", "--model", "/models", "--http-port", "8080", "--use-cuda", "false",
             "--max-batch-size", "4", "--max-queue-delay-ms", "10", "--max-queue-size", "64",
-            "--canary-url", "http://resnet50-canary:80",
+            "--drain-delay-ms", "5000", "--canary-url", "http://resnet50-canary:80",
         ])
         #expect(container["ports"]?[0]?["containerPort"] == 8080)
     }

@@ -31,7 +31,10 @@ public final class ModelRegistry: Sendable {
     public func markReady(_ runner: ModelRunner) { phase.withLock { $0 = .ready(runner) } }
     public func markFailed(_ reason: String) { phase.withLock { $0 = .failed(reason) } }
 
-    /// Readiness goes false; requests already admitted still finish, new ones get 503.
+    /// Readiness goes false, and requests that still arrive are served: load
+    /// balancers learn of the removal some time after SIGTERM (the drain delay
+    /// is that time), and a request they send meanwhile must not fail. The
+    /// listener closes when the delay is over.
     public func startDraining() {
         phase.withLock { phase in
             if case .ready(let runner) = phase { phase = .draining(runner) }
@@ -42,10 +45,9 @@ public final class ModelRegistry: Sendable {
     public func runner(named name: String) throws(InferenceError) -> ModelRunner {
         guard name == modelName else { throw .modelNotFound(name) }
         switch current {
-        case .ready(let runner): return runner
+        case .ready(let runner), .draining(let runner): return runner
         case .loading: throw .notReady("model '\(name)' is still loading")
         case .failed(let reason): throw .notReady("model '\(name)' failed to load: \(reason)")
-        case .draining: throw .notReady("the server is shutting down")
         }
     }
 

@@ -1,0 +1,457 @@
+"""One machine playing the kubelet and kube-proxy for one namespace of the test API server.
+
+The test API server stores objects; nothing runs them. This module does, with real
+processes, so that what the operator writes is exercised as a cluster would:
+
+- kubelet: every Deployment's pods are started from the pod template itself. Its init
+  containers run first, then its first container, each as the template's command and
+  args, with what only a node has swapped in: the model volume's mount path becomes a
+  directory per pod, the container port a free local port, and a Service URL
+  (http://NAME:PORT) the local port of that Service's proxy (cluster DNS). Extra local
+  flags (--http-host, --ort-library, ...) are appended to the server container.
+  Readiness is the template's readiness probe path, polled. A template change rolls out
+  as `RollingUpdate` with maxSurge 1 and maxUnavailable 0 (what the operator renders):
+  a new pod starts, and an old one goes once the ready pods would still cover the
+  wanted count. The Deployment's status (replicas, updated, ready, available,
+  observedGeneration) is written back, as the Deployment controller would.
+- pod termination: SIGTERM, while the pod stays in its Services' endpoints for
+  `endpoint_lag` seconds more (endpoint removal reaches kube-proxy after the kubelet
+  has signalled the pod, in that order or the other: here always the worse one), so
+  a server that stops listening at once loses requests, as it would in a cluster.
+- kube-proxy: every Service name gets a local TCP proxy. Each connection goes to one
+  ready endpoint chosen at random among the pods the Service's selector matches (as
+  kube-proxy's iptables mode does); with no Service or no endpoint the connection is
+  reset (a real client sees it refused).
+- Prometheus: every running, ready-once pod of the namespace is a file_sd target with
+  the labels the operator's queries group by (namespace, service = the object's
+  predictor Service) plus pod; it stays listed until its process exits.
+
+`state()` gives each Service's proxy port, for clients; `python local_node.py --help`
+runs it on its own.
+"""
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+
+
+class Api:
+    """JSON over HTTP to the test API server (no auth: it takes any client on loopback)."""
+
+    def __init__(self, base):
+        self.base = base.rstrip("/")
+
+    def _call(self, method, path, body=None, content_type="application/json"):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"Content-Type": content_type, "User-Agent": "local-node/1"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    def get(self, path):
+        try:
+            return self._call("GET", path)
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return None
+            raise
+
+    def merge_patch(self, path, body):
+        return self._call("PATCH", path, body, "application/merge-patch+json")
+
+    def apply(self, path, body):
+        """Create, or replace the spec of, an object at `path` (its collection is the parent path)."""
+        live = self.get(path)
+        if live is None:
+            return self._call("POST", path.rsplit("/", 1)[0], body)
+        return self.merge_patch(path, {"metadata": {"labels": body.get("metadata", {}).get("labels"),
+                                                    "annotations": body.get("metadata", {}).get("annotations")},
+                                       "spec": body.get("spec")})
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def matches(selector, labels):
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+class Pod:
+    def __init__(self, name, deployment, revision, template, directory, log_dir):
+        self.name = name
+        self.deployment = deployment
+        self.revision = revision
+        self.labels = template.get("metadata", {}).get("labels", {}) or {}
+        self.template = template
+        self.directory = directory
+        self.log_path = os.path.join(log_dir, f"{name}.log")
+        self.port = free_port()
+        self.process = None
+        self.failed = None       # why the pod cannot run (its init container failed, ...)
+        self.ready = False       # passes its readiness probe (and is not terminating)
+        self.terminating_at = None
+        self.started = time.time()
+        self.ready_after = None  # seconds from creation to first ready
+
+    def in_endpoints(self, lag):
+        """Whether kube-proxy still sends connections here."""
+        if self.terminating_at is not None:
+            return time.time() - self.terminating_at < lag and self.process is not None and self.process.poll() is None
+        return self.ready
+
+    def exited(self):
+        return self.process is not None and self.process.poll() is not None
+
+
+class ServiceProxy:
+    """kube-proxy for one Service name: one random ready endpoint per connection."""
+
+    def __init__(self, name, endpoints):
+        self.name = name
+        self.endpoints = endpoints  # callable: ports of the Service's endpoints now
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(256)
+        self.port = self.listener.getsockname()[1]
+        self.rng = random.Random(hash(name) & 0xFFFF)
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        ports = self.endpoints()
+        upstream = None
+        if ports:
+            port = self.rng.choice(ports)
+            try:
+                upstream = socket.create_connection(("127.0.0.1", port), timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                upstream = None
+        if upstream is None:
+            # No endpoint: reset the connection (SO_LINGER 0), as a refused one looks to a client.
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            client.close()
+            return
+        self.connections += 1
+
+        def pump(source, sink):
+            try:
+                while True:
+                    data = source.recv(65536)
+                    if not data:
+                        break
+                    sink.sendall(data)
+            except OSError:
+                pass
+            for s in (sink,):
+                try:
+                    s.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+
+        back = threading.Thread(target=pump, args=(upstream, client), daemon=True)
+        back.start()
+        pump(client, upstream)
+        back.join()
+        client.close()
+        upstream.close()
+
+    def close(self):
+        self.listener.close()
+
+
+class Node:
+    def __init__(self, api, namespace, server, server_flags, targets_path, work_dir, endpoint_lag=1.0,
+                 model_mount="/models", log=print):
+        self.api = api
+        self.namespace = namespace
+        self.server = server              # the inference-server binary that runs the image's command
+        self.server_flags = server_flags  # local flags appended to the server container's args
+        self.targets_path = targets_path
+        self.work_dir = work_dir
+        self.endpoint_lag = endpoint_lag
+        self.model_mount = model_mount
+        self.log = log
+        self.pods = []
+        self.services = {}   # name -> Service object (as last listed)
+        self.proxies = {}    # name -> ServiceProxy
+        self.lock = threading.RLock()
+        self.counter = 0
+        self.last_targets = None
+        self.stopped = threading.Event()
+        os.makedirs(os.path.join(work_dir, "pods"), exist_ok=True)
+        self._write_targets([])
+
+    # MARK: kube-proxy
+
+    def proxy(self, name):
+        with self.lock:
+            if name not in self.proxies:
+                self.proxies[name] = ServiceProxy(name, lambda: self.endpoints(name))
+            return self.proxies[name]
+
+    def endpoints(self, service_name):
+        with self.lock:
+            service = self.services.get(service_name)
+            if service is None:
+                return []
+            selector = service.get("spec", {}).get("selector") or {}
+            return [p.port for p in self.pods if matches(selector, p.labels) and p.in_endpoints(self.endpoint_lag)]
+
+    def state(self):
+        with self.lock:
+            return {"services": {name: self.proxy(name).port for name in self.services},
+                    "pods": [{"name": p.name, "deployment": p.deployment, "port": p.port, "ready": p.ready,
+                              "terminating": p.terminating_at is not None, "labels": p.labels} for p in self.pods]}
+
+    # MARK: kubelet
+
+    def _command(self, container, pod):
+        """The container's command line as this node runs it."""
+        command = list(container.get("command") or [])
+        args = list(container.get("args") or [])
+        if command and os.path.basename(command[0]) == "inference-server":
+            command[0] = self.server
+        out = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            value = args[i + 1] if i + 1 < len(args) else None
+            if value is not None and (value == self.model_mount or value.startswith(self.model_mount + "/")):
+                out += [arg, pod.directory + value[len(self.model_mount):]]
+                i += 2
+                continue
+            if arg == "--http-port":
+                out += [arg, str(pod.port)]
+                i += 2
+                continue
+            if value is not None and value.startswith("http://") and arg.endswith("-url"):
+                host = value[len("http://"):].split("/", 1)[0].split(":", 1)[0]
+                if "." not in host:  # a Service's short name: cluster DNS
+                    value = f"http://127.0.0.1:{self.proxy(host).port}"
+                out += [arg, value]
+                i += 2
+                continue
+            out.append(arg)
+            i += 1
+        return command + out
+
+    def _run_pod(self, pod):
+        spec = pod.template.get("spec", {})
+        try:
+            with open(pod.log_path, "a") as log:
+                for init in spec.get("initContainers", []) or []:
+                    command = self._command(init, pod)
+                    log.write(f"$ {' '.join(command)}\n")
+                    log.flush()
+                    result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            timeout=300)
+                    if result.returncode != 0:
+                        pod.failed = f"init container {init.get('name')} exited {result.returncode}"
+                        return
+                    if pod.terminating_at is not None:
+                        return
+                container = spec["containers"][0]
+                command = self._command(container, pod) + self.server_flags
+                log.write(f"$ {' '.join(command)}\n")
+                log.flush()
+                with self.lock:
+                    if pod.terminating_at is not None:
+                        return
+                    pod.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                with open(os.path.join(self.work_dir, "pods", f"{pod.name}.pid"), "w") as f:
+                    f.write(str(pod.process.pid))
+        except Exception as e:  # a template this node cannot run: the pod fails, the node goes on
+            pod.failed = f"{type(e).__name__}: {e}"
+
+    def _start_pod(self, deployment, revision, template):
+        self.counter += 1
+        name = f"{deployment}-{revision[:6]}-{self.counter}"
+        directory = os.path.join(self.work_dir, "pods", name)
+        os.makedirs(directory, exist_ok=True)
+        pod = Pod(name, deployment, revision, template, directory, os.path.join(self.work_dir, "pods"))
+        self.pods.append(pod)
+        threading.Thread(target=self._run_pod, args=(pod,), daemon=True).start()
+        return pod
+
+    def _terminate(self, pod):
+        if pod.terminating_at is not None:
+            return
+        pod.terminating_at = time.time()
+        pod.ready = False
+        if pod.process is not None and pod.process.poll() is None:
+            pod.process.send_signal(signal.SIGTERM)
+
+    @staticmethod
+    def _probe_path(template):
+        container = (template.get("spec", {}).get("containers") or [{}])[0]
+        probe = container.get("readinessProbe", {}).get("httpGet", {})
+        return probe.get("path", "/")
+
+    def _probe(self, pod):
+        if pod.process is None or pod.process.poll() is not None:
+            return False
+        try:
+            url = f"http://127.0.0.1:{pod.port}{self._probe_path(pod.template)}"
+            with urllib.request.urlopen(url, timeout=0.5) as response:
+                return response.status == 200
+        except Exception:
+            return False
+
+    def _reconcile_deployment(self, deployment):
+        name = deployment["metadata"]["name"]
+        spec = deployment.get("spec", {})
+        want = spec.get("replicas", 1) or 0
+        template = spec.get("template", {})
+        revision = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
+        mine = [p for p in self.pods if p.deployment == name and p.terminating_at is None]
+        current = [p for p in mine if p.revision == revision]
+        old = [p for p in mine if p.revision != revision]
+        # Pods that cannot run are replaced by nothing (a crash loop): they stay, not ready.
+        if old:
+            # RollingUpdate, maxSurge 1, maxUnavailable 0.
+            if len(current) < want and len(current) + len(old) < want + 1:
+                current.append(self._start_pod(name, revision, template))
+            ready_total = sum(1 for p in current + old if p.ready)
+            for pod in sorted(old, key=lambda p: (p.ready, -p.started)):
+                if not pod.ready or ready_total - 1 >= want:
+                    if pod.ready:
+                        ready_total -= 1
+                    self._terminate(pod)
+                    old.remove(pod)
+        while len(current) < want:
+            current.append(self._start_pod(name, revision, template))
+        if len(current) > want and not old:
+            # Not-ready pods go first, then the youngest (as a ReplicaSet chooses).
+            for pod in sorted(current, key=lambda p: (p.ready, -p.started))[:len(current) - want]:
+                self._terminate(pod)
+                current.remove(pod)
+        for pod in current + old:
+            if not pod.ready and pod.terminating_at is None and self._probe(pod):
+                pod.ready = True
+                pod.ready_after = time.time() - pod.started
+        ready = sum(1 for p in current + old if p.ready)
+        status = {"observedGeneration": deployment.get("metadata", {}).get("generation", 0),
+                  "replicas": len(current) + len(old), "updatedReplicas": len(current),
+                  "readyReplicas": ready, "availableReplicas": ready,
+                  "unavailableReplicas": max(0, want - ready)}
+        live = {k: (deployment.get("status") or {}).get(k, 0) for k in status}
+        if status != live:
+            self.api.merge_patch(f"/apis/apps/v1/namespaces/{self.namespace}/deployments/{name}/status", {"status": status})
+
+    def step(self):
+        deployments = (self.api.get(f"/apis/apps/v1/namespaces/{self.namespace}/deployments") or {}).get("items", [])
+        services = (self.api.get(f"/api/v1/namespaces/{self.namespace}/services") or {}).get("items", [])
+        with self.lock:
+            self.services = {s["metadata"]["name"]: s for s in services}
+            for name in self.services:
+                self.proxy(name)
+            names = {d["metadata"]["name"] for d in deployments}
+            for pod in self.pods:
+                if pod.deployment not in names:
+                    self._terminate(pod)
+            for deployment in deployments:
+                self._reconcile_deployment(deployment)
+            gone = [p for p in self.pods if p.terminating_at is not None and (p.process is None or p.exited())
+                    and time.time() - p.terminating_at >= self.endpoint_lag]
+            for pod in gone:
+                self.pods.remove(pod)
+                shutil.rmtree(pod.directory, ignore_errors=True)
+                try:
+                    os.remove(os.path.join(self.work_dir, "pods", f"{pod.name}.pid"))
+                except OSError:
+                    pass
+            scraped = [p for p in self.pods if p.process is not None and not p.exited()
+                       and (p.ready or p.terminating_at is not None) and p.ready_after is not None]
+        self._write_targets(scraped)
+
+    def _write_targets(self, pods):
+        groups = [{"targets": [f"127.0.0.1:{p.port}"],
+                   "labels": {"namespace": self.namespace,
+                              "service": f"{p.labels.get('app.kubernetes.io/instance', p.deployment)}-predictor",
+                              "pod": p.name}} for p in sorted(pods, key=lambda p: p.name)]
+        if groups == self.last_targets:
+            return
+        self.last_targets = groups
+        tmp = self.targets_path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(groups, f)
+        os.replace(tmp, self.targets_path)  # Prometheus' file_sd picks up the rename
+
+    def run(self, period=0.25):
+        while not self.stopped.is_set():
+            try:
+                self.step()
+            except Exception as e:  # the API server going away ends the run anyway
+                self.log(f"local node: {type(e).__name__}: {e}")
+            self.stopped.wait(period)
+
+    def start(self):
+        threading.Thread(target=self.run, daemon=True).start()
+        return self
+
+    def stop(self):
+        """Stops every pod (SIGTERM, SIGKILL after 10 s) and the proxies."""
+        self.stopped.set()
+        with self.lock:
+            pods = list(self.pods)
+            for pod in pods:
+                self._terminate(pod)
+        deadline = time.time() + 10
+        for pod in pods:
+            if pod.process is not None:
+                try:
+                    pod.process.wait(timeout=max(0.1, deadline - time.time()))
+                except subprocess.TimeoutExpired:
+                    pod.process.kill()
+                    pod.process.wait()
+        for proxy in self.proxies.values():
+            proxy.close()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--api", required=True, help="the test API server's URL")
+    p.add_argument("--namespace", required=True)
+    p.add_argument("--server", required=True, help="the inference-server binary that stands for the image")
+    p.add_argument("--server-flag", action="append", default=[], help="a local flag for the server container (repeatable)")
+    p.add_argument("--targets", required=True, help="Prometheus file_sd JSON file to maintain")
+    p.add_argument("--work-dir", required=True)
+    p.add_argument("--state", help="file to keep the Services' proxy ports and the pods in (JSON)")
+    a = p.parse_args()
+    node = Node(Api(a.api), a.namespace, a.server, a.server_flag, a.targets, a.work_dir).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        if a.state:
+            tmp = a.state + ".tmp"
+            with open(tmp, "w") as f:
+                json.dump(node.state(), f)
+            os.replace(tmp, a.state)
+    node.stop()
+
+
+if __name__ == "__main__":
+    main()
