@@ -97,16 +97,31 @@ enum CanaryMapping {
 
     // MARK: What the Deployments and the predictor Service carry
 
-    /// How a run's phase becomes replicas and the predictor Service's selection
-    /// (without a Gateway). `total` is what the autoscaler wants for the object.
+    /// How a run's phase becomes replicas and the predictor Service's selection.
+    /// `total` is what the autoscaler wants for the object.
     /// `promotionRolledOut`: the stable Deployment already runs the promoted
     /// candidate's template on all its replicas.
-    static func split(phase: CanaryPhase?, step: Int, plan: CanaryPlan, total: Int, promotionRolledOut: Bool) -> TrafficSplit {
+    /// `gateway`: an HTTPRoute splits the requests by weight (`TrafficSplit.gatewayReplicas`);
+    /// `liveWeight` is the weight in effect until the step's replicas are ready.
+    /// `maxReplicas`: `replicas.max`, which both versions share.
+    static func split(phase: CanaryPhase?, step: Int, plan: CanaryPlan, total: Int, promotionRolledOut: Bool,
+                      gateway: Bool = false, liveWeight: Int = 0, maxReplicas: Int = .max) -> TrafficSplit {
         switch phase {
         case nil, .progressing?, .paused?:
             // The replicas for the step are readied ahead of its weight: the
             // step takes effect when they are ready (`CanaryObservation.candidateReady`).
-            return TrafficSplit.replicas(total: total, weight: plan.steps[min(step, plan.steps.count - 1)])
+            let weight = plan.steps[min(step, plan.steps.count - 1)]
+            func shares(_ weight: Int) -> TrafficSplit {
+                gateway ? TrafficSplit.gatewayReplicas(total: total, weight: weight) : TrafficSplit.replicas(total: total, weight: weight)
+            }
+            // Until then the stable version still carries 100 − liveWeight of the
+            // traffic (exactly with a Gateway, by replica shares without one), so
+            // it keeps the replicas for that share while the candidate's start, as
+            // far as replicas.max leaves room: no capacity dip at a step change.
+            var split = shares(weight)
+            let room = max(split.stableReplicas, maxReplicas - split.candidateReplicas)
+            split.stableReplicas = max(split.stableReplicas, min(shares(liveWeight).stableReplicas, room))
+            return split
         case .promoted?:
             return promotionRolledOut
                 ? TrafficSplit(selection: .stableOnly, stableReplicas: total, candidateReplicas: 0)

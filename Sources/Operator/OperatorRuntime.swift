@@ -56,6 +56,9 @@ public final class OperatorRuntime: Sendable {
     /// Present with `serviceMonitorLabels`; run only once discovery finds the kind.
     let serviceMonitors: Informer<ServiceMonitorResource>?
     private let serviceMonitorsServed = Locked<Bool>(false)
+    /// The canary HTTPRoutes (`spec.canary.gatewayRef`); run only once discovery finds the kind.
+    let httpRoutes: Informer<HTTPRouteResource>
+    private let httpRoutesServed = Locked<Bool>(false)
     let records = ScalingRecords()
     let recorder: EventRecorder
     let elector: LeaderElector?
@@ -77,6 +80,7 @@ public final class OperatorRuntime: Sendable {
         serviceObjects = Informer(client: client, options: .init(namespaces: options.namespaces, labelSelector: owned), logger: logger)
         serviceMonitors = options.serviceMonitorLabels == nil ? nil
             : Informer(client: client, options: .init(namespaces: options.namespaces, labelSelector: owned), logger: logger)
+        httpRoutes = Informer(client: client, options: .init(namespaces: options.namespaces, labelSelector: owned), logger: logger)
         recorder = EventRecorder(client: client, configuration: .init(reportingController: "serving.swiftinfer.io/inference-operator",
                                                                       reportingInstance: options.identity), logger: logger)
         elector = options.leaderElection
@@ -91,6 +95,7 @@ public final class OperatorRuntime: Sendable {
     public var isReady: Bool {
         guard services.hasSynced, deployments.hasSynced, serviceObjects.hasSynced else { return false }
         if let monitors = activeServiceMonitors, !monitors.hasSynced { return false }
+        if let routes = activeHTTPRoutes, !routes.hasSynced { return false }
         if let elector { return elector.role != .unknown }
         return true
     }
@@ -119,9 +124,34 @@ public final class OperatorRuntime: Sendable {
         }
     }
 
+    /// The HTTPRoute informer once discovery found the kind.
+    var activeHTTPRoutes: Informer<HTTPRouteResource>? {
+        httpRoutesServed.withLock { $0 } ? httpRoutes : nil
+    }
+
+    /// Asks the API server whether it serves Gateway API HTTPRoutes, which
+    /// canaries with `spec.canary.gatewayRef` split their traffic with;
+    /// without them those canaries split by replica shares (and say so in an
+    /// Event when a run starts). Asked once, at start, like ServiceMonitors.
+    private func discoverHTTPRoutes() async {
+        do {
+            let served = try await client.serves(HTTPRouteResource.resourceType)
+            httpRoutesServed.withLock { $0 = served }
+            if served {
+                logger.info("the cluster serves gateway.networking.k8s.io/v1 httproutes: canaries with a gatewayRef are split by an HTTPRoute")
+            } else {
+                logger.info("the cluster does not serve gateway.networking.k8s.io/v1 httproutes: canaries with a gatewayRef are split by replica shares")
+            }
+        } catch {
+            logger.warning("API discovery of gateway.networking.k8s.io/v1 failed: canaries with a gatewayRef are split by replica shares",
+                           metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Runs until SIGTERM/SIGINT (or cancellation).
     public func run(onMetricsPort: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         await discoverServiceMonitors()
+        await discoverHTTPRoutes()
         var list: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: TaskService("informer-inferenceservices") { await self.services.run() }),
             .init(service: TaskService("informer-deployments") { await self.deployments.run() }),
@@ -133,6 +163,9 @@ public final class OperatorRuntime: Sendable {
         ]
         if let monitors = activeServiceMonitors {
             list.append(.init(service: TaskService("informer-servicemonitors") { await monitors.run() }))
+        }
+        if let routes = activeHTTPRoutes {
+            list.append(.init(service: TaskService("informer-httproutes") { await routes.run() }))
         }
         if let elector {
             list.append(.init(service: TaskService("leader-election") { await elector.run() }))
@@ -152,6 +185,7 @@ public final class OperatorRuntime: Sendable {
         let deploymentDeltas = deployments.subscribe()
         let serviceDeltas = serviceObjects.subscribe()
         let monitorDeltas = activeServiceMonitors?.subscribe()
+        let routeDeltas = activeHTTPRoutes?.subscribe()
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await delta in isvcDeltas {
@@ -171,6 +205,11 @@ public final class OperatorRuntime: Sendable {
             if let monitorDeltas {
                 group.addTask {
                     for await delta in monitorDeltas { await self.enqueueOwner(of: delta.object.metadata) }
+                }
+            }
+            if let routeDeltas {
+                group.addTask {
+                    for await delta in routeDeltas { await self.enqueueOwner(of: delta.object.metadata) }
                 }
             }
         }
@@ -217,6 +256,8 @@ public final class OperatorRuntime: Sendable {
         _ = await serviceObjects.waitForSync()
         let monitors = activeServiceMonitors
         if let monitors { _ = await monitors.waitForSync() }
+        let routes = activeHTTPRoutes
+        if let routes { _ = await routes.waitForSync() }
         let queue = WorkQueue(name: "inferenceservices")
         currentQueue.withLock { $0 = queue }
         defer { currentQueue.withLock { $0 = nil } }
@@ -224,14 +265,14 @@ public final class OperatorRuntime: Sendable {
         let reconciler = Reconciler(client: client, services: services.store, deployments: deployments.store,
                                     serviceObjects: serviceObjects.store,
                                     serviceMonitors: monitors.map { Reconciler.ServiceMonitors(store: $0.store, labels: options.serviceMonitorLabels ?? [:]) },
-                                    records: records, recorder: recorder, logger: logger)
+                                    httpRoutes: routes?.store, records: records, recorder: recorder, logger: logger)
         let controller = Controller(name: "inferenceservice", queue: queue, workers: options.workers, logger: logger) { key in
             try await reconciler.reconcile(key)
         }
         let loop = ScalingLoop(
             configuration: .init(defaultPrometheusURL: options.prometheusURL, followFallback: options.followFallback, tick: options.scalingTick),
             transport: transport, services: services.store, deployments: deployments.store, records: records,
-            recorder: recorder, logger: logger, secrets: AuthSecretCache(client: client)
+            recorder: recorder, logger: logger, secrets: AuthSecretCache(client: client), httpRoutesServed: routes != nil
         ) { keys in
             for key in keys { await queue.add(key) }
         }

@@ -16,7 +16,9 @@ public struct ReconcileOutcome: Sendable, Equatable {
     public var appliedServiceMonitor = false
     /// The canary's Deployment or per-version Services were applied.
     public var appliedCanary = false
-    /// Objects of an ended canary deleted.
+    /// The canary's HTTPRoute was applied (`spec.canary.gatewayRef`, on a cluster that serves the kind).
+    public var appliedRoute = false
+    /// Objects of an ended canary (or a route whose gatewayRef was removed) deleted.
     public var removedCanaryObjects = 0
     public var wroteStatus = false
     public var invalidSpec: String?
@@ -40,19 +42,25 @@ public struct Reconciler: Sendable {
     let deployments: Store<Deployment>
     let serviceObjects: Store<KubeAPI.Service>
     let serviceMonitors: ServiceMonitors?
+    /// The canary HTTPRoutes the operator owns; nil where the cluster does not
+    /// serve gateway.networking.k8s.io/v1 HTTPRoutes (a `gatewayRef` then
+    /// falls back to the split by replica shares).
+    let httpRoutes: Store<HTTPRouteResource>?
     let records: ScalingRecords
     let recorder: EventRecorder
     let wallClock: @Sendable () -> Date
     let logger: Logger
 
     public init(client: KubeClient, services: Store<InferenceServiceResource>, deployments: Store<Deployment>,
-                serviceObjects: Store<KubeAPI.Service>, serviceMonitors: ServiceMonitors? = nil, records: ScalingRecords, recorder: EventRecorder,
+                serviceObjects: Store<KubeAPI.Service>, serviceMonitors: ServiceMonitors? = nil, httpRoutes: Store<HTTPRouteResource>? = nil,
+                records: ScalingRecords, recorder: EventRecorder,
                 wallClock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         self.client = client
         self.services = services
         self.deployments = deployments
         self.serviceObjects = serviceObjects
         self.serviceMonitors = serviceMonitors
+        self.httpRoutes = httpRoutes
         self.records = records
         self.recorder = recorder
         self.wallClock = wallClock
@@ -118,7 +126,8 @@ public struct Reconciler: Sendable {
         let sharing = service.spec.canary != nil && !(run?.phase.isFinal ?? false)
         let liveTotal = sharing ? CanaryMapping.combined(stable: liveDeployment, candidate: liveCandidate) : liveDeployment
         let replicas = Self.replicasToApply(service: service, status: status, live: liveTotal)
-        var layout = CanaryLayout.make(spec: service.spec, run: run, total: replicas, promotionRolledOut: false)
+        let routed = CanaryLayout.routed(service.spec, httpRoutesServed: httpRoutes != nil)
+        var layout = CanaryLayout.make(spec: service.spec, run: run, total: replicas, promotionRolledOut: false, gateway: routed)
         if layout?.run?.phase == .promoted, let promoted = layout {
             // Promotion moves the stable Deployment to the candidate's template; traffic
             // stays on the candidate until every stable replica runs it and is ready.
@@ -130,16 +139,20 @@ public struct Reconciler: Sendable {
                 liveTemplate.map { liveObjectSatisfies($0, desired: target.deployment[path: "spec", "template"] ?? [:]) } ?? false
             } ?? false
             layout = CanaryLayout.make(spec: service.spec, run: run, total: replicas,
-                                       promotionRolledOut: rolledOut && CanaryMapping.rolledOut(liveDeployment))
+                                       promotionRolledOut: rolledOut && CanaryMapping.rolledOut(liveDeployment), gateway: routed)
         }
         var stableService = service
         if let layout { stableService.spec = layout.stableSpec }
         let rendered: RenderedPredictor
         var renderedCanary: RenderedCanary?
+        var route: JSON?
         do throws(RenderingError) {
             rendered = try PredictorRenderer.render(stableService, replicas: layout?.split.stableReplicas ?? replicas,
                                                     lastWarmedFingerprint: status.warmedFingerprint)
-            if let layout { renderedCanary = try CanaryRenderer.render(service, replicas: layout.split.candidateReplicas) }
+            if let layout {
+                renderedCanary = try CanaryRenderer.render(service, replicas: layout.split.candidateReplicas, gatewayRoute: routed)
+                if routed { route = try HTTPRouteRenderer.render(service, backends: layout.route) }
+            }
         } catch {
             status.setCondition(ServingAPI.Condition(type: ConditionType.ready.rawValue, status: .false, observedGeneration: generation,
                                           lastTransitionTime: now, reason: "InvalidSpec", message: error.description))
@@ -163,9 +176,11 @@ public struct Reconciler: Sendable {
         if try await applyIfChanged(.deployments, desired: rendered.deployment, live: try liveDeployment.map { try JSON(encoding: $0) }) {
             outcome.appliedDeployment = true
         }
-        // The candidate's pods exist before the predictor Service selects them.
+        // The candidate's pods exist before the predictor Service selects them,
+        // and the per-version Services before the route sends to them.
         if let renderedCanary {
             try await applyCanary(renderedCanary, namespace: namespace, name: service.name, outcome: &outcome)
+            try await applyRoute(route, namespace: namespace, name: service.name, outcome: &outcome)
         } else if service.spec.canary == nil {
             try await removeCanaryObjects(namespace: namespace, name: service.name, outcome: &outcome)
         }

@@ -53,14 +53,18 @@ public struct ScalingLoop: Sendable {
     /// metrics `unavailable` (this operator reads no Secrets).
     let secrets: AuthSecretCache?
     let transports: PrometheusTransports
+    /// The cluster serves gateway.networking.k8s.io/v1 HTTPRoutes: a canary
+    /// with `gatewayRef` is split by its route (`CanaryLayout.routed`).
+    let httpRoutesServed: Bool
 
     public init(configuration: Configuration, transport: any HTTPTransport,
                 services: Store<InferenceServiceResource>, deployments: Store<Deployment>, records: ScalingRecords,
                 recorder: EventRecorder, clock: TimeSource = .continuous, wallClock: @escaping @Sendable () -> Date = { Date() },
-                logger: Logger, secrets: AuthSecretCache? = nil,
+                logger: Logger, secrets: AuthSecretCache? = nil, httpRoutesServed: Bool = false,
                 makeTransport: @escaping PrometheusTransports.Make = { tls throws in try CurlTransport(tls: tls) },
                 changed: @escaping @Sendable ([String]) async -> Void) {
         self.secrets = secrets
+        self.httpRoutesServed = httpRoutesServed
         self.transports = PrometheusTransports(shared: transport, make: makeTransport)
         self.configuration = configuration
         self.transport = transport
@@ -242,8 +246,23 @@ public struct ScalingLoop: Sendable {
         // While a canary shares the traffic, the object's replicas are both versions'.
         let deployment: Deployment?
         if candidate.service.spec.canary != nil, record?.canary.map({ !$0.phase.isFinal }) ?? true {
-            deployment = CanaryMapping.combined(
-                stable: stable, candidate: deployments.get(namespace: namespace, name: CanaryRenderer.candidateName(forObjectNamed: candidate.service.name)))
+            let candidateDeployment = deployments.get(namespace: namespace, name: CanaryRenderer.candidateName(forObjectNamed: candidate.service.name))
+            var both = CanaryMapping.combined(stable: stable, candidate: candidateDeployment)
+            // A split can hold more replicas than the total it divides (shares rounded up with a
+            // Gateway, the stable replica kept warm at 100%). Where both Deployments carry the split
+            // of the total reconcile applies, that total is what is on them: the plan must not hold
+            // as if its last decision had not landed.
+            var status = candidate.object.typedStatus
+            if let desired = record?.desiredReplicas { status.desiredReplicas = desired }
+            let total = Reconciler.replicasToApply(service: candidate.service, status: status, live: both)
+            if let layout = CanaryLayout.make(spec: candidate.service.spec, run: record?.canary ?? CanaryMapping.state(from: status.canary),
+                                              total: total, promotionRolledOut: false,
+                                              gateway: CanaryLayout.routed(candidate.service.spec, httpRoutesServed: httpRoutesServed)),
+               stable?.spec?.replicas == Int32(layout.split.stableReplicas),
+               (candidateDeployment?.spec?.replicas ?? 0) == Int32(layout.split.candidateReplicas) {
+                both?.spec?.replicas = Int32(total)
+            }
+            deployment = both
         } else {
             deployment = stable
         }
@@ -272,7 +291,9 @@ public struct ScalingLoop: Sendable {
         if let desired = record?.desiredReplicas, spec.autoscaling.mode == .active { status.desiredReplicas = desired }
         let total = Reconciler.replicasToApply(service: candidate.service, status: status,
                                                live: CanaryMapping.combined(stable: stable, candidate: candidateDeployment))
-        let wanted = CanaryLayout.make(spec: spec, run: previous, total: total, promotionRolledOut: false)?.split.candidateReplicas ?? 0
+        let routed = CanaryLayout.routed(spec, httpRoutesServed: httpRoutesServed)
+        let wanted = CanaryLayout.make(spec: spec, run: previous, total: total, promotionRolledOut: false, gateway: routed)?
+            .split.candidateReplicas ?? 0
         let ready = CanaryMapping.candidateReady(candidateDeployment, candidate: fingerprint, wanted: wanted)
 
         var candidateReading: VersionReading?
@@ -294,6 +315,15 @@ public struct ScalingLoop: Sendable {
                                   reason: event.reason, action: "Canary", note: event.message)
             let metadata: Logger.Metadata = ["key": "\(candidate.key)", "reason": "\(event.reason)", "weight": "\(decision.candidateWeight)"]
             if event.warning { logger.warning("canary: \(event.message)", metadata: metadata) } else { logger.info("canary: \(event.message)", metadata: metadata) }
+        }
+        if previous == nil, let gateway = spec.canary?.gatewayRef, !routed {
+            // The run goes ahead on the predictor Service's split; say why the Gateway is not used.
+            let note = "spec.canary.gatewayRef names Gateway \(gateway.namespace ?? namespace)/\(gateway.name), but the cluster does not "
+                + "serve gateway.networking.k8s.io/v1 HTTPRoutes (or did not when the operator started): traffic is split by replica "
+                + "shares through the predictor Service instead"
+            await recorder.record(regarding: candidate.object.objectReference, type: .warning, reason: "GatewayAPIUnavailable",
+                                  action: "Canary", note: note)
+            logger.warning("canary: \(note)", metadata: ["key": "\(candidate.key)"])
         }
         let stableSignals = stableReading
         await records.update(candidate.key) { entry in

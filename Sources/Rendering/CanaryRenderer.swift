@@ -13,7 +13,8 @@ import ServingAPI
 /// follows the traffic split (`predictorSelector`).
 public struct RenderedCanary: Sendable, Hashable {
     public let deployment: JSON
-    /// The candidate's Service, the header route's target; nil with `headerRoute: false`.
+    /// The candidate's Service, the header route's and an HTTPRoute's target;
+    /// nil with `headerRoute: false` and no HTTPRoute in effect.
     public let candidateService: JSON?
     public let stableService: JSON
     /// The candidate's fingerprint: a canary run is for exactly one of these.
@@ -61,9 +62,14 @@ public enum CanaryRenderer {
         return "cv1-" + WarmupFingerprint.hex(WarmupFingerprint.fnv1a64(text))
     }
 
-    /// - Parameter replicas: the candidate's replicas (`TrafficSplit`); 0 once a run has ended without promotion.
+    /// - Parameters:
+    ///   - replicas: the candidate's replicas (`TrafficSplit`); 0 once a run has ended without promotion.
+    ///   - gatewayRoute: an HTTPRoute (`HTTPRouteRenderer`) carries the split, so its
+    ///     backend, the candidate's Service, exists whatever `headerRoute` says.
     /// - Returns: nil when the object has no `spec.canary`.
-    public static func render(_ service: InferenceService, replicas: Int) throws(RenderingError) -> RenderedCanary? {
+    public static func render(_ service: InferenceService, replicas: Int, gatewayRoute: Bool = false) throws(RenderingError)
+        -> RenderedCanary?
+    {
         guard let spec = service.spec.candidateSpec, let fingerprint = candidateFingerprint(service.spec) else { return nil }
         guard let namespace = service.metadata.namespace, !namespace.isEmpty else {
             throw .missingField("metadata.namespace")
@@ -84,7 +90,7 @@ public enum CanaryRenderer {
             replicas: replicas, annotations: [candidateAnnotation: .string(fingerprint)], modelVersion: fingerprint)
         // `.none`, not `nil`: `JSON` takes the nil literal too (as JSON null).
         var candidateService: JSON? = .none
-        if service.spec.canary?.headerRoute == true {
+        if service.spec.canary?.headerRoute == true || gatewayRoute {
             candidateService = versionService(service, namespace: namespace, uid: uid, name: candidateName(forObjectNamed: service.name),
                                               component: candidateComponent, selects: candidateComponent)
         }

@@ -1,7 +1,7 @@
 /// What the operator sees of a canary run at one evaluation.
 public struct CanaryObservation: Sendable, Hashable {
     /// The candidate can carry the current step's traffic: its replicas for the
-    /// step are ready (and, with a Gateway, its route accepted).
+    /// step are ready. (With a Gateway, the route's acceptance by the Gateway is not read yet.)
     public var candidateReady: Bool
     /// The candidate's signals for the step; nil when they could not be read.
     public var candidate: VersionReading?

@@ -47,6 +47,29 @@ public struct TrafficSplit: Sendable, Hashable {
         }
     }
 
+    /// Splits `total` replicas when a Gateway's HTTPRoute carries the split:
+    /// the Gateway divides requests by the route's weights exactly, so the
+    /// replicas only need to carry each version's share, not encode it. Each
+    /// version gets ⌈total·share⌉ replicas (at least one while it has weight),
+    /// so neither is undersized for its share; the sum is `total` or
+    /// `total + 1`. At 0 the candidate has none; at 100 the stable version
+    /// keeps one replica warm for a rollback, as without a Gateway. The
+    /// selection is the one `replicas(total:weight:)` gives: clients inside
+    /// the cluster that call the predictor Service still get the replica split.
+    public static func gatewayReplicas(total: Int, weight: Int) -> TrafficSplit {
+        let total = max(1, total)
+        switch weight {
+        case ...0:
+            return TrafficSplit(selection: .stableOnly, stableReplicas: total, candidateReplicas: 0)
+        case 100...:
+            return TrafficSplit(selection: .candidateOnly, stableReplicas: 1, candidateReplicas: total)
+        default:
+            // ⌈total·w/100⌉ in integers.
+            func share(_ percent: Int) -> Int { max(1, (total * percent + 99) / 100) }
+            return TrafficSplit(selection: .both, stableReplicas: share(100 - weight), candidateReplicas: share(weight))
+        }
+    }
+
     /// The candidate's share of traffic this split gives, 0...1.
     public var candidateShare: Double {
         switch selection {

@@ -134,6 +134,8 @@ import YAML
                     && rendered.of(kind: "ConfigMap").isEmpty, "optional objects are off by default")
             let rules = clusterRoles.first?["rules"]?.arrayValue ?? []
             #expect(!rules.contains { $0["apiGroups"]?.strings == ["monitoring.coreos.com"] }, "no ServiceMonitor access unless switched on")
+            #expect(rules.contains { $0["apiGroups"]?.strings == ["gateway.networking.k8s.io"] && $0["resources"]?.strings == ["httproutes"]
+                        && $0["verbs"]?.strings == ["list", "watch", "create", "patch", "delete"] }, "canary HTTPRoutes: \(rules)")
             #expect(!args.contains("--service-monitors"), "\(args)")
         }
     }

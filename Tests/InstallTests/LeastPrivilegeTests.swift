@@ -15,8 +15,9 @@ import YAML
 /// account's token through a lifecycle: take the lease, reconcile an
 /// InferenceService (status, Deployment, Service), scale it on a slow
 /// workload (real Prometheus, read with the credentials of the object's
-/// `authSecretRef` Secret: get secrets), record Events, follow its deletion, release
-/// the lease on SIGTERM. Then, from the API server's request log:
+/// `authSecretRef` Secret: get secrets), record Events, run a canary with a
+/// Gateway (its HTTPRoute created, then deleted with the other canary
+/// objects), follow its deletion, release the lease on SIGTERM. Then, from the API server's request log:
 /// - no request was forbidden, and every request is covered by a rule;
 /// - every granted (verb, resource) was used, or is in `mayGoUnused` with the reason.
 @Suite(.disabled(if: !PrometheusServer.isInstalled, "skipped: /usr/bin/prometheus is missing (make test installs it)"))
@@ -31,11 +32,21 @@ struct LeastPrivilegeTests {
             case .serviceMonitors: ["--set", "inferenceServiceMonitors.enabled=true", "--set", "inferenceServiceMonitors.labels.release=prometheus"]
             }
         }
-        /// Extra objects the cluster needs: prometheus-operator's kind, for the per-object ServiceMonitors.
-        var clusterObjects: [JSON] { self == .serviceMonitors ? [serviceMonitorCRD] : [] }
+        /// Extra objects the cluster needs: the Gateway API's HTTPRoute kind, for the canary's route;
+        /// prometheus-operator's kind, for the per-object ServiceMonitors.
+        var clusterObjects: [JSON] {
+            get throws { [try LeastPrivilegeTests.httpRouteCRD()] + (self == .serviceMonitors ? [serviceMonitorCRD] : []) }
+        }
     }
 
     static let serviceAccountUser = "system:serviceaccount:inference-system:inference-operator"
+    static let httpRoutes = KubeAPI.ResourceType(group: "gateway.networking.k8s.io", version: "v1", plural: "httproutes", kind: "HTTPRoute")
+
+    /// The stand-in HTTPRoute CRD the operator tests use (fields the operator renders, upstream rules).
+    static func httpRouteCRD() throws -> JSON {
+        try YAML.parse(try String(contentsOf: packageRoot.appendingPathComponent("Tests/OperatorTests/Fixtures/gateway-api-httproute-crd.yaml"),
+                                  encoding: .utf8))
+    }
 
     /// Granted (verb, group, resource) that this lifecycle need not exercise, and why each stays granted.
     static let mayGoUnused: [String: String] = [
@@ -50,7 +61,7 @@ struct LeastPrivilegeTests {
         let rendered = try objects(in: try await Helm.template(["--set", "createNamespace=true"] + scope.values, includeCRDs: true))
         let cluster = try await RBACCluster.start()
         try await cluster.createNamespace("ml")  // the watched namespace exists before its Role
-        try await cluster.install(scope.clusterObjects + rendered)
+        try await cluster.install(try scope.clusterObjects + rendered)
 
         let workload = try await Workload.start()
         let prometheus = try await PrometheusServer.start(
@@ -88,15 +99,16 @@ struct LeastPrivilegeTests {
         }
         #expect(evented, context())
 
-        // A canary starts (its Deployment and per-version Services are created), then
-        // spec.canary is removed: the operator deletes what the canary left.
+        // A canary with a Gateway starts (its Deployment, per-version Services and
+        // HTTPRoute are created), then spec.canary is removed: the operator deletes what the canary left.
         _ = try await admin.patch(inferenceServiceType, name: "demo", namespace: "ml", .merge(["spec": ["canary": [
-            "model": ["name": "demo", "uri": "file:///models/demo-v2.onnx"], "stepSeconds": 3600,
+            "model": ["name": "demo", "uri": "file:///models/demo-v2.onnx"], "stepSeconds": 3600, "gatewayRef": ["name": "edge"],
         ]]]))
         let canaryCreated = await eventually(timeout: .seconds(30)) {
             let deployment = try? await admin.get(.deployments, name: "demo-canary", namespace: "ml")
             let service = try? await admin.get(.services, name: "demo-stable", namespace: "ml")
-            return deployment != nil && service != nil
+            let route = try? await admin.get(Self.httpRoutes, name: "demo", namespace: "ml")
+            return deployment != nil && service != nil && route != nil
         }
         #expect(canaryCreated, context())
         _ = try await admin.patch(inferenceServiceType, name: "demo", namespace: "ml", .merge(["spec": ["canary": nil]]))
@@ -104,7 +116,8 @@ struct LeastPrivilegeTests {
             let deployment = try? await admin.get(.deployments, name: "demo-canary", namespace: "ml")
             let candidate = try? await admin.get(.services, name: "demo-canary", namespace: "ml")
             let stable = try? await admin.get(.services, name: "demo-stable", namespace: "ml")
-            return deployment == nil && candidate == nil && stable == nil
+            let route = try? await admin.get(Self.httpRoutes, name: "demo", namespace: "ml")
+            return deployment == nil && candidate == nil && stable == nil && route == nil
         }
         #expect(canaryRemoved, context())
 
@@ -134,7 +147,9 @@ struct LeastPrivilegeTests {
         let used = Set(uses.map(\.permission))
         for expected in ["create coordination.k8s.io/leases", "update coordination.k8s.io/leases", "watch serving.swiftinfer.io/inferenceservices",
                          "patch serving.swiftinfer.io/inferenceservices/status", "create apps/deployments", "patch apps/deployments",
-                         "create /services", "create events.k8s.io/events", "get /secrets", "delete apps/deployments", "delete /services"] {
+                         "create /services", "create events.k8s.io/events", "get /secrets", "delete apps/deployments", "delete /services",
+                         "watch gateway.networking.k8s.io/httproutes", "create gateway.networking.k8s.io/httproutes",
+                         "delete gateway.networking.k8s.io/httproutes"] {
             #expect(used.contains(expected), "the lifecycle made no \(expected): \(used.sorted())")
         }
         if scope == .serviceMonitors {

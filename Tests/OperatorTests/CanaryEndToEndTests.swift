@@ -88,8 +88,14 @@ struct CanaryEndToEndTests {
             }
             let why = await context(name)
             #expect(firstStep, "\(why)")
-            let split = (await replicas("\(name)-canary"), await replicas("\(name)-predictor"))
-            #expect(split.0 == 1 && split.1 == 3, "candidate, stable replicas: \(split)")
+            // The stable version kept its 4 while the candidate's replica started; now it has 3.
+            let split = await eventually(timeout: .seconds(10)) {
+                let candidate = await replicas("\(name)-canary")
+                let stable = await replicas("\(name)-predictor")
+                return candidate == 1 && stable == 3
+            }
+            let seen = (await replicas("\(name)-canary"), await replicas("\(name)-predictor"))
+            #expect(split, "candidate, stable replicas: \(seen)")
             let both = await selector(name)
             #expect(both[component] == nil, "both versions selected: \(both)")
         }
@@ -132,8 +138,13 @@ struct CanaryEndToEndTests {
         let fifty = await eventually(timeout: .seconds(60)) { await canary("good")?["weight"] == 50 }
         var goodWhy = await context("good")
         #expect(fifty, "\(goodWhy)")
+        let halfSplit = await eventually(timeout: .seconds(10)) {
+            let candidate = await replicas("good-canary")
+            let stable = await replicas("good-predictor")
+            return candidate == 2 && stable == 2
+        }
         let half = (await replicas("good-canary"), await replicas("good-predictor"))
-        #expect(half.0 == 2 && half.1 == 2, "candidate, stable replicas at 50%: \(half)")
+        #expect(halfSplit, "candidate, stable replicas at 50%: \(half)")
         let full = await eventually(timeout: .seconds(60)) { await canary("good")?["weight"] == 100 }
         goodWhy = await context("good")
         #expect(full, "\(goodWhy)")

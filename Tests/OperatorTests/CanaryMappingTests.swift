@@ -59,15 +59,29 @@ import Testing
     @Test func theLayoutFollowsThePhase() throws {
         let spec = try Self.spec(["model": ["name": "m", "uri": "file:///models/m2.onnx"], "steps": [25, 50, 100]])
         let fingerprint = try #require(CanaryRenderer.candidateFingerprint(spec))
-        func run(_ phase: CanaryPhase, step: Int) -> CanaryState {
+        func run(_ phase: CanaryPhase, step: Int, live: Int? = nil) -> CanaryState {
             var state = CanaryState.start(candidate: fingerprint, now: 0)
             state.phase = phase
             state.step = step
+            state.liveWeight = live ?? [25, 50, 100][step]
             return state
         }
+        // Before the first step takes effect, the stable version keeps all its replicas while the candidate's start.
         let before = try #require(CanaryLayout.make(spec: spec, run: nil, total: 4, promotionRolledOut: false))
-        #expect(before.split == TrafficSplit(selection: .both, stableReplicas: 3, candidateReplicas: 1))
+        #expect(before.split == TrafficSplit(selection: .both, stableReplicas: 4, candidateReplicas: 1))
         #expect(before.stableSpec == spec)
+        let first = try #require(CanaryLayout.make(spec: spec, run: run(.progressing, step: 0), total: 4, promotionRolledOut: false))
+        #expect(first.split == TrafficSplit(selection: .both, stableReplicas: 3, candidateReplicas: 1))
+        // Readying 50% while 25% is in effect: the stable version keeps its 3 until the candidate's 2 are ready.
+        let readying = try #require(CanaryLayout.make(spec: spec, run: run(.progressing, step: 1, live: 25), total: 4, promotionRolledOut: false))
+        #expect(readying.split == TrafficSplit(selection: .both, stableReplicas: 3, candidateReplicas: 2))
+        // ... as far as replicas.max leaves room: both versions share it.
+        var tight = spec
+        tight.replicas.max = 4
+        let capped = try #require(CanaryLayout.make(spec: tight, run: run(.progressing, step: 1, live: 25), total: 4, promotionRolledOut: false))
+        #expect(capped.split == TrafficSplit(selection: .both, stableReplicas: 2, candidateReplicas: 2))
+        let cappedBefore = try #require(CanaryLayout.make(spec: tight, run: nil, total: 4, promotionRolledOut: false))
+        #expect(cappedBefore.split == TrafficSplit(selection: .both, stableReplicas: 3, candidateReplicas: 1))
         let half = try #require(CanaryLayout.make(spec: spec, run: run(.paused, step: 1), total: 4, promotionRolledOut: false))
         #expect(half.split == TrafficSplit(selection: .both, stableReplicas: 2, candidateReplicas: 2))
         let back = try #require(CanaryLayout.make(spec: spec, run: run(.rolledBack, step: 1), total: 4, promotionRolledOut: false))
@@ -81,6 +95,46 @@ import Testing
         var other = run(.rolledBack, step: 1)
         other.candidate = "cv1-other"
         #expect(try #require(CanaryLayout.make(spec: spec, run: other, total: 4, promotionRolledOut: false)).split == before.split)
+    }
+
+    /// With a Gateway: the route carries the weight in effect, the replicas cover each version's
+    /// share (the stable one also the share it still carries until the step takes effect).
+    @Test(arguments: [
+        // (phase, step, live weight, promotion rolled out, route, stable, candidate)
+        (nil as CanaryPhase?, 0, 0, false, HTTPRouteRenderer.Backends.split(candidateWeight: 0), 4, 2),
+        (.progressing, 0, 30, false, .split(candidateWeight: 30), 3, 2),
+        (.paused, 1, 30, false, .split(candidateWeight: 30), 3, 3),
+        (.progressing, 2, 60, false, .split(candidateWeight: 60), 2, 4),
+        (.progressing, 2, 100, false, .split(candidateWeight: 100), 1, 4),
+        (.rolledBack, 1, 0, false, .split(candidateWeight: 0), 4, 0),
+        (.aborted, 0, 0, false, .split(candidateWeight: 0), 4, 0),
+        (.promoted, 2, 100, false, .split(candidateWeight: 100), 4, 4),
+        (.promoted, 2, 100, true, .stableOnly, 4, 0),
+    ] as [(CanaryPhase?, Int, Int, Bool, HTTPRouteRenderer.Backends, Int, Int)])
+    func theGatewayLayoutFollowsTheWeightInEffect(phase: CanaryPhase?, step: Int, live: Int, rolledOut: Bool,
+                                                  route: HTTPRouteRenderer.Backends, stable: Int, candidate: Int) throws {
+        let spec = try Self.spec(["model": ["name": "m", "uri": "file:///models/m2.onnx"], "steps": [30, 60, 100]])
+        let fingerprint = try #require(CanaryRenderer.candidateFingerprint(spec))
+        let run = phase.map { phase -> CanaryState in
+            var state = CanaryState.start(candidate: fingerprint, now: 0)
+            state.phase = phase
+            state.step = step
+            state.liveWeight = live
+            return state
+        }
+        let layout = try #require(CanaryLayout.make(spec: spec, run: run, total: 4, promotionRolledOut: rolledOut, gateway: true))
+        #expect(layout.route == route)
+        #expect(layout.split.stableReplicas == stable && layout.split.candidateReplicas == candidate, "\(layout.split)")
+        let serviceMode = try #require(CanaryLayout.make(spec: spec, run: run, total: 4, promotionRolledOut: rolledOut))
+        #expect(layout.split.selection == serviceMode.split.selection, "the predictor Service selects as without a Gateway")
+    }
+
+    @Test func onlyAGatewayRefOnAClusterThatServesRoutesIsRouted() throws {
+        let plain = try Self.spec(["model": ["name": "m", "uri": "file:///models/m2.onnx"]])
+        let withGateway = try Self.spec(["model": ["name": "m", "uri": "file:///models/m2.onnx"], "gatewayRef": ["name": "edge"]])
+        #expect(CanaryLayout.routed(withGateway, httpRoutesServed: true))
+        #expect(!CanaryLayout.routed(withGateway, httpRoutesServed: false))
+        #expect(!CanaryLayout.routed(plain, httpRoutesServed: true))
     }
 
     @Test func queriesSelectOneVersionOfOneObject() {

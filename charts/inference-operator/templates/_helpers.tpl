@@ -81,6 +81,12 @@ exactly these rules.
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]
+# spec.canary.gatewayRef: the canary's HTTPRoute (Gateway API), where the
+# cluster serves gateway.networking.k8s.io/v1 (found at start): informer,
+# server-side apply, delete once gatewayRef or spec.canary is removed.
+- apiGroups: [gateway.networking.k8s.io]
+  resources: [httproutes]
+  verbs: [list, watch, create, patch, delete]
 {{- if .Values.inferenceServiceMonitors.enabled }}
 # --service-monitors: a ServiceMonitor per InferenceService (informer, then
 # server-side apply), only where the chart turns the flag on.
