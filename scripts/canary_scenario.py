@@ -288,6 +288,13 @@ def main():
         check("after promotion every request is answered by v2", after and all(r[4] == "3x" for r in after),
               f"{sum(1 for r in after if r[4] == '3x')}/{len(after)}")
         report["rollout_seconds"] = round(rollout_end - start, 1)
+        # Each version's compute per request, read from the servers' own histograms: behind a
+        # Gateway their ratio sizes the versions (same architecture here, so close to 1).
+        signals = rollout.status.get("candidateSignals") or {}
+        report["cost_ratio"] = rollout.status.get("costRatio")
+        report["candidate_compute_ms_per_request"] = signals.get("computeMsPerRequest")
+        log(f"   compute per request: candidate {signals.get('computeMsPerRequest')} ms; "
+            f"cost ratio candidate/stable {rollout.status.get('costRatio')}")
 
         # 3. Adopt: spec.model := v2, spec.canary removed. The stable template does not change.
         def stable_pods():

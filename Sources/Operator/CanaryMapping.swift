@@ -41,7 +41,7 @@ enum CanaryMapping {
                 CanaryStepStatus(weight: record.weight, startedAt: time(record.startedAt), endedAt: time(record.endedAt),
                                  outcome: record.outcome.rawValue, signals: record.reading.map(signals))
             },
-            verdict: state.verdict, ignoredAction: state.staleCommand?.rawValue)
+            verdict: state.verdict, ignoredAction: state.staleCommand?.rawValue, costRatio: state.costRatio)
     }
 
     /// The state a restarted operator continues from; nil when status holds
@@ -61,15 +61,18 @@ enum CanaryMapping {
             waitingSince: status.waitingSince.flatMap(seconds), healthySeconds: max(0, status.healthySeconds),
             lastEvaluatedAt: lastEvaluatedAt, accruing: status.accruing ?? false,
             reading: status.candidateSignals.map(reading), history: history, verdict: status.verdict,
-            staleCommand: status.ignoredAction.flatMap(CanaryCommand.init(rawValue:)))
+            staleCommand: status.ignoredAction.flatMap(CanaryCommand.init(rawValue:)),
+            costRatio: status.costRatio.flatMap { $0.isFinite && $0 > 0 ? $0 : nil })
     }
 
     static func signals(_ reading: VersionReading) -> VersionSignals {
-        VersionSignals(p95LatencyMs: reading.p95Milliseconds, requests: reading.requests, errors: reading.errors)
+        VersionSignals(p95LatencyMs: reading.p95Milliseconds, requests: reading.requests, errors: reading.errors,
+                       computeMsPerRequest: reading.computeMsPerRequest)
     }
 
     static func reading(_ signals: VersionSignals) -> VersionReading {
-        VersionReading(p95Milliseconds: signals.p95LatencyMs, requests: signals.requests, errors: signals.errors)
+        VersionReading(p95Milliseconds: signals.p95LatencyMs, requests: signals.requests, errors: signals.errors,
+                       computeMsPerRequest: signals.computeMsPerRequest)
     }
 
     /// Whether the candidate's Deployment carries `wanted` ready replicas of
@@ -104,15 +107,17 @@ enum CanaryMapping {
     /// `gateway`: an HTTPRoute splits the requests by weight (`TrafficSplit.gatewayReplicas`);
     /// `liveWeight` is the weight in effect until the step's replicas are ready.
     /// `maxReplicas`: `replicas.max`, which both versions share.
+    /// `costRatio`: the run's measured compute per request, candidate over stable (Gateway sizing only).
     static func split(phase: CanaryPhase?, step: Int, plan: CanaryPlan, total: Int, promotionRolledOut: Bool,
-                      gateway: Bool = false, liveWeight: Int = 0, maxReplicas: Int = .max) -> TrafficSplit {
+                      gateway: Bool = false, liveWeight: Int = 0, maxReplicas: Int = .max, costRatio: Double? = nil) -> TrafficSplit {
         switch phase {
         case nil, .progressing?, .paused?:
             // The replicas for the step are readied ahead of its weight: the
             // step takes effect when they are ready (`CanaryObservation.candidateReady`).
             let weight = plan.steps[min(step, plan.steps.count - 1)]
             func shares(_ weight: Int) -> TrafficSplit {
-                gateway ? TrafficSplit.gatewayReplicas(total: total, weight: weight) : TrafficSplit.replicas(total: total, weight: weight)
+                gateway ? TrafficSplit.gatewayReplicas(total: total, weight: weight, costRatio: costRatio)
+                    : TrafficSplit.replicas(total: total, weight: weight)
             }
             // Until then the stable version still carries 100 − liveWeight of the
             // traffic (exactly with a Gateway, by replica shares without one), so
@@ -153,6 +158,9 @@ struct CanaryQueries: Equatable {
     var p95: String
     var requests: String
     var errors: String
+    /// Seconds of model compute per answered request over the last minute
+    /// (batches' run time divided among their requests).
+    var computePerRequest: String
 
     /// Failed requests: the server's own failures (`error`, `not_ready`), not
     /// clients' bad requests or 429s from a full queue (capacity is the autoscaler's job).
@@ -164,14 +172,17 @@ struct CanaryQueries: Equatable {
         p95 = "histogram_quantile(0.95, sum by (le) (rate(inference_request_duration_seconds_bucket{\(selector)}[1m])))"
         requests = "sum(increase(inference_request_duration_seconds_count{\(selector)}[\(window)]))"
         errors = "sum(increase(inference_request_duration_seconds_count{\(selector),outcome=~\"\(Self.errorOutcomes)\"}[\(window)]))"
+        computePerRequest = "sum(rate(inference_compute_duration_seconds_sum{\(selector)}[1m])) / "
+            + "sum(rate(inference_request_duration_seconds_count{\(selector),outcome=\"success\"}[1m]))"
     }
 
     static func escape(_ value: String) -> String {
         value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     }
 
-    /// The reading from the three answers; nil when any could not be read.
-    static func reading(p95: SignalValue, requests: SignalValue, errors: SignalValue) -> VersionReading? {
+    /// The reading from the answers; nil when p95, requests or errors could
+    /// not be read (compute per request is optional: nil when unknown).
+    static func reading(p95: SignalValue, requests: SignalValue, errors: SignalValue, computePerRequest: SignalValue = .noData) -> VersionReading? {
         func count(_ value: SignalValue) -> Double? {
             switch value {
             case .value(let number): number.isFinite ? max(0, number) : nil
@@ -186,6 +197,8 @@ struct CanaryQueries: Equatable {
         case .noData, .missing: latency = nil
         case .unavailable: return nil
         }
-        return VersionReading(p95Milliseconds: latency, requests: requests, errors: min(errors, requests))
+        var compute: Double?
+        if case .value(let seconds) = computePerRequest, seconds.isFinite, seconds > 0 { compute = seconds * 1000 }
+        return VersionReading(p95Milliseconds: latency, requests: requests, errors: min(errors, requests), computeMsPerRequest: compute)
     }
 }

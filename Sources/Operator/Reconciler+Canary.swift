@@ -40,7 +40,7 @@ struct CanaryLayout: Equatable {
         let current = run?.candidate == fingerprint ? run : nil
         let split = CanaryMapping.split(phase: current?.phase, step: current?.step ?? 0, plan: plan, total: total,
                                         promotionRolledOut: promotionRolledOut, gateway: gateway, liveWeight: current?.liveWeight ?? 0,
-                                        maxReplicas: spec.replicas.max)
+                                        maxReplicas: spec.replicas.max, costRatio: current?.costRatio)
         let route: HTTPRouteRenderer.Backends
         switch current?.phase {
         case nil, .rolledBack?, .aborted?: route = .split(candidateWeight: 0)

@@ -257,6 +257,12 @@ public struct Reconciler: Sendable {
         // clear what the previous one left (its history, verdict, signals).
         if case .object(var canary)? = statusDocument["canary"] {
             for key in CanaryStatus.optionalFields where canary[key] == nil { canary[key] = .null }
+            // The signals objects merge too: a reading without a p95 must not keep the last one.
+            for key in ["candidateSignals", "stableSignals"] {
+                guard case .object(var signals)? = canary[key] else { continue }
+                for field in VersionSignals.optionalFields where signals[field] == nil { signals[field] = .null }
+                canary[key] = .object(signals)
+            }
             statusDocument["canary"] = .object(canary)
         }
         let body: JSON = ["status": statusDocument]

@@ -326,8 +326,15 @@ public struct ScalingLoop: Sendable {
             logger.warning("canary: \(note)", metadata: ["key": "\(candidate.key)"])
         }
         let stableSignals = stableReading
+        var state = decision.state
+        // Each version's compute per request, measured while both serve: behind a Gateway it sizes the versions.
+        if let ratio = TrafficSplit.costRatio(candidateMs: candidateReading?.computeMsPerRequest, stableMs: stableReading?.computeMsPerRequest),
+           state.phase == .progressing || state.phase == .paused {
+            state.costRatio = ratio
+        }
+        let measured = state
         await records.update(candidate.key) { entry in
-            entry.canary = decision.state
+            entry.canary = measured
             entry.canaryStable = stableSignals
         }
     }
@@ -336,7 +343,8 @@ public struct ScalingLoop: Sendable {
         async let p95 = prometheus.signal(queries.p95)
         async let requests = prometheus.signal(queries.requests)
         async let errors = prometheus.signal(queries.errors)
-        return CanaryQueries.reading(p95: await p95, requests: await requests, errors: await errors)
+        async let compute = prometheus.signal(queries.computePerRequest)
+        return CanaryQueries.reading(p95: await p95, requests: await requests, errors: await errors, computePerRequest: await compute)
     }
 
     /// The IO of a plan: metrics, Events and their log lines, then the

@@ -34,11 +34,15 @@ public struct CanaryState: Codable, Sendable, Hashable {
     /// from an earlier run): ignored until it is removed or changed, so a
     /// `promote` left behind never promotes the next candidate unexamined.
     public var staleCommand: CanaryCommand?
+    /// The candidate's compute time per request over the stable version's, as
+    /// last measured (`TrafficSplit.costRatio`); nil until both have been.
+    /// Behind a Gateway it sizes the versions by their shares of the work.
+    public var costRatio: Double?
 
     public init(candidate: String, phase: CanaryPhase, step: Int, stepStartedAt: Double, liveWeight: Int,
                 trafficSince: Double? = nil, waitingSince: Double? = nil, healthySeconds: Double = 0,
                 lastEvaluatedAt: Double, accruing: Bool = false, reading: VersionReading? = nil, history: [CanaryStepRecord] = [], verdict: String? = nil,
-                staleCommand: CanaryCommand? = nil) {
+                staleCommand: CanaryCommand? = nil, costRatio: Double? = nil) {
         self.candidate = candidate
         self.phase = phase
         self.step = step
@@ -53,6 +57,7 @@ public struct CanaryState: Codable, Sendable, Hashable {
         self.history = history
         self.verdict = verdict
         self.staleCommand = staleCommand
+        self.costRatio = costRatio
     }
 
     /// A new run for `candidate`, at its first step, with no traffic yet.
@@ -86,11 +91,15 @@ public struct VersionReading: Codable, Sendable, Hashable {
     public var requests: Double
     /// Of those, the ones that failed (HTTP 5xx, or gRPC statuses mapped to them).
     public var errors: Double
+    /// Compute time per answered request over the last minute (the model's own
+    /// run time, batches divided among their requests); nil without requests.
+    public var computeMsPerRequest: Double?
 
-    public init(p95Milliseconds: Double?, requests: Double, errors: Double) {
+    public init(p95Milliseconds: Double?, requests: Double, errors: Double, computeMsPerRequest: Double? = nil) {
         self.p95Milliseconds = p95Milliseconds
         self.requests = requests
         self.errors = errors
+        self.computeMsPerRequest = computeMsPerRequest
     }
 
     /// `errors / requests`, 0 without requests.

@@ -49,14 +49,18 @@ public struct TrafficSplit: Sendable, Hashable {
 
     /// Splits `total` replicas when a Gateway's HTTPRoute carries the split:
     /// the Gateway divides requests by the route's weights exactly, so the
-    /// replicas only need to carry each version's share, not encode it. Each
-    /// version gets ⌈total·share⌉ replicas (at least one while it has weight),
-    /// so neither is undersized for its share; the sum is `total` or
-    /// `total + 1`. At 0 the candidate has none; at 100 the stable version
-    /// keeps one replica warm for a rollback, as without a Gateway. The
-    /// selection is the one `replicas(total:weight:)` gives: clients inside
-    /// the cluster that call the predictor Service still get the replica split.
-    public static func gatewayReplicas(total: Int, weight: Int) -> TrafficSplit {
+    /// replicas only need to carry each version's share of the work, not
+    /// encode the share of requests. Each version's own signals set that
+    /// share: with `costRatio` k (the candidate's compute per request over the
+    /// stable version's) the candidate does w·k / (w·k + 1 − w) of the work
+    /// at weight w; without one, w. Each version gets ⌈total·share⌉ replicas
+    /// (at least one while it has weight), so neither is undersized for its
+    /// share; the sum is `total` or `total + 1`. At 0 the candidate has none;
+    /// at 100 the stable version keeps one replica warm for a rollback, as
+    /// without a Gateway. The selection is the one `replicas(total:weight:)`
+    /// gives: clients inside the cluster that call the predictor Service
+    /// still get the replica split.
+    public static func gatewayReplicas(total: Int, weight: Int, costRatio: Double? = nil) -> TrafficSplit {
         let total = max(1, total)
         switch weight {
         case ...0:
@@ -64,10 +68,25 @@ public struct TrafficSplit: Sendable, Hashable {
         case 100...:
             return TrafficSplit(selection: .candidateOnly, stableReplicas: 1, candidateReplicas: total)
         default:
-            // ⌈total·w/100⌉ in integers.
-            func share(_ percent: Int) -> Int { max(1, (total * percent + 99) / 100) }
-            return TrafficSplit(selection: .both, stableReplicas: share(100 - weight), candidateReplicas: share(weight))
+            let w = Double(weight) / 100
+            let k = costRatio.map { min(max($0, costRatioBounds.lowerBound), costRatioBounds.upperBound) } ?? 1
+            let candidateWork = w * k / (w * k + (1 - w))
+            // ⌈total·share⌉, with a tolerance so that an exact product does not round up.
+            func replicas(_ share: Double) -> Int { max(1, Int((Double(total) * share - 1e-9).rounded(.up))) }
+            return TrafficSplit(selection: .both, stableReplicas: replicas(1 - candidateWork), candidateReplicas: replicas(candidateWork))
         }
+    }
+
+    /// The range a measured cost ratio is held to: a ratio outside it comes
+    /// from a step's first seconds (a handful of requests, a cold cache)
+    /// more often than from the models, and sizing on it would starve one version.
+    public static let costRatioBounds = 0.125...8.0
+
+    /// The candidate's compute time per request over the stable version's,
+    /// from both versions' readings; nil unless both are known and positive.
+    public static func costRatio(candidateMs: Double?, stableMs: Double?) -> Double? {
+        guard let candidateMs, let stableMs, candidateMs.isFinite, stableMs.isFinite, candidateMs > 0, stableMs > 0 else { return nil }
+        return candidateMs / stableMs
     }
 
     /// The candidate's share of traffic this split gives, 0...1.

@@ -31,18 +31,21 @@ public struct CanaryStatus: Codable, Sendable, Hashable {
     /// A canary-action annotation already on the object when this run started:
     /// ignored until it is removed or changed.
     public var ignoredAction: String?
+    /// The candidate's compute time per request over the stable version's, as
+    /// last measured; behind a Gateway the versions are sized by their shares of the work.
+    public var costRatio: Double?
 
     /// The fields a run may leave unset; a status write names them (as null)
     /// so that a merge patch does not keep the previous run's values.
     public static let optionalFields = [
         "stepStartedAt", "trafficSince", "waitingSince", "lastEvaluatedAt", "accruing", "candidateSignals", "stableSignals",
-        "history", "verdict", "ignoredAction",
+        "history", "verdict", "ignoredAction", "costRatio",
     ]
 
     public init(candidate: String, phase: String, step: Int, weight: Int, stepStartedAt: String? = nil, trafficSince: String? = nil,
                 waitingSince: String? = nil, healthySeconds: Double = 0, lastEvaluatedAt: String? = nil, accruing: Bool? = nil,
                 candidateSignals: VersionSignals? = nil, stableSignals: VersionSignals? = nil, history: [CanaryStepStatus]? = nil,
-                verdict: String? = nil, ignoredAction: String? = nil) {
+                verdict: String? = nil, ignoredAction: String? = nil, costRatio: Double? = nil) {
         self.candidate = candidate
         self.phase = phase
         self.step = step
@@ -58,6 +61,7 @@ public struct CanaryStatus: Codable, Sendable, Hashable {
         self.history = history
         self.verdict = verdict
         self.ignoredAction = ignoredAction
+        self.costRatio = costRatio
     }
 }
 
@@ -67,12 +71,18 @@ public struct VersionSignals: Codable, Sendable, Hashable {
     public var requests: Double
     public var errors: Double
     public var errorRatio: Double
+    /// Model compute time per answered request over the last minute.
+    public var computeMsPerRequest: Double?
 
-    public init(p95LatencyMs: Double?, requests: Double, errors: Double) {
+    /// The fields a reading may leave unset (named as null in a status write, as `CanaryStatus.optionalFields`).
+    public static let optionalFields = ["p95LatencyMs", "computeMsPerRequest"]
+
+    public init(p95LatencyMs: Double?, requests: Double, errors: Double, computeMsPerRequest: Double? = nil) {
         self.p95LatencyMs = p95LatencyMs
         self.requests = requests
         self.errors = errors
         self.errorRatio = requests > 0 ? errors / requests : 0
+        self.computeMsPerRequest = computeMsPerRequest
     }
 }
 

@@ -34,13 +34,14 @@ import Testing
         let state = CanaryState(
             candidate: "cv1-abc", phase: .progressing, step: 1, stepStartedAt: 1_800_000_000, liveWeight: 30,
             trafficSince: 1_800_000_010, waitingSince: nil, healthySeconds: 42.5, lastEvaluatedAt: 1_800_000_050, accruing: true,
-            reading: VersionReading(p95Milliseconds: 80, requests: 300, errors: 1),
+            reading: VersionReading(p95Milliseconds: 80, requests: 300, errors: 1, computeMsPerRequest: 4.5),
             history: [CanaryStepRecord(weight: 5, startedAt: 1_799_999_000, endedAt: 1_800_000_000, outcome: .passed,
                                        reading: VersionReading(p95Milliseconds: 70, requests: 120, errors: 0))],
-            staleCommand: .promote)
+            staleCommand: .promote, costRatio: 1.5)
         let status = CanaryMapping.status(state, stable: VersionReading(p95Milliseconds: 60, requests: 900, errors: 0))
         #expect(status.step == 2 && status.weight == 30 && status.phase == "Progressing" && status.ignoredAction == "promote")
         #expect(status.stableSignals?.requests == 900)
+        #expect(status.costRatio == 1.5 && status.candidateSignals?.computeMsPerRequest == 4.5)
         #expect(CanaryMapping.state(from: status) == state)
     }
 
@@ -143,6 +144,8 @@ import Testing
         #expect(queries.p95 == #"histogram_quantile(0.95, sum by (le) (rate(inference_request_duration_seconds_bucket{namespace="ml",service="demo-predictor",version="canary"}[1m])))"#)
         #expect(queries.requests == #"sum(increase(inference_request_duration_seconds_count{namespace="ml",service="demo-predictor",version="canary"}[96s]))"#)
         #expect(queries.errors.contains(#"outcome=~"error|not_ready""#) && queries.errors.hasSuffix("[96s]))"))
+        #expect(queries.computePerRequest == #"sum(rate(inference_compute_duration_seconds_sum{namespace="ml",service="demo-predictor",version="canary"}[1m])) / "#
+                + #"sum(rate(inference_request_duration_seconds_count{namespace="ml",service="demo-predictor",version="canary",outcome="success"}[1m]))"#)
         let stable = CanaryQueries(namespace: "ml", service: "demo-predictor", labels: ObjectLabels(namespace: "namespace", name: "service"),
                                    version: "", windowSeconds: 3)
         #expect(stable.requests.contains(#"version="""#) && stable.requests.contains("[30s]"), "at least two scrapes: \(stable.requests)")
@@ -155,6 +158,31 @@ import Testing
     ])
     func readingsFromAnswers(p95: SignalValue, requests: SignalValue, errors: SignalValue, expected: VersionReading) {
         #expect(CanaryQueries.reading(p95: p95, requests: requests, errors: errors) == expected)
+    }
+
+    /// Compute per request is optional: unknown (no requests: 0/0 is NaN) leaves it out, never the reading.
+    @Test(arguments: [
+        (SignalValue.value(0.0045), 4.5 as Double?), (.value(.nan), nil), (.noData, nil), (.unavailable("down"), nil), (.value(0), nil),
+    ])
+    func computePerRequestIsOptional(compute: SignalValue, expected: Double?) throws {
+        let reading = try #require(CanaryQueries.reading(p95: .value(0.08), requests: .value(200), errors: .value(0), computePerRequest: compute))
+        #expect(reading.computeMsPerRequest == expected)
+    }
+
+    /// With a Gateway, the run's cost ratio moves replicas to the version that does more of the work.
+    @Test func theGatewayLayoutSizesByTheMeasuredCostRatio() throws {
+        let spec = try Self.spec(["model": ["name": "m", "uri": "file:///models/m2.onnx"], "steps": [30, 60, 100]])
+        var state = CanaryState.start(candidate: try #require(CanaryRenderer.candidateFingerprint(spec)), now: 0)
+        state.liveWeight = 30
+        let even = try #require(CanaryLayout.make(spec: spec, run: state, total: 10, promotionRolledOut: false, gateway: true))
+        #expect(even.split == TrafficSplit(selection: .both, stableReplicas: 7, candidateReplicas: 3))
+        state.costRatio = 2
+        let costly = try #require(CanaryLayout.make(spec: spec, run: state, total: 10, promotionRolledOut: false, gateway: true))
+        #expect(costly.split == TrafficSplit(selection: .both, stableReplicas: 6, candidateReplicas: 5),
+                "the candidate does 46% of the work (0.6 / 1.3), the stable version 54%: \(costly.split)")
+        // Without a Gateway the replicas carry the share of requests: the ratio does not move them.
+        let service = try #require(CanaryLayout.make(spec: spec, run: state, total: 10, promotionRolledOut: false))
+        #expect(service.split == TrafficSplit(selection: .both, stableReplicas: 7, candidateReplicas: 3))
     }
 
     @Test(arguments: [

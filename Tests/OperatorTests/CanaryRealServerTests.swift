@@ -65,6 +65,10 @@ struct CanaryRealServerTests {
         #expect((report["header"]?["requests"]?.intValue ?? 0) >= 20, "\(reportText)")
         #expect(report["failed"] == 0 && (report["requests"]?.intValue ?? 0) > 1000, "\(reportText)")
         #expect(report["adopt_restarted_pods"] == 0, "adopting the promoted model restarts nothing: \(reportText)")
+        // Both versions' compute per request came from the servers' histograms; the two
+        // versions run the same graph (one Mul), so their ratio is near 1.
+        let ratio = report["cost_ratio"]?.doubleValue
+        #expect(ratio != nil && ratio! > 0.25 && ratio! < 4, "\(reportText)")
 
         // The slow candidate: rolled back at the first evaluations once Prometheus holds its
         // minRequests-th request (a scrape, 1 s, and the rate window's first samples later),

@@ -75,14 +75,18 @@ import Testing
 @Suite struct CanaryStatusFieldsTests {
     @Test func optionalFieldsAreExactlyTheOnesThatCanBeAbsent() throws {
         let t = "2026-01-01T00:00:00Z"
-        let signals = VersionSignals(p95LatencyMs: 1, requests: 2, errors: 0)
+        let signals = VersionSignals(p95LatencyMs: 1, requests: 2, errors: 0, computeMsPerRequest: 3)
         let full = CanaryStatus(candidate: "c", phase: "Progressing", step: 1, weight: 5, stepStartedAt: t, trafficSince: t, waitingSince: t,
                                 healthySeconds: 1, lastEvaluatedAt: t, accruing: true, candidateSignals: signals, stableSignals: signals,
                                 history: [CanaryStepStatus(weight: 5, startedAt: t, endedAt: t, outcome: "Passed", signals: signals)],
-                                verdict: "v", ignoredAction: "promote")
+                                verdict: "v", ignoredAction: "promote", costRatio: 1.2)
         let bare = CanaryStatus(candidate: "c", phase: "Progressing", step: 1, weight: 5)
         let fullKeys = Set(try JSON(encoding: full).objectValue?.keys ?? [])
         let bareKeys = Set(try JSON(encoding: bare).objectValue?.keys ?? [])
         #expect(fullKeys.subtracting(bareKeys) == Set(CanaryStatus.optionalFields))
+        let bareSignals = VersionSignals(p95LatencyMs: nil, requests: 0, errors: 0)
+        let signalKeys = Set(try JSON(encoding: signals).objectValue?.keys ?? [])
+        let bareSignalKeys = Set(try JSON(encoding: bareSignals).objectValue?.keys ?? [])
+        #expect(signalKeys.subtracting(bareSignalKeys) == Set(VersionSignals.optionalFields))
     }
 }

@@ -90,6 +90,8 @@ extension CanaryStatus {
                 ("ignoredAction", Schema.string(
                     "A canary-action annotation already on the object when this run started (left from an earlier run): ignored until it is removed or changed.",
                     maxLength: 32)),
+                ("costRatio", Schema.number(
+                    "The candidate's compute time per request over the stable version's, as last measured; behind a Gateway the versions are sized by their shares of the work.")),
             ],
             required: ["candidate", "phase", "step", "weight", "healthySeconds"])
     }
@@ -104,6 +106,7 @@ extension VersionSignals {
                 ("requests", Schema.number("Requests answered since the step's traffic took effect.")),
                 ("errors", Schema.number("Of those, the failed ones.")),
                 ("errorRatio", Schema.number("errors / requests.")),
+                ("computeMsPerRequest", Schema.number("Model compute time per answered request over the last minute, in milliseconds.")),
             ],
             required: ["requests", "errors", "errorRatio"])
     }
