@@ -58,7 +58,13 @@ public enum InferenceServiceValidator {
         if let sample = spec.warmup.sampleInput, sample["inputs"]?.arrayValue == nil {
             v.add("spec.warmup.sampleInput", .invalidValue, "must be an inference request body with an 'inputs' array")
         }
-        if let canary = spec.canary { validateCanary(canary, stableModelName: spec.model.name, into: &v) }
+        if let canary = spec.canary {
+            validateCanary(canary, stableModelName: spec.model.name, into: &v)
+            if spec.replicas.max < 2 {
+                v.add("spec.replicas.max", .inconsistent,
+                      "\(spec.replicas.max) is too few for a canary: each version keeps a replica while both take traffic, so it needs at least 2")
+            }
+        }
         return v.errors
     }
 

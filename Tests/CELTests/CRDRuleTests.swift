@@ -127,6 +127,12 @@ import YAML
             (["model": ["name": "m", "uri": "pvc://m/m.onnx"], "canary": ["model": ["name": "other", "uri": "pvc://m/m2.onnx"]]], .success(false)),
             (["model": ["name": "m", "uri": "pvc://m/m.onnx"], "canary": ["steps": [5, 100]]], .success(true)),
         ],
+        "!has(self.canary) || !has(self.canary.model) || !has(self.replicas) || !has(self.replicas.max) || (self.replicas.max >= 2)": [
+            (spec(), .success(true)),
+            (["model": ["name": "m", "uri": "pvc://m/m.onnx"], "replicas": ["max": 1]], .success(true)),
+            (["model": ["name": "m", "uri": "pvc://m/m.onnx"], "replicas": ["max": 2], "canary": ["model": ["name": "m", "uri": "pvc://m/m2.onnx"]]], .success(true)),
+            (["model": ["name": "m", "uri": "pvc://m/m.onnx"], "replicas": ["max": 1], "canary": ["model": ["name": "m", "uri": "pvc://m/m2.onnx"]]], .success(false)),
+        ],
         // Ascending without repeats and ending at 100, written out pairwise (no isSorted in standard CEL).
         "size(self) == 0 || self[size(self) - 1] == 100 && (size(self) <= 1 || self[0] < self[1]) && (size(self) <= 2 || self[1] < self[2]) && (size(self) <= 3 || self[2] < self[3]) && (size(self) <= 4 || self[3] < self[4]) && (size(self) <= 5 || self[4] < self[5]) && (size(self) <= 6 || self[5] < self[6]) && (size(self) <= 7 || self[6] < self[7]) && (size(self) <= 8 || self[7] < self[8]) && (size(self) <= 9 || self[8] < self[9])": [
             ([5, 30, 100], .success(true)),

@@ -59,6 +59,16 @@ import Testing
         #expect(match?.message.contains(message) == true, "\(match?.message ?? "none")")
     }
 
+    @Test func aCanaryNeedsRoomForAReplicaOfEachVersion() throws {
+        var spec = try Self.spec(["model": ["name": "resnet50", "uri": "pvc://m/m2.onnx"]])
+        spec.replicas = ReplicasSpec(min: 1, max: 1, manual: 1)
+        let errors = InferenceServiceValidator.validate(spec)
+        #expect(errors.map(\.field) == ["spec.replicas.max"], "\(errors)")
+        #expect(errors.first?.message.contains("at least 2") == true)
+        spec.replicas.max = 2
+        #expect(InferenceServiceValidator.validate(spec) == [])
+    }
+
     @Test func aFullCanaryIsValid() throws {
         let spec = try Self.spec([
             "model": ["name": "resnet50", "uri": "s3://models/v2.onnx", "storage": ["region": "eu-west-1"]],

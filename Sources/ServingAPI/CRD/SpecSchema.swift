@@ -27,6 +27,10 @@ extension InferenceServiceSpec {
                     message: "canary.model.name must equal model.name: clients address both versions by the same name",
                     fieldPath: ".canary.model.name", reason: "FieldValueInvalid"),
                 ValidationRule(
+                    "self.replicas.max >= 2", reads: ["canary.model", "replicas.max"],
+                    message: "a canary needs replicas.max of at least 2: each version keeps a replica while both take traffic",
+                    fieldPath: ".replicas.max", reason: "FieldValueInvalid"),
+                ValidationRule(
                     "self.autoscaling.rules.gpu.cap <= self.replicas.max", reads: ["autoscaling.rules.gpu.cap", "replicas.max"],
                     message: "autoscaling.rules.gpu.cap must not exceed replicas.max",
                     fieldPath: ".autoscaling.rules.gpu.cap", reason: "FieldValueInvalid"),
