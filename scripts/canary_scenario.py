@@ -17,7 +17,11 @@ scripts/local_node.py playing kubelet and kube-proxy:
 4. Rollback: spec.canary names a slow candidate (v1's model with a 400 ms batching delay,
    against maxP95Ms 200). Measured: the time from its first step taking effect to
    RolledBack, and from RolledBack to the last answer the candidate gave a client.
-Across all of it, every request must be answered 200 by one version or the other.
+5. Rollback: spec.canary names a candidate whose inputs changed (add.onnx wants x and y;
+   the clients send x), so it answers 400 where the stable version answers 200. Its
+   client errors, against the stable version's, roll it back.
+Across all of it, every request must be answered 200 by one version or the other, except
+the 400s the refusing candidate gave before its rollback (counted and reported).
 
 Prints each step as it happens; writes OUT/report.json (figures and checks) and exits 1
 when a check fails. `make demo` runs it with DEMO_CANARY=1; OperatorTests' canary
@@ -339,17 +343,45 @@ def main():
         log(f"   rollback: weight in effect -> RolledBack {figures['effect_to_rolled_back_s']} s; candidate's "
             f"{a.min_requests}th answer -> RolledBack {figures['min_requests_to_rolled_back_s']} s; "
             f"RolledBack -> its last answer at a client {figures['rolled_back_to_last_candidate_answer_s']} s")
+
+        # 5. Rollback of a candidate that refuses the clients' requests.
+        log("== rollback: spec.canary = a model with changed inputs (wants x and y; clients send x)")
+        refusing_since = time.time()
+        report["refusing_since"] = refusing_since
+        api.merge_patch(OBJECT, {"spec": {"canary": canary(os.path.join(models, "add.onnx"), a)}})
+        refusal = Watcher(api, start, previous=rollback.status.get("candidate"))
+        ended = wait(lambda: refusal.poll().get("phase") in ("RolledBack", "Promoted", "Aborted"),
+                     60 + a.step_seconds * 2, "the refusing candidate's verdict")
+        check("the candidate that refuses requests is rolled back", ended and refusal.status.get("phase") == "RolledBack"
+              and "client errors" in (refusal.status.get("verdict") or ""),
+              f"phase {refusal.status.get('phase')}, verdict {refusal.status.get('verdict')}")
+        refused_at = time.time()
+        wait(lambda: deployment(api, f"{NAME}-canary").get("spec", {}).get("replicas") == 0, 30, "the candidate at 0")
+        time.sleep(6)
+        refused = [r for r in clients.between(refusing_since, time.time()) if r[3] == 400]
+        first_refusal = min((r[1] for r in refused), default=None)
+        report["refusal"] = {
+            "verdict": refusal.status.get("verdict"), "refused_requests": len(refused),
+            "first_refusal_to_rolled_back_s": None if first_refusal is None else round(refused_at - first_refusal, 2),
+            "last_refusal_after_rolled_back_s": None if not refused else round(max(r[1] for r in refused) - refused_at, 2),
+        }
+        log(f"   refused before the rollback: {len(refused)} requests; first refusal -> RolledBack "
+            f"{report['refusal']['first_refusal_to_rolled_back_s']} s")
     finally:
         if clients:
             clients.stop()
         records = clients.records if clients else []
-        failed = [r for r in records if r[3] != 200]
+        refusing_since = report.get("refusing_since", float("inf"))
+        # The refusing candidate's 400s are what its rollback is about; anything else failed.
+        failed = [r for r in records if r[3] != 200 and not (r[3] == 400 and r[0] >= refusing_since)]
         report["requests"] = len(records)
         report["failed"] = len(failed)
         report["failures"] = [{"t": round(r[0], 2), "status": r[3], "answer": r[4]} for r in failed[:20]]
         if clients:
+            refused = sum(1 for r in records if r[3] == 400 and r[0] >= refusing_since)
             check("no request lost: every one answered 200 by one version or the other", not failed and records,
-                  f"{len(records) - len(failed)}/{len(records)} answered 200")
+                  f"{len(records) - len(failed) - refused}/{len(records) - refused} answered 200 "
+                  f"(besides {refused} refused by the candidate with changed inputs)")
         node.stop()
         with open(os.path.join(a.out, "report.json"), "w") as f:
             json.dump(report, f, indent=1)

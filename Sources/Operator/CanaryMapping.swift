@@ -67,12 +67,12 @@ enum CanaryMapping {
 
     static func signals(_ reading: VersionReading) -> VersionSignals {
         VersionSignals(p95LatencyMs: reading.p95Milliseconds, requests: reading.requests, errors: reading.errors,
-                       computeMsPerRequest: reading.computeMsPerRequest)
+                       computeMsPerRequest: reading.computeMsPerRequest, clientErrors: reading.clientErrors)
     }
 
     static func reading(_ signals: VersionSignals) -> VersionReading {
         VersionReading(p95Milliseconds: signals.p95LatencyMs, requests: signals.requests, errors: signals.errors,
-                       computeMsPerRequest: signals.computeMsPerRequest)
+                       computeMsPerRequest: signals.computeMsPerRequest, clientErrors: signals.clientErrors ?? 0)
     }
 
     /// Whether the candidate's Deployment carries `wanted` ready replicas of
@@ -161,6 +161,8 @@ struct CanaryQueries: Equatable {
     /// Seconds of model compute per answered request over the last minute
     /// (batches' run time divided among their requests).
     var computePerRequest: String
+    /// Requests refused as the client's fault (HTTP 4xx other than 429).
+    var clientErrors: String
 
     /// Failed requests: the server's own failures (`error`, `not_ready`), not
     /// clients' bad requests or 429s from a full queue (capacity is the autoscaler's job).
@@ -172,6 +174,7 @@ struct CanaryQueries: Equatable {
         p95 = "histogram_quantile(0.95, sum by (le) (rate(inference_request_duration_seconds_bucket{\(selector)}[1m])))"
         requests = "sum(increase(inference_request_duration_seconds_count{\(selector)}[\(window)]))"
         errors = "sum(increase(inference_request_duration_seconds_count{\(selector),outcome=~\"\(Self.errorOutcomes)\"}[\(window)]))"
+        clientErrors = "sum(increase(inference_request_duration_seconds_count{\(selector),outcome=\"client_error\"}[\(window)]))"
         computePerRequest = "sum(rate(inference_compute_duration_seconds_sum{\(selector)}[1m])) / "
             + "sum(rate(inference_request_duration_seconds_count{\(selector),outcome=\"success\"}[1m]))"
     }
@@ -182,7 +185,8 @@ struct CanaryQueries: Equatable {
 
     /// The reading from the answers; nil when p95, requests or errors could
     /// not be read (compute per request is optional: nil when unknown).
-    static func reading(p95: SignalValue, requests: SignalValue, errors: SignalValue, computePerRequest: SignalValue = .noData) -> VersionReading? {
+    static func reading(p95: SignalValue, requests: SignalValue, errors: SignalValue, computePerRequest: SignalValue = .noData,
+                        clientErrors: SignalValue = .noData) -> VersionReading? {
         func count(_ value: SignalValue) -> Double? {
             switch value {
             case .value(let number): number.isFinite ? max(0, number) : nil
@@ -190,7 +194,7 @@ struct CanaryQueries: Equatable {
             case .unavailable: nil
             }
         }
-        guard let requests = count(requests), let errors = count(errors) else { return nil }
+        guard let requests = count(requests), let errors = count(errors), let clientErrors = count(clientErrors) else { return nil }
         let latency: Double?
         switch p95 {
         case .value(let seconds): latency = seconds * 1000
@@ -199,6 +203,7 @@ struct CanaryQueries: Equatable {
         }
         var compute: Double?
         if case .value(let seconds) = computePerRequest, seconds.isFinite, seconds > 0 { compute = seconds * 1000 }
-        return VersionReading(p95Milliseconds: latency, requests: requests, errors: min(errors, requests), computeMsPerRequest: compute)
+        return VersionReading(p95Milliseconds: latency, requests: requests, errors: min(errors, requests), computeMsPerRequest: compute,
+                              clientErrors: min(clientErrors, requests))
     }
 }

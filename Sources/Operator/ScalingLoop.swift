@@ -308,7 +308,8 @@ public struct ScalingLoop: Sendable {
         }
         let command = CanaryMapping.command(in: candidate.object.metadata)
         let decision = CanaryProgress.advance(plan: plan, candidate: fingerprint, state: previous,
-                                              observation: CanaryObservation(candidateReady: ready, candidate: candidateReading, command: command),
+                                              observation: CanaryObservation(candidateReady: ready, candidate: candidateReading, command: command,
+                                                                                 stable: stableReading),
                                               now: now)
         if let event = decision.event {
             await recorder.record(regarding: candidate.object.objectReference, type: event.warning ? .warning : .normal,
@@ -344,7 +345,9 @@ public struct ScalingLoop: Sendable {
         async let requests = prometheus.signal(queries.requests)
         async let errors = prometheus.signal(queries.errors)
         async let compute = prometheus.signal(queries.computePerRequest)
-        return CanaryQueries.reading(p95: await p95, requests: await requests, errors: await errors, computePerRequest: await compute)
+        async let clientErrors = prometheus.signal(queries.clientErrors)
+        return CanaryQueries.reading(p95: await p95, requests: await requests, errors: await errors, computePerRequest: await compute,
+                                     clientErrors: await clientErrors)
     }
 
     /// The IO of a plan: metrics, Events and their log lines, then the

@@ -7,11 +7,15 @@ public struct CanaryObservation: Sendable, Hashable {
     public var candidate: VersionReading?
     /// A one-shot command from the object (`kubectl annotate`).
     public var command: CanaryCommand?
+    /// The stable version's signals over the same window, the baseline for
+    /// the candidate's client errors; nil when they could not be read.
+    public var stable: VersionReading?
 
-    public init(candidateReady: Bool, candidate: VersionReading?, command: CanaryCommand? = nil) {
+    public init(candidateReady: Bool, candidate: VersionReading?, command: CanaryCommand? = nil, stable: VersionReading? = nil) {
         self.candidateReady = candidateReady
         self.candidate = candidate
         self.command = command
+        self.stable = stable
     }
 }
 
@@ -138,7 +142,7 @@ public enum CanaryProgress {
             return CanaryDecision(state: state, candidateWeight: weight, candidateRuns: true, event: event)
         }
         state.reading = reading
-        switch analyse(reading, plan.analysis) {
+        switch analyse(reading, plan.analysis, stable: observation.stable) {
         case .failing(let why):
             return end(&state, phase: .rolledBack, outcome: .failed, now: now,
                        verdict: "step \(step + 1) (\(weight)%) failed: \(why)", reason: "CanaryRolledBack")
@@ -162,11 +166,23 @@ public enum CanaryProgress {
         case failing(String)
     }
 
-    static func analyse(_ reading: VersionReading, _ analysis: CanaryAnalysis) -> Verdict {
+    /// Errors and client errors fail as soon as no number of later successes
+    /// could bring them back within bounds; p95 needs `minRequests` first.
+    /// Client errors are judged against the stable version's own share of
+    /// them, so a baseline of bad clients blocks no rollout, while a candidate
+    /// that refuses what the stable version accepts fails.
+    static func analyse(_ reading: VersionReading, _ analysis: CanaryAnalysis, stable: VersionReading? = nil) -> Verdict {
         let minRequests = Double(analysis.minRequests)
         let errorBudget = analysis.maxErrorRatio * Swift.max(minRequests, reading.requests)
         if reading.errors > errorBudget, reading.errors > 0 {
             return .failing("error ratio \(figure(reading.errorRatio * 100))% (\(Int(reading.errors)) of \(Int(reading.requests)) requests) over the bound \(figure(analysis.maxErrorRatio * 100))%")
+        }
+        let baseline = stable?.clientErrorRatio ?? 0
+        let clientBudget = (baseline + analysis.maxErrorRatio) * Swift.max(minRequests, reading.requests)
+        if reading.clientErrors > clientBudget, reading.clientErrors > 0 {
+            return .failing("client errors \(figure(reading.clientErrorRatio * 100))% (\(Int(reading.clientErrors)) of \(Int(reading.requests)) requests) "
+                + "against the stable version's \(figure(baseline * 100))%: more than \(figure(analysis.maxErrorRatio * 100))% above it "
+                + "(the candidate refuses requests the stable version accepts)")
         }
         guard reading.requests >= minRequests else { return .pending }
         if let p95 = reading.p95Milliseconds, p95 > analysis.maxP95Milliseconds {

@@ -94,13 +94,31 @@ public struct VersionReading: Codable, Sendable, Hashable {
     /// Compute time per answered request over the last minute (the model's own
     /// run time, batches divided among their requests); nil without requests.
     public var computeMsPerRequest: Double?
+    /// Of `requests`, the ones refused as the client's fault (HTTP 4xx other
+    /// than 429): not the version's failures, but a version that refuses what
+    /// the other accepts (changed inputs) is not fit to serve the same clients.
+    public var clientErrors: Double
 
-    public init(p95Milliseconds: Double?, requests: Double, errors: Double, computeMsPerRequest: Double? = nil) {
+    public init(p95Milliseconds: Double?, requests: Double, errors: Double, computeMsPerRequest: Double? = nil, clientErrors: Double = 0) {
         self.p95Milliseconds = p95Milliseconds
         self.requests = requests
         self.errors = errors
         self.computeMsPerRequest = computeMsPerRequest
+        self.clientErrors = clientErrors
     }
+
+    // Decodes a reading written before `clientErrors` existed (status of a run in progress across an upgrade).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        p95Milliseconds = try container.decodeIfPresent(Double.self, forKey: .p95Milliseconds)
+        requests = try container.decode(Double.self, forKey: .requests)
+        errors = try container.decode(Double.self, forKey: .errors)
+        computeMsPerRequest = try container.decodeIfPresent(Double.self, forKey: .computeMsPerRequest)
+        clientErrors = try container.decodeIfPresent(Double.self, forKey: .clientErrors) ?? 0
+    }
+
+    /// `clientErrors / requests`, 0 without requests.
+    public var clientErrorRatio: Double { requests > 0 ? clientErrors / requests : 0 }
 
     /// `errors / requests`, 0 without requests.
     public var errorRatio: Double { requests > 0 ? errors / requests : 0 }

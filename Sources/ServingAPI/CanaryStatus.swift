@@ -73,16 +73,19 @@ public struct VersionSignals: Codable, Sendable, Hashable {
     public var errorRatio: Double
     /// Model compute time per answered request over the last minute.
     public var computeMsPerRequest: Double?
+    /// Requests refused as the client's fault (HTTP 4xx other than 429); absent in a status written before it existed.
+    public var clientErrors: Double?
 
     /// The fields a reading may leave unset (named as null in a status write, as `CanaryStatus.optionalFields`).
-    public static let optionalFields = ["p95LatencyMs", "computeMsPerRequest"]
+    public static let optionalFields = ["p95LatencyMs", "computeMsPerRequest", "clientErrors"]
 
-    public init(p95LatencyMs: Double?, requests: Double, errors: Double, computeMsPerRequest: Double? = nil) {
+    public init(p95LatencyMs: Double?, requests: Double, errors: Double, computeMsPerRequest: Double? = nil, clientErrors: Double? = nil) {
         self.p95LatencyMs = p95LatencyMs
         self.requests = requests
         self.errors = errors
         self.errorRatio = requests > 0 ? errors / requests : 0
         self.computeMsPerRequest = computeMsPerRequest
+        self.clientErrors = clientErrors
     }
 }
 

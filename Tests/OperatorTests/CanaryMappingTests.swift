@@ -34,14 +34,14 @@ import Testing
         let state = CanaryState(
             candidate: "cv1-abc", phase: .progressing, step: 1, stepStartedAt: 1_800_000_000, liveWeight: 30,
             trafficSince: 1_800_000_010, waitingSince: nil, healthySeconds: 42.5, lastEvaluatedAt: 1_800_000_050, accruing: true,
-            reading: VersionReading(p95Milliseconds: 80, requests: 300, errors: 1, computeMsPerRequest: 4.5),
+            reading: VersionReading(p95Milliseconds: 80, requests: 300, errors: 1, computeMsPerRequest: 4.5, clientErrors: 7),
             history: [CanaryStepRecord(weight: 5, startedAt: 1_799_999_000, endedAt: 1_800_000_000, outcome: .passed,
                                        reading: VersionReading(p95Milliseconds: 70, requests: 120, errors: 0))],
             staleCommand: .promote, costRatio: 1.5)
         let status = CanaryMapping.status(state, stable: VersionReading(p95Milliseconds: 60, requests: 900, errors: 0))
         #expect(status.step == 2 && status.weight == 30 && status.phase == "Progressing" && status.ignoredAction == "promote")
         #expect(status.stableSignals?.requests == 900)
-        #expect(status.costRatio == 1.5 && status.candidateSignals?.computeMsPerRequest == 4.5)
+        #expect(status.costRatio == 1.5 && status.candidateSignals?.computeMsPerRequest == 4.5 && status.candidateSignals?.clientErrors == 7)
         #expect(CanaryMapping.state(from: status) == state)
     }
 
@@ -144,6 +144,7 @@ import Testing
         #expect(queries.p95 == #"histogram_quantile(0.95, sum by (le) (rate(inference_request_duration_seconds_bucket{namespace="ml",service="demo-predictor",version="canary"}[1m])))"#)
         #expect(queries.requests == #"sum(increase(inference_request_duration_seconds_count{namespace="ml",service="demo-predictor",version="canary"}[96s]))"#)
         #expect(queries.errors.contains(#"outcome=~"error|not_ready""#) && queries.errors.hasSuffix("[96s]))"))
+        #expect(queries.clientErrors == #"sum(increase(inference_request_duration_seconds_count{namespace="ml",service="demo-predictor",version="canary",outcome="client_error"}[96s]))"#)
         #expect(queries.computePerRequest == #"sum(rate(inference_compute_duration_seconds_sum{namespace="ml",service="demo-predictor",version="canary"}[1m])) / "#
                 + #"sum(rate(inference_request_duration_seconds_count{namespace="ml",service="demo-predictor",version="canary",outcome="success"}[1m]))"#)
         let stable = CanaryQueries(namespace: "ml", service: "demo-predictor", labels: ObjectLabels(namespace: "namespace", name: "service"),

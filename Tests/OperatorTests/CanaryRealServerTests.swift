@@ -14,7 +14,8 @@ import Testing
 /// Checked from the clients' side: each step's share of plain requests within
 /// the replica split's bound (plus sampling noise), every `X-Canary: true`
 /// request answered by the candidate, promotion, a slow candidate rolled back
-/// soon after it had served `minRequests`, and every request answered 200.
+/// soon after it had served `minRequests`, a candidate with changed inputs
+/// rolled back on its client errors, and every other request answered 200.
 @Suite(.serialized, .disabled(if: !InferenceServerProcess.available, "skipped: needs Prometheus, the venv and the built server (make test)"))
 struct CanaryRealServerTests {
     @Test func aRolloutCountedAtTheClientsAndARollbackWithoutALostRequest() async throws {
@@ -50,7 +51,7 @@ struct CanaryRealServerTests {
 
         // Every check the scenario made from the clients' answers.
         let checks = report["checks"]?.arrayValue ?? []
-        #expect(checks.count >= 7, "\(context)")
+        #expect(checks.count >= 9, "\(context)")
         for check in checks where check["ok"] != true {
             Issue.record("\(check["name"]?.stringValue ?? "?"): \(check["detail"]?.stringValue ?? "")\n\(context)")
         }
@@ -77,6 +78,11 @@ struct CanaryRealServerTests {
         let decided = rollback["min_requests_to_rolled_back_s"]?.doubleValue
         #expect(decided != nil && decided! <= Double(2 * interval) + 3, "\(rollback)")
         #expect(rollback["verdict"]?.stringValue?.contains("over the bound 200 ms") == true, "\(rollback)")
+
+        // The candidate with changed inputs: its 400s against the stable version's none roll it back.
+        let refusal = report["refusal"] ?? [:]
+        #expect(refusal["verdict"]?.stringValue?.contains("client errors") == true, "\(refusal)")
+        #expect((refusal["refused_requests"]?.intValue ?? 0) > 0, "\(refusal)")
         await op.process.stop()
         await prometheus.stop()
     }

@@ -65,6 +65,39 @@ import Testing
         #expect(later.state.phase == .rolledBack && later.candidateWeight == 0 && later.event == nil)
     }
 
+    /// Client errors count against the stable version's own share of them, over the same window.
+    @Test(arguments: [
+        // (candidate client errors of 400, stable's of 4000, rolled back)
+        (40.0, 400.0, false),   // 10% each: the clients, not the candidate
+        (44.0, 400.0, false),   // 11% against 10%: within the 1% margin
+        (60.0, 400.0, true),    // 15% against 10%
+        (400.0, 0.0, true),     // every request refused (changed inputs)
+        (3.0, 0.0, false),      // 0.75%: within 1% of a clean stable version
+    ])
+    func clientErrorsFailOnlyAboveTheStableVersionsShare(candidate: Double, stable: Double, rolledBack: Bool) {
+        let start = Self.run(from: nil, start: 0, until: 60) { _ in Self.healthy() }.last?.state
+        let observation = CanaryObservation(
+            candidateReady: true, candidate: VersionReading(p95Milliseconds: 80, requests: 400, errors: 0, clientErrors: candidate),
+            stable: VersionReading(p95Milliseconds: 80, requests: 4000, errors: 0, clientErrors: stable))
+        let decision = CanaryProgress.advance(plan: Self.plan, candidate: "v2", state: start, observation: observation, now: 90)
+        #expect((decision.state.phase == .rolledBack) == rolledBack, "\(decision.state.verdict ?? "passing")")
+        if rolledBack {
+            #expect(decision.state.verdict?.contains("client errors") == true && decision.state.verdict?.contains("refuses requests") == true)
+        }
+    }
+
+    /// A candidate that refuses its first requests fails before minRequests: no later successes could fix the ratio.
+    @Test func aCandidateRefusingItsFirstRequestsFailsEarly() {
+        let start = Self.run(from: nil, start: 0, until: 60) { _ in Self.healthy() }.last?.state
+        let observation = CanaryObservation(
+            candidateReady: true, candidate: VersionReading(p95Milliseconds: 5, requests: 12, errors: 0, clientErrors: 12),
+            stable: VersionReading(p95Milliseconds: 80, requests: 300, errors: 0, clientErrors: 0))
+        let decision = CanaryProgress.advance(plan: Self.plan, candidate: "v2", state: start, observation: observation, now: 90)
+        #expect(decision.state.phase == .rolledBack, "\(decision.state.verdict ?? "passing")")
+        #expect(decision.state.verdict?.contains("client errors 100% (12 of 12 requests) against the stable version's 0%") == true,
+                "\(decision.state.verdict ?? "")")
+    }
+
     @Test func tooFewRequestsNeitherPassNorFailOnLatencyAlone() {
         // 50 slow requests: under minRequests, so no verdict; the step cannot pass either.
         let decisions = Self.run(from: nil, start: 0, until: 1200) { _ in Self.healthy(50, p95: 900) }

@@ -260,7 +260,7 @@ func fullyPopulatedService() -> InferenceService {
             analysis: CanaryAnalysisSpec(maxP95Ms: 150, maxErrorRatio: 0.02, minRequests: 50),
             gatewayRef: GatewayReference(name: "gw", namespace: "infra", sectionName: "http")))
     let t = "2026-01-01T00:00:00Z"
-    let signals = VersionSignals(p95LatencyMs: 90, requests: 200, errors: 1, computeMsPerRequest: 4)
+    let signals = VersionSignals(p95LatencyMs: 90, requests: 200, errors: 1, computeMsPerRequest: 4, clientErrors: 2)
     let status = InferenceServiceStatus(
         observedGeneration: 1, replicas: 2, readyReplicas: 2, desiredReplicas: 3, selector: "a=b",
         conditions: [Condition(type: "Ready", status: .true, observedGeneration: 1, lastTransitionTime: t, reason: "R", message: "m")],

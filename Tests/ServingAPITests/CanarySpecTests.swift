@@ -85,7 +85,7 @@ import Testing
 @Suite struct CanaryStatusFieldsTests {
     @Test func optionalFieldsAreExactlyTheOnesThatCanBeAbsent() throws {
         let t = "2026-01-01T00:00:00Z"
-        let signals = VersionSignals(p95LatencyMs: 1, requests: 2, errors: 0, computeMsPerRequest: 3)
+        let signals = VersionSignals(p95LatencyMs: 1, requests: 2, errors: 0, computeMsPerRequest: 3, clientErrors: 1)
         let full = CanaryStatus(candidate: "c", phase: "Progressing", step: 1, weight: 5, stepStartedAt: t, trafficSince: t, waitingSince: t,
                                 healthySeconds: 1, lastEvaluatedAt: t, accruing: true, candidateSignals: signals, stableSignals: signals,
                                 history: [CanaryStepStatus(weight: 5, startedAt: t, endedAt: t, outcome: "Passed", signals: signals)],

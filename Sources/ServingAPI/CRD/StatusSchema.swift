@@ -107,6 +107,7 @@ extension VersionSignals {
                 ("errors", Schema.number("Of those, the failed ones.")),
                 ("errorRatio", Schema.number("errors / requests.")),
                 ("computeMsPerRequest", Schema.number("Model compute time per answered request over the last minute, in milliseconds.")),
+                ("clientErrors", Schema.number("Of the requests, those refused as the client's fault (HTTP 4xx other than 429).")),
             ],
             required: ["requests", "errors", "errorRatio"])
     }
