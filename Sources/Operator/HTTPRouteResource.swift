@@ -13,11 +13,14 @@ public struct HTTPRouteResource: KubeResource, Hashable {
     public var kind: String?
     public var metadata: KubeAPI.ObjectMeta
     public var spec: JSON?
+    /// What the Gateway's controller reports (`RouteAcceptance`).
+    public var status: JSON?
 
-    public init(metadata: KubeAPI.ObjectMeta, spec: JSON?) {
+    public init(metadata: KubeAPI.ObjectMeta, spec: JSON?, status: JSON? = nil) {
         self.apiVersion = Self.resourceType.apiVersion
         self.kind = Self.resourceType.kind
         self.metadata = metadata
         self.spec = spec
+        self.status = status
     }
 }

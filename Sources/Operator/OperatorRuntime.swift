@@ -272,7 +272,8 @@ public final class OperatorRuntime: Sendable {
         let loop = ScalingLoop(
             configuration: .init(defaultPrometheusURL: options.prometheusURL, followFallback: options.followFallback, tick: options.scalingTick),
             transport: transport, services: services.store, deployments: deployments.store, records: records,
-            recorder: recorder, logger: logger, secrets: AuthSecretCache(client: client), httpRoutesServed: routes != nil
+            recorder: recorder, logger: logger, secrets: AuthSecretCache(client: client), httpRoutesServed: routes != nil,
+            httpRoutes: routes?.store
         ) { keys in
             for key in keys { await queue.add(key) }
         }

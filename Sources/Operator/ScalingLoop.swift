@@ -56,15 +56,20 @@ public struct ScalingLoop: Sendable {
     /// The cluster serves gateway.networking.k8s.io/v1 HTTPRoutes: a canary
     /// with `gatewayRef` is split by its route (`CanaryLayout.routed`).
     let httpRoutesServed: Bool
+    /// The canary routes as the informer sees them: a step takes effect only once
+    /// the Gateway accepted the route (`RouteAcceptance`). nil: not read.
+    let httpRoutes: Store<HTTPRouteResource>?
 
     public init(configuration: Configuration, transport: any HTTPTransport,
                 services: Store<InferenceServiceResource>, deployments: Store<Deployment>, records: ScalingRecords,
                 recorder: EventRecorder, clock: TimeSource = .continuous, wallClock: @escaping @Sendable () -> Date = { Date() },
                 logger: Logger, secrets: AuthSecretCache? = nil, httpRoutesServed: Bool = false,
+                httpRoutes: Store<HTTPRouteResource>? = nil,
                 makeTransport: @escaping PrometheusTransports.Make = { tls throws in try CurlTransport(tls: tls) },
                 changed: @escaping @Sendable ([String]) async -> Void) {
         self.secrets = secrets
         self.httpRoutesServed = httpRoutesServed
+        self.httpRoutes = httpRoutes
         self.transports = PrometheusTransports(shared: transport, make: makeTransport)
         self.configuration = configuration
         self.transport = transport
@@ -294,7 +299,24 @@ public struct ScalingLoop: Sendable {
         let routed = CanaryLayout.routed(spec, httpRoutesServed: httpRoutesServed)
         let wanted = CanaryLayout.make(spec: spec, run: previous, total: total, promotionRolledOut: false, gateway: routed)?
             .split.candidateReplicas ?? 0
-        let ready = CanaryMapping.candidateReady(candidateDeployment, candidate: fingerprint, wanted: wanted)
+        var ready = CanaryMapping.candidateReady(candidateDeployment, candidate: fingerprint, wanted: wanted)
+        var waitingFor: String? = ready ? nil : "replicas not ready"
+        if ready, routed, let routes = httpRoutes, let gateway = spec.canary?.gatewayRef {
+            let routeName = HTTPRouteRenderer.name(forObjectNamed: candidate.service.name)
+            let route = routes.get(namespace: namespace, name: routeName)
+            let parent = "Gateway \(gateway.namespace ?? namespace)/\(gateway.name)"
+            switch RouteAcceptance.of(route, gateway: gateway, routeNamespace: namespace) {
+            case .accepted:
+                break
+            case .refused(let why):
+                ready = false
+                waitingFor = "\(parent) has not accepted HTTPRoute \(namespace)/\(routeName): \(why)"
+                logger.warning("canary: \(waitingFor ?? "")", metadata: ["key": "\(candidate.key)"])
+            case .unreported:
+                ready = false
+                waitingFor = "no acceptance of HTTPRoute \(namespace)/\(routeName) reported by \(parent) yet"
+            }
+        }
 
         var candidateReading: VersionReading?
         var stableReading: VersionReading?
@@ -309,7 +331,7 @@ public struct ScalingLoop: Sendable {
         let command = CanaryMapping.command(in: candidate.object.metadata)
         let decision = CanaryProgress.advance(plan: plan, candidate: fingerprint, state: previous,
                                               observation: CanaryObservation(candidateReady: ready, candidate: candidateReading, command: command,
-                                                                                 stable: stableReading),
+                                                                                 stable: stableReading, waitingFor: waitingFor),
                                               now: now)
         if let event = decision.event {
             await recorder.record(regarding: candidate.object.objectReference, type: event.warning ? .warning : .normal,

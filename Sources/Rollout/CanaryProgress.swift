@@ -10,12 +10,16 @@ public struct CanaryObservation: Sendable, Hashable {
     /// The stable version's signals over the same window, the baseline for
     /// the candidate's client errors; nil when they could not be read.
     public var stable: VersionReading?
+    /// Why the candidate cannot carry the step, when it cannot (for the verdict should the deadline pass).
+    public var waitingFor: String?
 
-    public init(candidateReady: Bool, candidate: VersionReading?, command: CanaryCommand? = nil, stable: VersionReading? = nil) {
+    public init(candidateReady: Bool, candidate: VersionReading?, command: CanaryCommand? = nil, stable: VersionReading? = nil,
+                waitingFor: String? = nil) {
         self.candidateReady = candidateReady
         self.candidate = candidate
         self.command = command
         self.stable = stable
+        self.waitingFor = waitingFor
     }
 }
 
@@ -127,7 +131,7 @@ public enum CanaryProgress {
             state.waitingSince = waitingSince
             if now - waitingSince > plan.progressDeadlineSeconds {
                 return end(&state, phase: .rolledBack, outcome: .failed, now: now,
-                           verdict: "the candidate did not carry step \(step + 1) (\(plan.steps[step])%) within \(seconds(plan.progressDeadlineSeconds)) (replicas not ready)",
+                           verdict: "the candidate did not carry step \(step + 1) (\(plan.steps[step])%) within \(seconds(plan.progressDeadlineSeconds)) (\(observation.waitingFor ?? "replicas not ready"))",
                            reason: "CanaryRolledBack")
             }
             return CanaryDecision(state: state, candidateWeight: state.liveWeight, candidateRuns: true, event: event)

@@ -71,13 +71,14 @@ struct PrometheusAuthIntegrationTests {
                                     logger: logger),
             logger: logger, secrets: AuthSecretCache(client: cluster.client)) { _ in }
 
+        // Both at one evaluation: a busy machine can time out one query of an evaluation that read the p95.
         let measured = await eventually(timeout: .seconds(60)) {
             await loop.evaluateDue()
-            return await records.entry("ml/demo")?.observed?.p95LatencyMs != nil
+            let entry = await records.entry("ml/demo")
+            return entry?.observed?.p95LatencyMs != nil && entry?.metricsAvailable?.reason == "MetricsAvailable"
         }
         let demo = await records.entry("ml/demo")
         #expect(measured, "demo: \(String(describing: demo?.metricsAvailable)); proxy log: \(proxy.errorLog())")
-        #expect(demo?.metricsAvailable?.reason == "MetricsAvailable")
         #expect((demo?.observed?.p95LatencyMs ?? 0) > 300, "p95 of the 400 ms workload: \(String(describing: demo?.observed))")
 
         let wrong = try #require(await records.entry("ml/wrong")?.metricsAvailable)
