@@ -65,6 +65,24 @@ enum CanaryMapping {
             costRatio: status.costRatio.flatMap { $0.isFinite && $0 > 0 ? $0 : nil })
     }
 
+    /// The `CanaryRolledBack` condition for a run's status.
+    static func rolledBackCondition(_ canary: CanaryStatus, generation: Int64?, now: String) -> ServingAPI.Condition {
+        let type = ConditionType.canaryRolledBack.rawValue
+        switch canary.phase {
+        case CanaryPhase.rolledBack.rawValue:
+            let deadline = canary.verdict?.contains("did not carry") == true
+            return ServingAPI.Condition(type: type, status: .true, observedGeneration: generation, lastTransitionTime: now,
+                                        reason: deadline ? "ProgressDeadlineExceeded" : "AnalysisFailed",
+                                        message: canary.verdict ?? "rolled back")
+        case CanaryPhase.aborted.rawValue:
+            return ServingAPI.Condition(type: type, status: .true, observedGeneration: generation, lastTransitionTime: now,
+                                        reason: "Aborted", message: canary.verdict ?? "aborted by command")
+        default:
+            return ServingAPI.Condition(type: type, status: .false, observedGeneration: generation, lastTransitionTime: now,
+                                        reason: canary.phase, message: "candidate \(canary.candidate) at step \(canary.step), \(canary.weight)% of traffic")
+        }
+    }
+
     static func signals(_ reading: VersionReading) -> VersionSignals {
         VersionSignals(p95LatencyMs: reading.p95Milliseconds, requests: reading.requests, errors: reading.errors,
                        computeMsPerRequest: reading.computeMsPerRequest, clientErrors: reading.clientErrors)

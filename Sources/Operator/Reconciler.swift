@@ -170,6 +170,12 @@ public struct Reconciler: Sendable {
         if let current = scaling?.canary, layout?.run == current {
             status.canary = CanaryMapping.status(current, stable: scaling?.canaryStable)
         }
+        // The condition speaks for the current run only: none before its first evaluation, none without spec.canary.
+        if let canary = status.canary, let run = layout?.run, canary.candidate == run.candidate {
+            status.setCondition(CanaryMapping.rolledBackCondition(canary, generation: generation, now: now))
+        } else {
+            status.removeCondition(.canaryRolledBack)
+        }
         outcome.wroteStatus = try await writeStatus(object, before: before, after: status)
         if let scaling { await records.acknowledge(key, decisions: scaling.pending.count) }
 

@@ -70,6 +70,10 @@ public struct InferenceServiceStatus: Codable, Sendable, Hashable {
         conditions = list
     }
 
+    public mutating func removeCondition(_ type: ConditionType) {
+        conditions?.removeAll { $0.type == type.rawValue }
+    }
+
     public func condition(_ type: ConditionType) -> Condition? {
         conditions?.first { $0.type == type.rawValue }
     }
@@ -149,6 +153,11 @@ public enum ConditionType: String, Sendable, CaseIterable {
     case scalingActive = "ScalingActive"
     case metricsAvailable = "MetricsAvailable"
     case warmupComplete = "WarmupComplete"
+    /// True while the current canary run has ended with all traffic back on
+    /// the stable version (a failed analysis, the progress deadline, or abort),
+    /// with the verdict as message; False while it runs or once promoted;
+    /// absent without `spec.canary`. For `kubectl wait --for=condition=CanaryRolledBack`.
+    case canaryRolledBack = "CanaryRolledBack"
 }
 
 /// `metav1.Condition` with a typed status.

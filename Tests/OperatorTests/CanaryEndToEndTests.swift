@@ -109,6 +109,13 @@ struct CanaryEndToEndTests {
         #expect(rolledBack, "\(badWhy)")
         let verdict = await canary("bad")?["verdict"]?.stringValue ?? ""
         #expect(verdict.contains("p95") && verdict.contains("over the bound 200 ms"), "\(verdict)")
+        let rolledBackCondition = await eventually(timeout: .seconds(10)) {
+            let conditions = (try? await object("bad"))?[path: "status", "conditions"]?.arrayValue ?? []
+            let condition = conditions.first { $0["type"] == "CanaryRolledBack" }
+            return condition?["status"] == "True" && condition?["reason"] == "AnalysisFailed" && condition?["message"]?.stringValue == verdict
+        }
+        let conditionWhy = await context("bad")
+        #expect(rolledBackCondition, "CanaryRolledBack True with the verdict: \(conditionWhy)")
         let restored = await eventually(timeout: .seconds(20)) {
             let chosen = await selector("bad")
             let candidate = await replicas("bad-canary")

@@ -138,6 +138,21 @@ import Testing
         #expect(!CanaryLayout.routed(plain, httpRoutesServed: true))
     }
 
+    @Test(arguments: [
+        ("RolledBack", "step 1 (5%) failed: p95 612 ms over the bound 200 ms (140 requests)" as String?, ServingAPI.Condition.Status.true, "AnalysisFailed"),
+        ("RolledBack", "the candidate did not carry step 1 (5%) within 10m (replicas not ready)", .true, "ProgressDeadlineExceeded"),
+        ("Aborted", "aborted by command at step 2", .true, "Aborted"),
+        ("Progressing", nil, .false, "Progressing"),
+        ("Promoted", nil, .false, "Promoted"),
+    ] as [(String, String?, ServingAPI.Condition.Status, String)])
+    func theRolledBackConditionFollowsThePhase(phase: String, verdict: String?, status: ServingAPI.Condition.Status, reason: String) {
+        let canary = CanaryStatus(candidate: "cv1-abc", phase: phase, step: 1, weight: 5, verdict: verdict)
+        let condition = CanaryMapping.rolledBackCondition(canary, generation: 3, now: "2026-12-07T00:00:00Z")
+        #expect(condition.type == "CanaryRolledBack" && condition.status == status && condition.reason == reason)
+        #expect(condition.observedGeneration == 3)
+        if let verdict { #expect(condition.message == verdict) }
+    }
+
     @Test func queriesSelectOneVersionOfOneObject() {
         let queries = CanaryQueries(namespace: "ml", service: "demo-predictor", labels: ObjectLabels(namespace: "namespace", name: "service"),
                                     version: "canary", windowSeconds: 95.2)
