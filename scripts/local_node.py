@@ -3,9 +3,13 @@
 The test API server stores objects; nothing runs them. This module does, with real
 processes, so that what the operator writes is exercised as a cluster would:
 
-- kubelet: every Deployment's pods are started from the pod template itself. Its init
-  containers run first, then its first container, each as the template's command and
-  args, with what only a node has swapped in: the model volume's mount path becomes a
+- kubelet: every Deployment's pods are started from the pod template itself, and each
+  is a Pod object in the API server whose status (phase, Ready, init container and
+  container states, restart counts, a failed init container's termination message: the
+  tail of its output, as `FallbackToLogsOnError` gives) the node keeps current. A
+  failing init container is restarted with a doubling back-off capped at 10 s
+  (CrashLoopBackOff; the kubelet caps it at 5 min). Its init containers run first,
+  then its first container, each as the template's command and args, with what only a node has swapped in: the model volume's mount path becomes a
   directory per pod, the container port a free local port, and a Service URL
   (http://NAME:PORT) the local port of that Service's proxy (cluster DNS). Extra local
   flags (--http-host, --ort-library, ...) are appended to the server container.
@@ -101,6 +105,10 @@ class Pod:
         self.process = None
         self.failed = None       # why the pod cannot run (its init container failed, ...)
         self.ready = False       # passes its readiness probe (and is not terminating)
+        self.init_restarts = 0
+        self.init_state = {"waiting": {"reason": "PodInitializing"}}
+        self.init_last_state = None
+        self.published = None    # the status last written to the API server
         self.terminating_at = None
         self.started = time.time()
         self.ready_after = None  # seconds from creation to first ready
@@ -257,21 +265,39 @@ class Node:
             i += 1
         return command + out
 
+    def _run_init(self, init, pod, log):
+        """Runs one init container until it succeeds (restarting it with back-off); False if the pod went first."""
+        backoff = 1.0
+        while pod.terminating_at is None and not self.stopped.is_set():
+            command = self._command(init, pod)
+            log.write(f"$ {' '.join(command)}\n")
+            log.flush()
+            pod.init_state = {"running": {}}
+            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=300)
+            log.write(result.stdout.decode(errors="replace"))
+            log.flush()
+            if result.returncode == 0:
+                pod.init_state = {"terminated": {"exitCode": 0, "reason": "Completed"}}
+                return True
+            # FallbackToLogsOnError: the last 80 lines or 2048 bytes of its output, whichever is smaller.
+            tail = "\n".join(result.stdout.decode(errors="replace").splitlines()[-80:])[-2048:]
+            pod.init_last_state = {"terminated": {"exitCode": result.returncode, "reason": "Error", "message": tail}}
+            pod.init_restarts += 1
+            pod.init_state = {"waiting": {"reason": "CrashLoopBackOff",
+                                          "message": f"back-off {backoff:.0f}s restarting failed container={init.get('name')}"}}
+            pod.failed = f"init container {init.get('name')} exited {result.returncode}"
+            self.stopped.wait(backoff)
+            backoff = min(backoff * 2, 10.0)
+        return False
+
     def _run_pod(self, pod):
         spec = pod.template.get("spec", {})
         try:
             with open(pod.log_path, "a") as log:
                 for init in spec.get("initContainers", []) or []:
-                    command = self._command(init, pod)
-                    log.write(f"$ {' '.join(command)}\n")
-                    log.flush()
-                    result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            timeout=300)
-                    if result.returncode != 0:
-                        pod.failed = f"init container {init.get('name')} exited {result.returncode}"
+                    if not self._run_init(init, pod, log):
                         return
-                    if pod.terminating_at is not None:
-                        return
+                    pod.failed = None
                 container = spec["containers"][0]
                 command = self._command(container, pod) + self.server_flags
                 log.write(f"$ {' '.join(command)}\n")
@@ -292,6 +318,13 @@ class Node:
         os.makedirs(directory, exist_ok=True)
         pod = Pod(name, deployment, revision, template, directory, os.path.join(self.work_dir, "pods"))
         self.pods.append(pod)
+        metadata = {"name": name, "namespace": self.namespace, "labels": pod.labels,
+                    "annotations": template.get("metadata", {}).get("annotations") or {}}
+        try:
+            self.api._call("POST", f"/api/v1/namespaces/{self.namespace}/pods",
+                           {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template.get("spec", {})})
+        except Exception as e:  # the pod still runs; only its object is missing
+            self.log(f"local node: creating Pod {name}: {e}")
         threading.Thread(target=self._run_pod, args=(pod,), daemon=True).start()
         return pod
 
@@ -360,6 +393,39 @@ class Node:
         if status != live:
             self.api.merge_patch(f"/apis/apps/v1/namespaces/{self.namespace}/deployments/{name}/status", {"status": status})
 
+    def _status(self, pod):
+        init_names = [c.get("name") for c in pod.template.get("spec", {}).get("initContainers", []) or []]
+        inits = []
+        for name in init_names:
+            entry = {"name": name, "ready": "terminated" in pod.init_state and pod.init_state["terminated"]["exitCode"] == 0,
+                     "restartCount": pod.init_restarts, "state": pod.init_state}
+            if pod.init_last_state:
+                entry["lastState"] = pod.init_last_state
+            inits.append(entry)
+        running = pod.process is not None and pod.process.poll() is None
+        container = (pod.template.get("spec", {}).get("containers") or [{}])[0].get("name", "server")
+        state = {"running": {}} if running else ({"terminated": {"exitCode": pod.process.returncode}} if pod.process else
+                                                 {"waiting": {"reason": "PodInitializing"}})
+        return {"phase": "Running" if running else "Pending",
+                "conditions": [{"type": "Ready", "status": "True" if pod.ready else "False"}],
+                "initContainerStatuses": inits,
+                "containerStatuses": [{"name": container, "ready": pod.ready, "restartCount": 0, "state": state}]}
+
+    def _publish(self, pods, gone):
+        for pod in pods:
+            status = self._status(pod)
+            if status != pod.published:
+                try:
+                    self.api.merge_patch(f"/api/v1/namespaces/{self.namespace}/pods/{pod.name}/status", {"status": status})
+                    pod.published = status
+                except Exception as e:
+                    self.log(f"local node: Pod {pod.name} status: {e}")
+        for pod in gone:
+            try:
+                self.api._call("DELETE", f"/api/v1/namespaces/{self.namespace}/pods/{pod.name}")
+            except Exception:
+                pass
+
     def step(self):
         deployments = (self.api.get(f"/apis/apps/v1/namespaces/{self.namespace}/deployments") or {}).get("items", [])
         services = (self.api.get(f"/api/v1/namespaces/{self.namespace}/services") or {}).get("items", [])
@@ -384,7 +450,9 @@ class Node:
                     pass
             scraped = [p for p in self.pods if p.process is not None and not p.exited()
                        and (p.ready or p.terminating_at is not None) and p.ready_after is not None]
+            current = list(self.pods)
         self._write_targets(scraped)
+        self._publish(current, gone)
 
     def _write_targets(self, pods):
         groups = [{"targets": [f"127.0.0.1:{p.port}"],

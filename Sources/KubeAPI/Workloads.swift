@@ -81,11 +81,13 @@ public struct Pod: KubeResource, Hashable {
         public var phase: String?
         public var conditions: [PodCondition]?
         public var containerStatuses: [ContainerStatus]?
+        public var initContainerStatuses: [ContainerStatus]?
         public var podIP: String?
 
-        public init(phase: String? = nil, conditions: [PodCondition]? = nil) {
+        public init(phase: String? = nil, conditions: [PodCondition]? = nil, initContainerStatuses: [ContainerStatus]? = nil) {
             self.phase = phase
             self.conditions = conditions
+            self.initContainerStatuses = initContainerStatuses
         }
     }
 
@@ -103,6 +105,51 @@ public struct Pod: KubeResource, Hashable {
         public var ready: Bool?
         public var image: String?
         public var imageID: String?
+        public var restartCount: Int32?
+        public var state: ContainerState?
+        public var lastState: ContainerState?
+
+        public init(name: String, ready: Bool? = nil, restartCount: Int32? = nil, state: ContainerState? = nil, lastState: ContainerState? = nil) {
+            self.name = name
+            self.ready = ready
+            self.restartCount = restartCount
+            self.state = state
+            self.lastState = lastState
+        }
+    }
+
+    /// One of waiting, running or terminated (the others absent).
+    public struct ContainerState: Codable, Sendable, Hashable {
+        public var waiting: Waiting?
+        public var running: JSON?
+        public var terminated: Terminated?
+
+        public init(waiting: Waiting? = nil, running: JSON? = nil, terminated: Terminated? = nil) {
+            self.waiting = waiting
+            self.running = running
+            self.terminated = terminated
+        }
+
+        public struct Waiting: Codable, Sendable, Hashable {
+            public var reason: String?
+            public var message: String?
+            public init(reason: String? = nil, message: String? = nil) {
+                self.reason = reason
+                self.message = message
+            }
+        }
+
+        public struct Terminated: Codable, Sendable, Hashable {
+            public var exitCode: Int32
+            public var reason: String?
+            /// The container's termination message (its log's tail with `FallbackToLogsOnError`).
+            public var message: String?
+            public init(exitCode: Int32, reason: String? = nil, message: String? = nil) {
+                self.exitCode = exitCode
+                self.reason = reason
+                self.message = message
+            }
+        }
     }
 
     /// True when the pod's `Ready` condition is `True`.

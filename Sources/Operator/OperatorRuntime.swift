@@ -59,6 +59,8 @@ public final class OperatorRuntime: Sendable {
     /// The canary HTTPRoutes (`spec.canary.gatewayRef`); run only once discovery finds the kind.
     let httpRoutes: Informer<HTTPRouteResource>
     private let httpRoutesServed = Locked<Bool>(false)
+    /// The pods of the operator's Deployments (their labels), for `ModelFetchFailed`.
+    let pods: Informer<Pod>
     let records = ScalingRecords()
     let recorder: EventRecorder
     let elector: LeaderElector?
@@ -81,6 +83,9 @@ public final class OperatorRuntime: Sendable {
         serviceMonitors = options.serviceMonitorLabels == nil ? nil
             : Informer(client: client, options: .init(namespaces: options.namespaces, labelSelector: owned), logger: logger)
         httpRoutes = Informer(client: client, options: .init(namespaces: options.namespaces, labelSelector: owned), logger: logger)
+        var podOptions = Informer<Pod>.Options(namespaces: options.namespaces, labelSelector: owned)
+        podOptions.resyncPeriod = nil
+        pods = Informer(client: client, options: podOptions, logger: logger)
         recorder = EventRecorder(client: client, configuration: .init(reportingController: "serving.swiftinfer.io/inference-operator",
                                                                       reportingInstance: options.identity), logger: logger)
         elector = options.leaderElection
@@ -93,7 +98,7 @@ public final class OperatorRuntime: Sendable {
 
     /// Ready once every cache synced and, with leader election, the role is known.
     public var isReady: Bool {
-        guard services.hasSynced, deployments.hasSynced, serviceObjects.hasSynced else { return false }
+        guard services.hasSynced, deployments.hasSynced, serviceObjects.hasSynced, pods.hasSynced else { return false }
         if let monitors = activeServiceMonitors, !monitors.hasSynced { return false }
         if let routes = activeHTTPRoutes, !routes.hasSynced { return false }
         if let elector { return elector.role != .unknown }
@@ -156,6 +161,7 @@ public final class OperatorRuntime: Sendable {
             .init(service: TaskService("informer-inferenceservices") { await self.services.run() }),
             .init(service: TaskService("informer-deployments") { await self.deployments.run() }),
             .init(service: TaskService("informer-services") { await self.serviceObjects.run() }),
+            .init(service: TaskService("informer-pods") { await self.pods.run() }),
             .init(service: TaskService("event-pump") { await self.pumpEvents() }),
             .init(service: HealthService(application: HealthServer.application(
                 host: options.metricsHost, port: options.metricsPort, registry: registry,
@@ -186,6 +192,7 @@ public final class OperatorRuntime: Sendable {
         let serviceDeltas = serviceObjects.subscribe()
         let monitorDeltas = activeServiceMonitors?.subscribe()
         let routeDeltas = activeHTTPRoutes?.subscribe()
+        let podDeltas = pods.subscribe()
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await delta in isvcDeltas {
@@ -205,6 +212,22 @@ public final class OperatorRuntime: Sendable {
             if let monitorDeltas {
                 group.addTask {
                     for await delta in monitorDeltas { await self.enqueueOwner(of: delta.object.metadata) }
+                }
+            }
+            group.addTask {
+                // Pods belong to ReplicaSets; their instance label names the object. Only a change in
+                // what they say about the model fetch matters here.
+                for await delta in podDeltas {
+                    let changed: Bool
+                    switch delta {
+                    case .added(let pod), .deleted(let pod):
+                        changed = ModelFetchCondition.failure(in: [pod]) != nil || ModelFetchCondition.fetched(in: [pod])
+                    case .updated(let old, let new):
+                        changed = (ModelFetchCondition.failure(in: [old]) != nil) != (ModelFetchCondition.failure(in: [new]) != nil)
+                            || ModelFetchCondition.fetched(in: [old]) != ModelFetchCondition.fetched(in: [new])
+                    }
+                    guard changed, let instance = delta.object.metadata.labels?[PredictorLabels.instance] else { continue }
+                    await self.enqueue(objectKey(namespace: delta.object.metadata.namespace, name: instance))
                 }
             }
             if let routeDeltas {
@@ -254,6 +277,7 @@ public final class OperatorRuntime: Sendable {
         _ = await services.waitForSync()
         _ = await deployments.waitForSync()
         _ = await serviceObjects.waitForSync()
+        _ = await pods.waitForSync()
         let monitors = activeServiceMonitors
         if let monitors { _ = await monitors.waitForSync() }
         let routes = activeHTTPRoutes
@@ -265,7 +289,7 @@ public final class OperatorRuntime: Sendable {
         let reconciler = Reconciler(client: client, services: services.store, deployments: deployments.store,
                                     serviceObjects: serviceObjects.store,
                                     serviceMonitors: monitors.map { Reconciler.ServiceMonitors(store: $0.store, labels: options.serviceMonitorLabels ?? [:]) },
-                                    httpRoutes: routes?.store, records: records, recorder: recorder, logger: logger)
+                                    httpRoutes: routes?.store, pods: pods.store, records: records, recorder: recorder, logger: logger)
         let controller = Controller(name: "inferenceservice", queue: queue, workers: options.workers, logger: logger) { key in
             try await reconciler.reconcile(key)
         }

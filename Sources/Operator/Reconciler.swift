@@ -46,6 +46,8 @@ public struct Reconciler: Sendable {
     /// serve gateway.networking.k8s.io/v1 HTTPRoutes (a `gatewayRef` then
     /// falls back to the split by replica shares).
     let httpRoutes: Store<HTTPRouteResource>?
+    /// The pods of the operator's Deployments, for `ModelFetchFailed`; nil: not read.
+    let pods: Store<Pod>?
     let records: ScalingRecords
     let recorder: EventRecorder
     let wallClock: @Sendable () -> Date
@@ -53,7 +55,7 @@ public struct Reconciler: Sendable {
 
     public init(client: KubeClient, services: Store<InferenceServiceResource>, deployments: Store<Deployment>,
                 serviceObjects: Store<KubeAPI.Service>, serviceMonitors: ServiceMonitors? = nil, httpRoutes: Store<HTTPRouteResource>? = nil,
-                records: ScalingRecords, recorder: EventRecorder,
+                pods: Store<Pod>? = nil, records: ScalingRecords, recorder: EventRecorder,
                 wallClock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         self.client = client
         self.services = services
@@ -61,6 +63,7 @@ public struct Reconciler: Sendable {
         self.serviceObjects = serviceObjects
         self.serviceMonitors = serviceMonitors
         self.httpRoutes = httpRoutes
+        self.pods = pods
         self.records = records
         self.recorder = recorder
         self.wallClock = wallClock
@@ -169,6 +172,10 @@ public struct Reconciler: Sendable {
         if let scaling { StatusRules.merge(scaling, into: &status) }
         if let current = scaling?.canary, layout?.run == current {
             status.canary = CanaryMapping.status(current, stable: scaling?.canaryStable)
+        }
+        if let pods {
+            let mine = pods.list(namespace: namespace).filter { $0.metadata.labels?[PredictorLabels.instance] == service.name }
+            if let condition = ModelFetchCondition.condition(pods: mine, generation: generation, now: now) { status.setCondition(condition) }
         }
         // The condition speaks for the current run only: none before its first evaluation, none without spec.canary.
         if let canary = status.canary, let run = layout?.run, canary.candidate == run.candidate {

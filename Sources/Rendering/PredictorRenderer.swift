@@ -155,9 +155,12 @@ public enum PredictorRenderer {
         return .object(container)
     }
 
+    /// The init container that fetches (and warms) the model; its failure is `ModelFetchFailed`.
+    public static let initContainerName = "warmup"
+
     static func initContainer(_ spec: InferenceServiceSpec, uri: ModelURI, plan: WarmupPlan) -> JSON {
         var container = JSONObject()
-        container["name"] = "warmup"
+        container["name"] = .string(initContainerName)
         container["image"] = .string(spec.image)
         container["imagePullPolicy"] = "IfNotPresent"
         container["command"] = [.string(ServerCommandLine.executable)]

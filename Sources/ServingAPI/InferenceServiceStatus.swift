@@ -158,6 +158,9 @@ public enum ConditionType: String, Sendable, CaseIterable {
     /// with the verdict as message; False while it runs or once promoted;
     /// absent without `spec.canary`. For `kubectl wait --for=condition=CanaryRolledBack`.
     case canaryRolledBack = "CanaryRolledBack"
+    /// True while a predictor or candidate pod's init container cannot fetch
+    /// the model, with its message (credentials removed); False once one fetched.
+    case modelFetchFailed = "ModelFetchFailed"
 }
 
 /// `metav1.Condition` with a typed status.

@@ -71,6 +71,11 @@ exactly these rules.
 - apiGroups: [""]
   resources: [services]
   verbs: [list, watch, create, patch, delete]
+# The pods of those Deployments (label managed-by=inference-operator), read
+# only: an init container that cannot fetch the model sets ModelFetchFailed.
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [list, watch]
 # Events (events.k8s.io/v1): a new event is created, a repeat patches its series.
 - apiGroups: [events.k8s.io]
   resources: [events]
