@@ -41,7 +41,7 @@ public struct ModelFetcher: Sendable {
             case .http(let url):
                 return try await fetchHTTP(url, display: parsed.description, directory: directory, modelFileName: modelFileName)
             case .s3(let location):
-                return try await S3Fetch(location: location, environment: environment, transport: try transport(followRedirects: false))
+                return try await S3Fetch.make(location: location, environment: environment, transport: try transport(followRedirects: false))
                     .run(directory: directory, modelFileName: modelFileName)
             case .huggingFace(let location):
                 return try await HubFetch(

@@ -16,11 +16,52 @@ struct S3Fetch {
     let credentials: S3Credentials?
     let transport: any HTTPTransport
 
-    init(location: S3Location, environment: [String: String], transport: any HTTPTransport) throws {
+    init(location: S3Location, addressing: S3Addressing, credentials: S3Credentials?, transport: any HTTPTransport) {
         self.location = location
-        addressing = try StorageEnvironment.s3Addressing(environment)
-        credentials = try StorageEnvironment.s3Credentials(environment)
+        self.addressing = addressing
+        self.credentials = credentials
         self.transport = transport
+    }
+
+    /// Credentials, in order: a static key (`AWS_ACCESS_KEY_ID`, from the
+    /// Secret the spec names), else a web identity exchanged at STS
+    /// (`AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE`), else none (unsigned).
+    static func make(location: S3Location, environment: [String: String], transport: any HTTPTransport) async throws -> S3Fetch {
+        let addressing = try StorageEnvironment.s3Addressing(environment)
+        var credentials = try StorageEnvironment.s3Credentials(environment)
+        if credentials == nil, let identity = try WebIdentitySettings.from(environment) {
+            credentials = try await assumeRole(identity, source: location.description, transport: transport)
+        }
+        return S3Fetch(location: location, addressing: addressing, credentials: credentials, transport: transport)
+    }
+
+    /// STS `AssumeRoleWithWebIdentity` with the token file's current content
+    /// (the kubelet rotates a projected token in place).
+    static func assumeRole(_ identity: WebIdentitySettings, source: String, transport: any HTTPTransport) async throws -> S3Credentials {
+        let token: String
+        do {
+            token = try String(contentsOfFile: identity.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw ModelFetchError.accessDenied(source: source, detail: "cannot read the web identity token \(identity.tokenFile)")
+        }
+        guard !token.isEmpty else {
+            throw ModelFetchError.accessDenied(source: source, detail: "the web identity token \(identity.tokenFile) is empty")
+        }
+        var request = HTTPRequest(method: .post, url: identity.url, body: Array(identity.requestBody(token: token).utf8), timeout: .seconds(30))
+        request.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            throw ModelFetchError.transport(source: source, detail: "STS \(identity.endpoint.description): \(error.description)")
+        }
+        do {
+            return try WebIdentitySettings.credentials(fromResponse: response.bodyText)
+        } catch {
+            let detail = "\(error.description) (HTTP \(response.status) from \(identity.endpoint.description), role \(identity.roleARN))"
+            throw response.status == 200 ? ModelFetchError.server(source: source, status: 200, detail: detail)
+                : ModelFetchError.accessDenied(source: source, detail: detail)
+        }
     }
 
     func request(_ url: String) -> HTTPRequest {

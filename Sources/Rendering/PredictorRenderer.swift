@@ -119,6 +119,9 @@ public enum PredictorRenderer {
             pod["nodeSelector"] = .object(JSONObject(spec.nodeSelector.keys.sorted().map { ($0, .string(spec.nodeSelector[$0] ?? "")) }))
         }
         if !spec.tolerations.isEmpty { pod["tolerations"] = .array(spec.tolerations.map(tolerationJSON)) }
+        // Its token stays unmounted (automountServiceAccountToken): an identity webhook
+        // (EKS IRSA) projects its own audience-bound token for the cloud role instead.
+        if let account = spec.serviceAccountName { pod["serviceAccountName"] = .string(account) }
         var volumes: [JSON] = [
             ["name": .string(modelVolume), "emptyDir": [:]],
             ["name": .string(tmpVolume), "emptyDir": [:]],

@@ -8,6 +8,9 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
     public var resources: ResourceSpec
     public var nodeSelector: [String: String]
     public var tolerations: [Toleration]
+    /// The ServiceAccount the predictor pods run as (one bound to a cloud
+    /// role: EKS IRSA, GKE Workload Identity); nil: the namespace's default.
+    public var serviceAccountName: String?
     public var env: [EnvVar]
     public var batching: BatchingSpec
     public var replicas: ReplicasSpec
@@ -18,7 +21,7 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
 
     public init(
         model: ModelSpec, image: String = Defaults.image, resources: ResourceSpec = ResourceSpec(),
-        nodeSelector: [String: String] = [:], tolerations: [Toleration] = [], env: [EnvVar] = [],
+        nodeSelector: [String: String] = [:], tolerations: [Toleration] = [], serviceAccountName: String? = nil, env: [EnvVar] = [],
         batching: BatchingSpec = BatchingSpec(), replicas: ReplicasSpec = ReplicasSpec(),
         autoscaling: AutoscalingSpec = AutoscalingSpec(), warmup: WarmupSpec = WarmupSpec(),
         canary: CanarySpec? = nil
@@ -28,6 +31,7 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
         self.resources = resources
         self.nodeSelector = nodeSelector
         self.tolerations = tolerations
+        self.serviceAccountName = serviceAccountName
         self.env = env
         self.batching = batching
         self.replicas = replicas
@@ -37,7 +41,7 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, image, resources, nodeSelector, tolerations, env, batching, replicas, autoscaling, warmup, canary
+        case model, image, resources, nodeSelector, tolerations, serviceAccountName, env, batching, replicas, autoscaling, warmup, canary
     }
 
     public init(from decoder: any Decoder) throws {
@@ -47,6 +51,7 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
         resources = try c.decodeIfPresent(ResourceSpec.self, forKey: .resources) ?? ResourceSpec()
         nodeSelector = try c.decodeIfPresent([String: String].self, forKey: .nodeSelector) ?? [:]
         tolerations = try c.decodeIfPresent([Toleration].self, forKey: .tolerations) ?? []
+        serviceAccountName = try c.decodeIfPresent(String.self, forKey: .serviceAccountName)
         env = try c.decodeIfPresent([EnvVar].self, forKey: .env) ?? []
         batching = try c.decodeIfPresent(BatchingSpec.self, forKey: .batching) ?? BatchingSpec()
         replicas = try c.decodeIfPresent(ReplicasSpec.self, forKey: .replicas) ?? ReplicasSpec()
@@ -62,6 +67,7 @@ public struct InferenceServiceSpec: Codable, Sendable, Hashable {
         try c.encode(resources, forKey: .resources)
         if !nodeSelector.isEmpty { try c.encode(nodeSelector, forKey: .nodeSelector) }
         if !tolerations.isEmpty { try c.encode(tolerations, forKey: .tolerations) }
+        try c.encodeIfPresent(serviceAccountName, forKey: .serviceAccountName)
         if !env.isEmpty { try c.encode(env, forKey: .env) }
         try c.encode(batching, forKey: .batching)
         try c.encode(replicas, forKey: .replicas)

@@ -25,6 +25,9 @@ public enum InferenceServiceValidator {
         validateModel(spec.model, at: "spec.model", into: &v)
         validateImage(spec.image, at: "spec.image", into: &v)
         validateResources(spec.resources, at: "spec.resources", into: &v)
+        if let account = spec.serviceAccountName, account.count > 253 || !KubernetesName.isDNSSubdomain(account) {
+            v.add("spec.serviceAccountName", .invalidValue, "'\(account.prefix(80))' is not a ServiceAccount name (a DNS subdomain)")
+        }
         for (i, toleration) in spec.tolerations.enumerated() {
             if toleration.operator == .exists, toleration.value != nil {
                 v.add("spec.tolerations[\(i)].value", .inconsistent, "must be empty when operator is Exists")

@@ -52,6 +52,32 @@ struct FetchFromS3 {
         #expect(listing(directory).isEmpty)
     }
 
+    /// EKS IRSA: no static key; the projected token is exchanged at STS for temporary
+    /// credentials (with a session token), which moto checks like any other key.
+    @Test func fetchesWithAWebIdentity() async throws {
+        let server = try await S3TestServer()
+        defer { Task { await server.process.stop() } }
+        let directory = try scratchDirectory("s3-web-identity")
+        let tokenFile = directory + "-token"
+        try "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bWw6bW9kZWwtcmVhZGVyIn0.c2ln\n"
+            .write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let report = try await ModelFetcher(environment: server.webIdentityEnvironment(tokenFile: tokenFile))
+            .fetch("s3://models/single/model.onnx", intoDirectory: directory)
+        #expect(report.bytes == 300_000)
+        #expect(contents(directory + "/model.onnx") == pattern(300_000, seed: 1))
+
+        // No token file: a clear error, nothing fetched.
+        let other = try scratchDirectory("s3-web-identity-missing")
+        await #expect {
+            try await ModelFetcher(environment: server.webIdentityEnvironment(tokenFile: other + "/absent-token"))
+                .fetch("s3://models/single/model.onnx", intoDirectory: other)
+        } throws: { error in
+            guard let error = error as? ModelFetchError, case .accessDenied = error else { return false }
+            return error.description.contains("cannot read the web identity token")
+        }
+        #expect(listing(other).isEmpty)
+    }
+
     @Test func aMissingKeyIsNotFound() async throws {
         let server = try await S3TestServer()
         defer { Task { await server.process.stop() } }
@@ -208,14 +234,21 @@ struct ServerCommandsAgainstS3 {
         #expect(listing(other).isEmpty)
     }
 
-    @Test(.enabled(if: venvModel != nil, "needs the MiniLM model in .venv"))
-    func serveFetchesAnS3ModelWithTheSameCodeAndBecomesReady() async throws {
+    /// With a static key (the Secret the spec names) and with a web identity (EKS IRSA).
+    @Test(.enabled(if: venvModel != nil, "needs the MiniLM model in .venv"), arguments: [false, true])
+    func serveFetchesAnS3ModelWithTheSameCodeAndBecomesReady(webIdentity: Bool) async throws {
         let model = try #require(venvModel)
         let server = try await S3TestServer(realModel: model)
         defer { Task { await server.process.stop() } }
         let cache = try scratchDirectory("serve-cache")
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && !$0.key.hasPrefix("MODEL_") }
-        environment.merge(server.environment()) { $1 }
+        if webIdentity {
+            let tokenFile = cache + "-token"
+            try "eyJhbGciOiJSUzI1NiJ9.e30.c2ln".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            environment.merge(server.webIdentityEnvironment(tokenFile: tokenFile)) { $1 }
+        } else {
+            environment.merge(server.environment()) { $1 }
+        }
         environment["MODEL_CACHE_DIR"] = cache
         let port = try await freeLoopbackPort()
         let serve = try ManagedProcess(

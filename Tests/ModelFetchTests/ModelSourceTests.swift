@@ -201,3 +201,67 @@ import Testing
         #expect(ContentRange.start("items 1-2/3") == nil)
     }
 }
+
+/// EKS IRSA / OIDC federation: settings from the environment, the STS request, its answer.
+@Suite struct WebIdentityRules {
+    static let role = "arn:aws:iam::123456789012:role/model-reader"
+
+    @Test func settingsNeedBothTheRoleAndTheTokenFile() throws {
+        #expect(try WebIdentitySettings.from([:]) == nil)
+        let settings = try #require(try WebIdentitySettings.from(["AWS_ROLE_ARN": Self.role, "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token",
+                                                                 "AWS_REGION": "eu-west-1"]))
+        #expect(settings.url == "https://sts.eu-west-1.amazonaws.com/")
+        #expect(settings.sessionName == WebIdentitySettings.defaultSessionName)
+        #expect(throws: StorageSettingsError.self) { try WebIdentitySettings.from(["AWS_ROLE_ARN": Self.role]) }
+        #expect(throws: StorageSettingsError.self) { try WebIdentitySettings.from(["AWS_WEB_IDENTITY_TOKEN_FILE": "/t"]) }
+        #expect(throws: StorageSettingsError.self) { try WebIdentitySettings.from(["AWS_ROLE_ARN": "model-reader", "AWS_WEB_IDENTITY_TOKEN_FILE": "/t"]) }
+        #expect(throws: StorageSettingsError.self) {
+            try WebIdentitySettings.from(["AWS_ROLE_ARN": Self.role, "AWS_WEB_IDENTITY_TOKEN_FILE": "/t", "AWS_ROLE_SESSION_NAME": "x"])
+        }
+    }
+
+    /// AWS_ENDPOINT_URL_STS first, then an S3-compatible store's own endpoint, then AWS in the region.
+    @Test(arguments: [
+        (["AWS_ENDPOINT_URL_STS": "https://sts.internal:8443"], "https://sts.internal:8443/"),
+        (["MODEL_STORAGE_ENDPOINT": "http://minio.storage:9000"], "http://minio.storage:9000/"),
+        (["AWS_ENDPOINT_URL_STS": "https://sts.internal", "MODEL_STORAGE_ENDPOINT": "http://minio:9000"], "https://sts.internal/"),
+        ([:], "https://sts.us-east-1.amazonaws.com/"),
+    ])
+    func theSTSEndpoint(extra: [String: String], url: String) throws {
+        let environment = extra.merging(["AWS_ROLE_ARN": Self.role, "AWS_WEB_IDENTITY_TOKEN_FILE": "/t"]) { $1 }
+        #expect(try WebIdentitySettings.from(environment)?.url == url)
+    }
+
+    @Test func theRequestIsAFormWithTheTokenEncoded() throws {
+        let settings = try #require(try WebIdentitySettings.from(["AWS_ROLE_ARN": Self.role, "AWS_WEB_IDENTITY_TOKEN_FILE": "/t"]))
+        #expect(settings.requestBody(token: "a.b+c/d=") ==
+                "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fmodel-reader"
+                + "&RoleSessionName=inference-server-model-fetch&WebIdentityToken=a.b%2Bc%2Fd%3D")
+        #expect(!settings.description.contains("a.b+c"), "the settings never show a token")
+    }
+
+    @Test func theAnswerGivesTemporaryCredentialsOrTheSTSError() throws {
+        let answer = """
+            <AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+              <AssumeRoleWithWebIdentityResult>
+                <Credentials>
+                  <SessionToken>FwoGZXIvYXdzE&amp;token</SessionToken>
+                  <SecretAccessKey>wJalrXUtnFEMI/K7MDENG</SecretAccessKey>
+                  <Expiration>2026-12-07T05:00:00Z</Expiration>
+                  <AccessKeyId>ASIAEXAMPLE</AccessKeyId>
+                </Credentials>
+                <SubjectFromWebIdentityToken>system:serviceaccount:ml:model-reader</SubjectFromWebIdentityToken>
+              </AssumeRoleWithWebIdentityResult>
+            </AssumeRoleWithWebIdentityResponse>
+            """
+        let credentials = try WebIdentitySettings.credentials(fromResponse: answer)
+        #expect(credentials == S3Credentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG", sessionToken: "FwoGZXIvYXdzE&token"))
+        let refused = """
+            <ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Token audience mismatch</Message></Error></ErrorResponse>
+            """
+        #expect(throws: S3ResponseError("STS refused AssumeRoleWithWebIdentity: InvalidIdentityToken: Token audience mismatch")) {
+            try WebIdentitySettings.credentials(fromResponse: refused)
+        }
+        #expect(throws: S3ResponseError.self) { try WebIdentitySettings.credentials(fromResponse: "<Credentials><AccessKeyId>A</AccessKeyId></Credentials>") }
+    }
+}

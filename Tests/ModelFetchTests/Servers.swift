@@ -45,6 +45,10 @@ final class S3TestServer: Sendable {
     let endpoint: String
     let accessKeyID: String
     let secretAccessKey: String
+    /// A role a web identity may assume (STS AssumeRoleWithWebIdentity), with read access to the bucket.
+    let roleARN: String
+    /// STS as AWS answers it: AssumeRoleWithWebIdentity unsigned (the fixture's front door to moto).
+    let stsEndpoint: String
 
     /// - Parameter realModel: a file uploaded as `s3://models/real/model.onnx`.
     init(realModel: String? = nil) async throws {
@@ -58,12 +62,23 @@ final class S3TestServer: Sendable {
             return info != nil || !started.isRunning
         }
         guard let info, let port = info["port"] as? Int, let key = info["accessKeyId"] as? String,
-              let secret = info["secretAccessKey"] as? String else {
+              let secret = info["secretAccessKey"] as? String, let role = info["roleArn"] as? String,
+              let stsPort = info["stsPort"] as? Int else {
             throw ServerStartError(log: started.log)
         }
         endpoint = "http://127.0.0.1:\(port)"
         accessKeyID = key
         secretAccessKey = secret
+        roleARN = role
+        stsEndpoint = "http://127.0.0.1:\(stsPort)"
+    }
+
+    /// The variables EKS IRSA's webhook sets (role and token file), with the store's endpoint: no static key.
+    func webIdentityEnvironment(tokenFile: String) -> [String: String] {
+        [
+            "MODEL_STORAGE_ENDPOINT": endpoint, "MODEL_STORAGE_PATH_STYLE": "true", "MODEL_STORAGE_REGION": "us-east-1",
+            "AWS_ROLE_ARN": roleARN, "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ENDPOINT_URL_STS": stsEndpoint,
+        ]
     }
 
     func environment(secret: String? = nil) -> [String: String] {

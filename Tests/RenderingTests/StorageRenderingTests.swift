@@ -43,6 +43,24 @@ import Testing
         #expect(container["env"] == [["name": "HF_TOKEN", "valueFrom": ["secretKeyRef": ["name": "hf-token", "key": "token"]]]])
     }
 
+    /// EKS IRSA: the pods run as the named ServiceAccount; the identity webhook then sets
+    /// AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, which the fetch exchanges at STS.
+    @Test func aServiceAccountForACloudRoleIsThePodsAndNoTokenIsAutomounted() throws {
+        var spec = cpuSpec()
+        spec.model.uri = "s3://models/bert/"
+        spec.serviceAccountName = "model-reader"
+        let rendered = try PredictorRenderer.render(service(spec), replicas: 1, lastWarmedFingerprint: nil)
+        let pod = try #require(rendered.deployment[path: "spec", "template", "spec"])
+        #expect(pod["serviceAccountName"] == "model-reader")
+        #expect(pod["automountServiceAccountToken"] == false, "the Kubernetes API token stays out; the webhook projects its own")
+        #expect(InferenceServiceValidator.validate(spec) == [])
+        spec.serviceAccountName = "Model_Reader"
+        #expect(InferenceServiceValidator.validate(spec).map(\.field) == ["spec.serviceAccountName"])
+        spec.serviceAccountName = nil
+        let plain = try PredictorRenderer.render(service(spec), replicas: 1, lastWarmedFingerprint: nil)
+        #expect(plain.deployment[path: "spec", "template", "spec", "serviceAccountName"] == nil)
+    }
+
     @Test func withoutStorageSettingsThePodsOwnVariablesApply() throws {
         var spec = cpuSpec()
         spec.model.uri = "s3://models/m.onnx"

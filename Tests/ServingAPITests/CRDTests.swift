@@ -242,7 +242,7 @@ func fullyPopulatedService() -> InferenceService {
                                       credentialsSecretRef: SecretReference(name: "s3"))),
         resources: ResourceSpec(cpu: "1", memory: "1Gi", gpu: 1),
         nodeSelector: ["k": "v"],
-        tolerations: [Toleration(key: "k", operator: .equal, value: "v", effect: .noSchedule, tolerationSeconds: 5)],
+        tolerations: [Toleration(key: "k", operator: .equal, value: "v", effect: .noSchedule, tolerationSeconds: 5)], serviceAccountName: "model-reader",
         env: [EnvVar(name: "A", value: "1")],
         replicas: ReplicasSpec(min: 1, max: 4, manual: 2),
         autoscaling: AutoscalingSpec(

@@ -13,6 +13,9 @@ extension InferenceServiceSpec {
                 ("resources", ResourceSpec.schema),
                 ("nodeSelector", Schema.stringMap("Node labels the predictor pods must match.", maxProperties: 32)),
                 ("tolerations", Schema.array("Tolerations of the predictor pods.", items: Toleration.schema, maxItems: 32)),
+                ("serviceAccountName", Schema.string(
+                    "The ServiceAccount the predictor pods run as, e.g. one bound to a cloud IAM role (EKS IRSA sets AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE in its pods, which the model fetch exchanges for S3 credentials). Absent: the namespace's default.",
+                    pattern: KubernetesName.dnsSubdomainPattern, minLength: 1, maxLength: 253)),
                 ("env", Schema.array("Literal environment variables of the server container.", items: EnvVar.schema, maxItems: 64, mapKeys: ["name"])),
                 ("batching", BatchingSpec.schema),
                 ("replicas", ReplicasSpec.schema),

@@ -1,10 +1,18 @@
 """A real S3-compatible server for ModelFetchTests: moto's server on
 127.0.0.1 with a free port, with request authentication ON (moto checks
 SigV4 signatures, access keys and IAM policies only when
-INITIAL_NO_AUTH_ACTION_COUNT is finite). The first three actions (unsigned
-IAM calls) create a user, its access key and an s3:* policy; everything after
-them must be signed with that key. Seeds bucket `models` (plus argv[2] as real/model.onnx) and writes
-{"port", "accessKeyId", "secretAccessKey"} as JSON to argv[1]; runs until killed.
+INITIAL_NO_AUTH_ACTION_COUNT is finite). The first five actions (unsigned
+IAM calls) create a user, its access key and an s3:* policy, and a role that a
+web identity may assume with the same policy; everything after them must be
+signed with that key, or with temporary credentials from STS
+AssumeRoleWithWebIdentity for that role. Seeds bucket `models` (plus argv[2] as real/model.onnx) and writes
+{"port", "stsPort", "accessKeyId", "secretAccessKey", "roleArn"} as JSON to argv[1]; runs until killed.
+
+STS front door (stsPort): AWS STS takes AssumeRoleWithWebIdentity unsigned (the
+token is the proof), but moto, once its authentication is on, wants every call
+signed. The front door takes the unsigned form POST, signs the same body with
+the test user's key (botocore's SigV4Auth), sends it to moto's STS, and relays
+moto's status and XML unchanged.
 
 Object contents are pattern(n, seed) below; the Swift test computes the same.
 """
@@ -14,11 +22,48 @@ import signal
 import sys
 import time
 
-os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
+os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "5"
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
+import threading  # noqa: E402
+import urllib.request  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
 import boto3  # noqa: E402
+from botocore.auth import SigV4Auth  # noqa: E402
+from botocore.awsrequest import AWSRequest  # noqa: E402
+from botocore.credentials import Credentials  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
+
+
+def sts_front_door(endpoint, key):
+    """A loopback server that relays unsigned STS form POSTs to moto, signed."""
+    credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            request = AWSRequest(method="POST", url=endpoint + "/", data=body,
+                                 headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+            SigV4Auth(credentials, "sts", "us-east-1").add_auth(request)
+            forwarded = urllib.request.Request(endpoint + "/", data=body, method="POST", headers=dict(request.headers.items()))
+            try:
+                with urllib.request.urlopen(forwarded) as response:
+                    status, payload = response.status, response.read()
+            except urllib.error.HTTPError as e:
+                status, payload = e.code, e.read()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1]
 
 
 def pattern(n, seed):
@@ -35,7 +80,15 @@ def main():
                        aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
     iam.create_user(UserName="model-reader")
     key = iam.create_access_key(UserName="model-reader")["AccessKey"]
+    # The user may also call STS: the front door below signs web-identity calls with its key.
     iam.put_user_policy(UserName="model-reader", PolicyName="s3", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:*", "sts:AssumeRoleWithWebIdentity"], "Resource": "*"}]}))
+    role = iam.create_role(RoleName="model-reader", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.example"},
+                       "Action": "sts:AssumeRoleWithWebIdentity"}]}))["Role"]
+    iam.put_role_policy(RoleName="model-reader", PolicyName="s3", PolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
@@ -50,7 +103,8 @@ def main():
         with open(sys.argv[2], "rb") as f:
             s3.put_object(Bucket="models", Key="real/model.onnx", Body=f.read())
     with open(out + ".tmp", "w") as f:
-        json.dump({"port": port, "accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"]}, f)
+        json.dump({"port": port, "stsPort": sts_front_door(endpoint, key), "accessKeyId": key["AccessKeyId"],
+                   "secretAccessKey": key["SecretAccessKey"], "roleArn": role["Arn"]}, f)
     os.rename(out + ".tmp", out)
     signal.signal(signal.SIGTERM, lambda *_: (server.stop(), sys.exit(0)))
     while True:
