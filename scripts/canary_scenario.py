@@ -231,7 +231,7 @@ def main():
     try:
         obj = {"apiVersion": "serving.swiftinfer.io/v1alpha1", "kind": "InferenceService",
                "metadata": {"name": NAME, "namespace": NAMESPACE}, "spec": spec(v1, a.replicas, a.interval)}
-        api._call("POST", OBJECT.rsplit("/", 1)[0], obj)
+        api.create(OBJECT.rsplit("/", 1)[0], obj)
         log(f"== {NAME}: model v1 (y = 2x) on {a.replicas} replicas")
         if not wait(lambda: rolled_out(api, f"{NAME}-predictor", a.replicas), 180, "the stable replicas"):
             conditions = ((api.get(OBJECT) or {}).get("status") or {}).get("conditions")

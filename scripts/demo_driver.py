@@ -27,14 +27,15 @@ import math
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from local_node import Api, free_port  # noqa: E402  (the same API client and port picker as the canary node)
 
 
 def log(message):
@@ -113,37 +114,6 @@ def percentile(sorted_values, q):
 
 
 # ---------------------------------------------------------------- Kubernetes, replicas, traffic
-
-class Api:
-    """The few Kubernetes API calls the driver needs (JSON over plain HTTP to the test API server)."""
-
-    def __init__(self, base):
-        self.base = base.rstrip("/")
-
-    def _call(self, method, path, body=None, content_type="application/json"):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers={"Content-Type": content_type, "User-Agent": "demo-kubelet/1"})
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.loads(response.read() or b"{}")
-
-    def get(self, path):
-        try:
-            return self._call("GET", path)
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                return None
-            raise
-
-    def merge_patch(self, path, body):
-        return self._call("PATCH", path, body, "application/merge-patch+json")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def ready(port):
     try:
@@ -583,7 +553,7 @@ def main():
     a = p.parse_args()
 
     name, namespace = "demo", "ml"
-    api = Api(a.api)
+    api = Api(a.api, user_agent="demo-kubelet/1", timeout=5)
     infsvc = f"/apis/serving.swiftinfer.io/v1alpha1/namespaces/{namespace}/inferenceservices/{name}"
     log_dir = os.path.join(a.out, "servers")
     os.makedirs(log_dir, exist_ok=True)

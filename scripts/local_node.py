@@ -49,16 +49,19 @@ import urllib.request
 
 
 class Api:
-    """JSON over HTTP to the test API server (no auth: it takes any client on loopback)."""
+    """JSON over HTTP to the test API server (no auth: it takes any client on loopback).
+    scripts/demo_driver.py uses it too, with its own user agent."""
 
-    def __init__(self, base):
+    def __init__(self, base, user_agent="local-node/1", timeout=10):
         self.base = base.rstrip("/")
+        self.user_agent = user_agent
+        self.timeout = timeout
 
     def _call(self, method, path, body=None, content_type="application/json"):
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers={"Content-Type": content_type, "User-Agent": "local-node/1"})
-        with urllib.request.urlopen(request, timeout=10) as response:
+                                         headers={"Content-Type": content_type, "User-Agent": self.user_agent})
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
             return json.loads(response.read() or b"null")
 
     def get(self, path):
@@ -72,14 +75,11 @@ class Api:
     def merge_patch(self, path, body):
         return self._call("PATCH", path, body, "application/merge-patch+json")
 
-    def apply(self, path, body):
-        """Create, or replace the spec of, an object at `path` (its collection is the parent path)."""
-        live = self.get(path)
-        if live is None:
-            return self._call("POST", path.rsplit("/", 1)[0], body)
-        return self.merge_patch(path, {"metadata": {"labels": body.get("metadata", {}).get("labels"),
-                                                    "annotations": body.get("metadata", {}).get("annotations")},
-                                       "spec": body.get("spec")})
+    def create(self, collection, body):
+        return self._call("POST", collection, body)
+
+    def delete(self, path):
+        return self._call("DELETE", path)
 
 
 def free_port():
@@ -321,7 +321,7 @@ class Node:
         metadata = {"name": name, "namespace": self.namespace, "labels": pod.labels,
                     "annotations": template.get("metadata", {}).get("annotations") or {}}
         try:
-            self.api._call("POST", f"/api/v1/namespaces/{self.namespace}/pods",
+            self.api.create(f"/api/v1/namespaces/{self.namespace}/pods",
                            {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template.get("spec", {})})
         except Exception as e:  # the pod still runs; only its object is missing
             self.log(f"local node: creating Pod {name}: {e}")
@@ -422,7 +422,7 @@ class Node:
                     self.log(f"local node: Pod {pod.name} status: {e}")
         for pod in gone:
             try:
-                self.api._call("DELETE", f"/api/v1/namespaces/{self.namespace}/pods/{pod.name}")
+                self.api.delete(f"/api/v1/namespaces/{self.namespace}/pods/{pod.name}")
             except Exception:
                 pass
 

@@ -33,17 +33,21 @@ public struct TrafficSplit: Sendable, Hashable {
     /// has at least two replicas, one per version.
     public static func replicas(total: Int, weight: Int) -> TrafficSplit {
         let total = max(1, total)
+        if let end = end(total: total, weight: weight) { return end }
+        let both = max(2, total)
+        let nearest = (Double(both) * Double(weight) / 100).rounded()
+        let candidate = min(both - 1, max(1, Int(nearest)))
+        return TrafficSplit(selection: .both, stableReplicas: both - candidate, candidateReplicas: candidate)
+    }
+
+    /// 0% and 100%, the same with a Gateway or without: one version selected;
+    /// at 100 the stable version stays warm (one replica) until promotion is
+    /// complete. nil between them.
+    private static func end(total: Int, weight: Int) -> TrafficSplit? {
         switch weight {
-        case ...0:
-            return TrafficSplit(selection: .stableOnly, stableReplicas: total, candidateReplicas: 0)
-        case 100...:
-            // The stable version stays warm (one replica) until promotion is complete.
-            return TrafficSplit(selection: .candidateOnly, stableReplicas: 1, candidateReplicas: total)
-        default:
-            let both = max(2, total)
-            let nearest = (Double(both) * Double(weight) / 100).rounded()
-            let candidate = min(both - 1, max(1, Int(nearest)))
-            return TrafficSplit(selection: .both, stableReplicas: both - candidate, candidateReplicas: candidate)
+        case ...0: return TrafficSplit(selection: .stableOnly, stableReplicas: total, candidateReplicas: 0)
+        case 100...: return TrafficSplit(selection: .candidateOnly, stableReplicas: 1, candidateReplicas: total)
+        default: return nil
         }
     }
 
@@ -62,19 +66,13 @@ public struct TrafficSplit: Sendable, Hashable {
     /// still get the replica split.
     public static func gatewayReplicas(total: Int, weight: Int, costRatio: Double? = nil) -> TrafficSplit {
         let total = max(1, total)
-        switch weight {
-        case ...0:
-            return TrafficSplit(selection: .stableOnly, stableReplicas: total, candidateReplicas: 0)
-        case 100...:
-            return TrafficSplit(selection: .candidateOnly, stableReplicas: 1, candidateReplicas: total)
-        default:
-            let w = Double(weight) / 100
-            let k = costRatio.map { min(max($0, costRatioBounds.lowerBound), costRatioBounds.upperBound) } ?? 1
-            let candidateWork = w * k / (w * k + (1 - w))
-            // ⌈total·share⌉, with a tolerance so that an exact product does not round up.
-            func replicas(_ share: Double) -> Int { max(1, Int((Double(total) * share - 1e-9).rounded(.up))) }
-            return TrafficSplit(selection: .both, stableReplicas: replicas(1 - candidateWork), candidateReplicas: replicas(candidateWork))
-        }
+        if let end = end(total: total, weight: weight) { return end }
+        let w = Double(weight) / 100
+        let k = costRatio.map { min(max($0, costRatioBounds.lowerBound), costRatioBounds.upperBound) } ?? 1
+        let candidateWork = w * k / (w * k + (1 - w))
+        // ⌈total·share⌉, with a tolerance so that an exact product does not round up.
+        func replicas(_ share: Double) -> Int { max(1, Int((Double(total) * share - 1e-9).rounded(.up))) }
+        return TrafficSplit(selection: .both, stableReplicas: replicas(1 - candidateWork), candidateReplicas: replicas(candidateWork))
     }
 
     /// The range a measured cost ratio is held to: a ratio outside it comes

@@ -91,18 +91,22 @@ import Testing
         _ = deployments.upsert(Deployment(metadata: ObjectMeta(name: "demo-canary", namespace: "ml", generation: 1),
                                           spec: .init(replicas: 2, template: template),
                                           status: .init(observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2)))
+        let logger = Logger(label: "route-acceptance-test")
+        let now = Locked(1_800_000_000.0)
+        /// A scaling loop over these objects that reads the routes from `routes`.
+        func makeLoop(routes: Store<HTTPRouteResource>, records: ScalingRecords) throws -> ScalingLoop {
+            ScalingLoop(
+                configuration: .init(defaultPrometheusURL: "http://127.0.0.1:9", prometheusTimeout: .seconds(2)),
+                transport: try CurlTransport(), services: services, deployments: deployments, records: records,
+                recorder: EventRecorder(client: cluster.client, configuration: .init(reportingController: "test", reportingInstance: "test"),
+                                        logger: logger),
+                wallClock: { Date(timeIntervalSince1970: now.withLock { $0 }) }, logger: logger, httpRoutesServed: true,
+                httpRoutes: routes) { _ in }
+        }
         let routes = Store<HTTPRouteResource>()
         _ = routes.upsert(Self.route(generation: 1, parents: []))
         let records = ScalingRecords()
-        let logger = Logger(label: "route-acceptance-test")
-        let now = Locked(1_800_000_000.0)
-        let loop = ScalingLoop(
-            configuration: .init(defaultPrometheusURL: "http://127.0.0.1:9", prometheusTimeout: .seconds(2)),
-            transport: try CurlTransport(), services: services, deployments: deployments, records: records,
-            recorder: EventRecorder(client: cluster.client, configuration: .init(reportingController: "test", reportingInstance: "test"),
-                                    logger: logger),
-            wallClock: { Date(timeIntervalSince1970: now.withLock { $0 }) }, logger: logger, httpRoutesServed: true,
-            httpRoutes: routes) { _ in }
+        let loop = try makeLoop(routes: routes, records: records)
         func run() async -> CanaryState? { await records.entry(CanaryGatewayReconcilerTests.key)?.canary }
 
         _ = await loop.evaluateDue()
@@ -119,13 +123,7 @@ import Testing
         let refusedRoutes = Store<HTTPRouteResource>()
         _ = refusedRoutes.upsert(Self.route(generation: 1, parents: [Self.parent(accepted: "False", observed: 1, reason: "NotAllowedByListeners")]))
         let refusedRecords = ScalingRecords()
-        let refusing = ScalingLoop(
-            configuration: .init(defaultPrometheusURL: "http://127.0.0.1:9", prometheusTimeout: .seconds(2)),
-            transport: try CurlTransport(), services: services, deployments: deployments, records: refusedRecords,
-            recorder: EventRecorder(client: cluster.client, configuration: .init(reportingController: "test", reportingInstance: "test"),
-                                    logger: logger),
-            wallClock: { Date(timeIntervalSince1970: now.withLock { $0 }) }, logger: logger, httpRoutesServed: true,
-            httpRoutes: refusedRoutes) { _ in }
+        let refusing = try makeLoop(routes: refusedRoutes, records: refusedRecords)
         for _ in 0..<7 {
             now.withLock { $0 += 15 }
             _ = await refusing.evaluateDue()
