@@ -26,6 +26,13 @@ processes, so that what the operator writes is exercised as a cluster would:
   ready endpoint chosen at random among the pods the Service's selector matches (as
   kube-proxy's iptables mode does); with no Service or no endpoint the connection is
   reset (a real client sees it refused).
+- endpoints controller: every Service with a selector has an Endpoints object of the
+  same name and labels: the pods kube-proxy sends to as `addresses`, running pods that
+  are not ready as `notReadyAddresses`, each with a Pod targetRef and the Service's port
+  names resolved to the pod's port (one subset per pod: here every pod has its own
+  port). Pod objects carry `status.podIP` 127.0.0.1 and their server container port as
+  the local port, so Prometheus' kubernetes SD (scripts/servicemonitor_scrape.py)
+  finds what it would find in a cluster.
 - Prometheus: every running, ready-once pod of the namespace is a file_sd target with
   the labels the operator's queries group by (namespace, service = the object's
   predictor Service) plus pod; it stays listed until its process exits.
@@ -77,6 +84,10 @@ class Api:
 
     def create(self, collection, body):
         return self._call("POST", collection, body)
+
+    def replace(self, path, body):
+        """PUT without a resourceVersion: an unconditional update (what core kinds allow)."""
+        return self._call("PUT", path, body)
 
     def delete(self, path):
         return self._call("DELETE", path)
@@ -207,6 +218,7 @@ class Node:
         self.lock = threading.RLock()
         self.counter = 0
         self.last_targets = None
+        self.published_endpoints = {}  # Service name -> the Endpoints last written (JSON)
         self.stopped = threading.Event()
         os.makedirs(os.path.join(work_dir, "pods"), exist_ok=True)
         self._write_targets([])
@@ -322,11 +334,31 @@ class Node:
                     "annotations": template.get("metadata", {}).get("annotations") or {}}
         try:
             self.api.create(f"/api/v1/namespaces/{self.namespace}/pods",
-                           {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template.get("spec", {})})
+                           {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": self._pod_spec(template, pod)})
         except Exception as e:  # the pod still runs; only its object is missing
             self.log(f"local node: creating Pod {name}: {e}")
         threading.Thread(target=self._run_pod, args=(pod,), daemon=True).start()
         return pod
+
+    @staticmethod
+    def _template_port(template):
+        """The server container's `--http-port` in the template (the port its pods listen on)."""
+        containers = template.get("spec", {}).get("containers") or [{}]
+        args = containers[0].get("args") or []
+        for flag, value in zip(args, args[1:]):
+            if flag == "--http-port":
+                return int(value)
+        return None
+
+    def _pod_spec(self, template, pod):
+        """The template's pod spec with the server's container port made this pod's local port."""
+        spec = json.loads(json.dumps(template.get("spec", {})))
+        port = self._template_port(template)
+        for container in spec.get("containers") or []:
+            for entry in container.get("ports") or []:
+                if port is not None and entry.get("containerPort") == port:
+                    entry["containerPort"] = pod.port
+        return spec
 
     def _terminate(self, pod):
         if pod.terminating_at is not None:
@@ -406,10 +438,74 @@ class Node:
         container = (pod.template.get("spec", {}).get("containers") or [{}])[0].get("name", "server")
         state = {"running": {}} if running else ({"terminated": {"exitCode": pod.process.returncode}} if pod.process else
                                                  {"waiting": {"reason": "PodInitializing"}})
-        return {"phase": "Running" if running else "Pending",
+        return {"phase": "Running" if running else "Pending", "podIP": "127.0.0.1", "hostIP": "127.0.0.1",
                 "conditions": [{"type": "Ready", "status": "True" if pod.ready else "False"}],
                 "initContainerStatuses": inits,
                 "containerStatuses": [{"name": container, "ready": pod.ready, "restartCount": 0, "state": state}]}
+
+    # MARK: endpoints controller
+
+    def _endpoints_object(self, service, pods):
+        """The Endpoints object the endpoints controller would write for `service`."""
+        selector = service.get("spec", {}).get("selector") or {}
+        subsets = []
+        for pod in sorted(pods, key=lambda p: p.name):
+            if not matches(selector, pod.labels) or pod.process is None or pod.exited():
+                continue
+            ready = pod.in_endpoints(self.endpoint_lag)
+            if not ready and pod.terminating_at is not None:
+                continue  # a terminating pod leaves the Endpoints
+            template_port = self._template_port(pod.template)
+            containers = pod.template.get("spec", {}).get("containers") or [{}]
+            named = {p.get("name"): p.get("containerPort") for p in containers[0].get("ports") or []}
+            ports = []
+            for entry in service.get("spec", {}).get("ports") or []:
+                target = entry.get("targetPort", entry.get("port"))
+                number = named.get(target) if isinstance(target, str) else target
+                if number is None:
+                    continue
+                port = {"port": pod.port if number == template_port else number,
+                        "protocol": entry.get("protocol", "TCP")}
+                if entry.get("name"):
+                    port["name"] = entry["name"]
+                ports.append(port)
+            if not ports:
+                continue
+            address = {"ip": "127.0.0.1",
+                       "targetRef": {"kind": "Pod", "name": pod.name, "namespace": self.namespace}}
+            subsets.append({"addresses" if ready else "notReadyAddresses": [address], "ports": ports})
+        metadata = {"name": service["metadata"]["name"], "namespace": self.namespace,
+                    "labels": service["metadata"].get("labels") or {}}
+        return {"apiVersion": "v1", "kind": "Endpoints", "metadata": metadata, "subsets": subsets}
+
+    def _publish_endpoints(self, services, pods):
+        path = f"/api/v1/namespaces/{self.namespace}/endpoints"
+        for name, service in services.items():
+            if not (service.get("spec", {}).get("selector")):
+                continue  # a Service without a selector keeps Endpoints someone else writes
+            wanted = self._endpoints_object(service, pods)
+            key = json.dumps(wanted, sort_keys=True)
+            if self.published_endpoints.get(name) == key:
+                continue
+            try:
+                if name in self.published_endpoints:
+                    self.api.replace(f"{path}/{name}", wanted)
+                else:
+                    try:
+                        self.api.create(path, wanted)
+                    except urllib.error.HTTPError as e:
+                        if e.code != 409:
+                            raise
+                        self.api.replace(f"{path}/{name}", wanted)
+                self.published_endpoints[name] = key
+            except Exception as e:
+                self.log(f"local node: Endpoints {name}: {e}")
+        for name in [n for n in self.published_endpoints if n not in services]:
+            del self.published_endpoints[name]
+            try:
+                self.api.delete(f"{path}/{name}")
+            except Exception:
+                pass
 
     def _publish(self, pods, gone):
         for pod in pods:
@@ -451,8 +547,10 @@ class Node:
             scraped = [p for p in self.pods if p.process is not None and not p.exited()
                        and (p.ready or p.terminating_at is not None) and p.ready_after is not None]
             current = list(self.pods)
+            services = dict(self.services)
         self._write_targets(scraped)
         self._publish(current, gone)
+        self._publish_endpoints(services, current)
 
     def _write_targets(self, pods):
         groups = [{"targets": [f"127.0.0.1:{p.port}"],

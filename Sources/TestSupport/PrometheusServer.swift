@@ -17,12 +17,16 @@ public final class PrometheusServer: @unchecked Sendable {
 
     public let port: Int
     public let process: ManagedProcess
+    /// The configuration file it reads (rewritten and reloaded by tests that start it with `lifecycle`).
+    public let configPath: String
     public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts Prometheus scraping `targets` every `scrapeInterval` and waits until it answers.
     /// `fileSD`: a file_sd JSON file, re-read every second, for targets that come and go
-    /// (pods that `scripts/local_node.py` starts and stops).
-    public static func start(targets: [Target], scrapeInterval: String = "1s", fileSD: String? = nil) async throws -> PrometheusServer {
+    /// (pods that `scripts/local_node.py` starts and stops). `lifecycle`: `POST /-/reload`
+    /// re-reads `configPath` (what prometheus-operator's config reloader does).
+    public static func start(targets: [Target], scrapeInterval: String = "1s", fileSD: String? = nil,
+                             lifecycle: Bool = false) async throws -> PrometheusServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prom-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var config = """
@@ -54,8 +58,8 @@ public final class PrometheusServer: @unchecked Sendable {
         let process = try ManagedProcess(binary, [
             "--config.file=\(configPath)", "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
             "--web.listen-address=127.0.0.1:\(port)", "--storage.tsdb.retention.time=1h", "--log.level=warn",
-        ], logName: "prometheus")
-        let server = PrometheusServer(port: port, process: process)
+        ] + (lifecycle ? ["--web.enable-lifecycle"] : []), logName: "prometheus")
+        let server = PrometheusServer(port: port, process: process, configPath: configPath)
         let ready = await eventually(timeout: .seconds(60)) {
             let result = try? await Subprocess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/-/ready"])
             return result?.status == 0
@@ -64,9 +68,10 @@ public final class PrometheusServer: @unchecked Sendable {
         return server
     }
 
-    init(port: Int, process: ManagedProcess) {
+    init(port: Int, process: ManagedProcess, configPath: String) {
         self.port = port
         self.process = process
+        self.configPath = configPath
     }
 
     public func stop() async { await process.stop() }

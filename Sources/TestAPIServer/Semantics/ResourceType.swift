@@ -77,6 +77,10 @@ enum BuiltinResources {
                          namespaced: true, shortNames: ["po"], categories: ["all"], hasStatus: true),
             ResourceType(group: "", version: "v1", plural: "events", singular: "event", kind: "Event",
                          namespaced: true, shortNames: ["ev"]),
+            // Written by scripts/local_node.py (the endpoints controller's part) and read by
+            // Prometheus' kubernetes_sd `role: endpoints`, as prometheus-operator configures it.
+            ResourceType(group: "", version: "v1", plural: "endpoints", singular: "endpoints", kind: "Endpoints",
+                         namespaced: true, shortNames: ["ep"]),
             ResourceType(group: "", version: "v1", plural: "configmaps", singular: "configmap", kind: "ConfigMap",
                          namespaced: true, shortNames: ["cm"]),
             ResourceType(group: "", version: "v1", plural: "secrets", singular: "secret", kind: "Secret", namespaced: true),
