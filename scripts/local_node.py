@@ -13,6 +13,14 @@ processes, so that what the operator writes is exercised as a cluster would:
   directory per pod, the container port a free local port, and a Service URL
   (http://NAME:PORT) the local port of that Service's proxy (cluster DNS). Extra local
   flags (--http-host, --ort-library, ...) are appended to the server container.
+  Each container's `env` is set as the kubelet sets it: `value`s (a path under the model
+  mount made local), `valueFrom.secretKeyRef` read from the Secret (a missing required
+  key or Secret keeps the container from starting, CreateContainerConfigError, retried);
+  the node's own AWS_*, MODEL_* and HF_* variables are not passed on.
+- EKS pod identity webhook (IRSA): a pod whose ServiceAccount carries
+  `eks.amazonaws.com/role-arn` gets AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE (a token
+  file the node writes) and AWS_STS_REGIONAL_ENDPOINTS, as the webhook adds them at
+  admission, unless the container sets them itself.
   Readiness is the template's readiness probe path, polled. A template change rolls out
   as `RollingUpdate` with maxSurge 1 and maxUnavailable 0 (what the operator renders):
   a new pod starts, and an old one goes once the ready pods would still cover the
@@ -41,6 +49,7 @@ processes, so that what the operator writes is exercised as a cluster would:
 runs it on its own.
 """
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -103,6 +112,10 @@ def matches(selector, labels):
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
+class ContainerConfigError(Exception):
+    """A container the kubelet cannot configure (a missing Secret or key)."""
+
+
 class Pod:
     def __init__(self, name, deployment, revision, template, directory, log_dir):
         self.name = name
@@ -123,6 +136,7 @@ class Pod:
         self.terminating_at = None
         self.started = time.time()
         self.ready_after = None  # seconds from creation to first ready
+        self.injected_env = {}   # what an admission webhook added (IRSA)
 
     def in_endpoints(self, lag):
         """Whether kube-proxy still sends connections here."""
@@ -277,6 +291,52 @@ class Node:
             i += 1
         return command + out
 
+    def _secret_value(self, ref):
+        secret = self.api.get(f"/api/v1/namespaces/{self.namespace}/secrets/{ref.get('name')}")
+        if secret is None:
+            return None, f'secret "{ref.get("name")}" not found'
+        data = secret.get("data") or {}
+        if ref.get("key") not in data:
+            return None, f"couldn't find key {ref.get('key')} in Secret {self.namespace}/{ref.get('name')}"
+        return base64.b64decode(data[ref["key"]]).decode(), None
+
+    def _environment(self, container, pod):
+        """The container's environment, or raises ContainerConfigError (the kubelet's CreateContainerConfigError)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MODEL_", "HF_"))}
+        names = {entry.get("name") for entry in container.get("env") or []}
+        env.update({k: v for k, v in pod.injected_env.items() if k not in names})
+        for entry in container.get("env") or []:
+            name = entry.get("name")
+            if "value" in entry:
+                value = str(entry["value"])
+                if value == self.model_mount or value.startswith(self.model_mount + "/"):
+                    value = pod.directory + value[len(self.model_mount):]
+                env[name] = value
+                continue
+            ref = (entry.get("valueFrom") or {}).get("secretKeyRef")
+            if ref is None:
+                continue  # fieldRef, resourceFieldRef, configMapKeyRef: not played here
+            value, problem = self._secret_value(ref)
+            if value is not None:
+                env[name] = value
+            elif not ref.get("optional"):
+                raise ContainerConfigError(problem)
+        return env
+
+    def _identity_webhook(self, spec, name):
+        """The variables EKS' pod identity webhook adds for an IRSA-annotated ServiceAccount."""
+        account = spec.get("serviceAccountName")
+        if not account:
+            return {}
+        found = self.api.get(f"/api/v1/namespaces/{self.namespace}/serviceaccounts/{account}") or {}
+        role = ((found.get("metadata") or {}).get("annotations") or {}).get("eks.amazonaws.com/role-arn")
+        if not role:
+            return {}
+        token = os.path.join(self.work_dir, "pods", f"{name}.token")
+        with open(token, "w") as f:  # a projected service account token (its contents are not checked here)
+            f.write("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJl")
+        return {"AWS_ROLE_ARN": role, "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_STS_REGIONAL_ENDPOINTS": "regional"}
+
     def _run_init(self, init, pod, log):
         """Runs one init container until it succeeds (restarting it with back-off); False if the pod went first."""
         backoff = 1.0
@@ -284,8 +344,17 @@ class Node:
             command = self._command(init, pod)
             log.write(f"$ {' '.join(command)}\n")
             log.flush()
+            try:
+                env = self._environment(init, pod)
+            except ContainerConfigError as e:
+                pod.init_state = {"waiting": {"reason": "CreateContainerConfigError", "message": str(e)}}
+                pod.failed = f"init container {init.get('name')}: {e}"
+                self.stopped.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
             pod.init_state = {"running": {}}
-            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=300)
+            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    timeout=300, env=env)
             log.write(result.stdout.decode(errors="replace"))
             log.flush()
             if result.returncode == 0:
@@ -317,7 +386,8 @@ class Node:
                 with self.lock:
                     if pod.terminating_at is not None:
                         return
-                    pod.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                    pod.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                                   env=self._environment(container, pod))
                 with open(os.path.join(self.work_dir, "pods", f"{pod.name}.pid"), "w") as f:
                     f.write(str(pod.process.pid))
         except Exception as e:  # a template this node cannot run: the pod fails, the node goes on
@@ -329,6 +399,10 @@ class Node:
         directory = os.path.join(self.work_dir, "pods", name)
         os.makedirs(directory, exist_ok=True)
         pod = Pod(name, deployment, revision, template, directory, os.path.join(self.work_dir, "pods"))
+        try:
+            pod.injected_env = self._identity_webhook(template.get("spec", {}), name)
+        except Exception as e:
+            self.log(f"local node: identity webhook for {name}: {e}")
         self.pods.append(pod)
         metadata = {"name": name, "namespace": self.namespace, "labels": pod.labels,
                     "annotations": template.get("metadata", {}).get("annotations") or {}}

@@ -82,7 +82,7 @@ struct HubFetch {
             checkFromHeaders: { headers in ContentCheck(size: headers["Content-Length"].flatMap { Int64($0) }) },
             failure: { status, headers, _ in Self.failure(status: status, headers: headers, source: display) })
         let bytes = try await download.run(transport: following)
-        return ModelFetcher.Report(source: display, files: [modelFileName], bytes: bytes)
+        return ModelFetcher.Report(source: display, files: [modelFileName], bytes: bytes, credentials: token == nil ? "none" : "token (HF_TOKEN)")
     }
 
     /// The Hub explains refusals in `X-Error-Code` / `X-Error-Message` (also on HEAD).

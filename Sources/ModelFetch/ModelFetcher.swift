@@ -15,6 +15,9 @@ public struct ModelFetcher: Sendable {
         /// Paths written, relative to the directory, the model file last.
         public var files: [String]
         public var bytes: Int64
+        /// Which credentials signed the requests (`static key`, `web identity (role ...)`,
+        /// `instance profile (role ...)`, `token`, `none ...`); never a secret.
+        public var credentials: String = "none"
     }
 
     let environment: [String: String]

@@ -14,25 +14,45 @@ struct S3Fetch {
     let location: S3Location
     let addressing: S3Addressing
     let credentials: S3Credentials?
+    /// Where the credentials came from, for the log (never the key itself).
+    let credentialSource: String
     let transport: any HTTPTransport
 
-    init(location: S3Location, addressing: S3Addressing, credentials: S3Credentials?, transport: any HTTPTransport) {
+    init(location: S3Location, addressing: S3Addressing, credentials: S3Credentials?, credentialSource: String = "none",
+         transport: any HTTPTransport) {
         self.location = location
         self.addressing = addressing
         self.credentials = credentials
+        self.credentialSource = credentialSource
         self.transport = transport
     }
 
-    /// Credentials, in order: a static key (`AWS_ACCESS_KEY_ID`, from the
-    /// Secret the spec names), else a web identity exchanged at STS
-    /// (`AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE`), else none (unsigned).
     static func make(location: S3Location, environment: [String: String], transport: any HTTPTransport) async throws -> S3Fetch {
         let addressing = try StorageEnvironment.s3Addressing(environment)
-        var credentials = try StorageEnvironment.s3Credentials(environment)
-        if credentials == nil, let identity = try WebIdentitySettings.from(environment) {
-            credentials = try await assumeRole(identity, source: location.description, transport: transport)
+        let (credentials, from) = try await resolveCredentials(environment, source: location.description, transport: transport)
+        return S3Fetch(location: location, addressing: addressing, credentials: credentials, credentialSource: from, transport: transport)
+    }
+
+    /// Credentials, in the AWS SDKs' order: a static key (`AWS_ACCESS_KEY_ID`, from the
+    /// Secret the spec names); a web identity exchanged at STS (`AWS_ROLE_ARN` +
+    /// `AWS_WEB_IDENTITY_TOKEN_FILE`, EKS IRSA); the container credentials endpoint
+    /// (EKS Pod Identity, ECS); the instance profile (IMDSv2, asked with a short timeout
+    /// so that a node off EC2 is not held up); else none: requests go unsigned (public buckets).
+    static func resolveCredentials(_ environment: [String: String], source: String, transport: any HTTPTransport)
+        async throws -> (S3Credentials?, String)
+    {
+        if let key = try StorageEnvironment.s3Credentials(environment) { return (key, "static key (\(StorageEnvironment.accessKeyID))") }
+        if let identity = try WebIdentitySettings.from(environment) {
+            return (try await assumeRole(identity, source: source, transport: transport), "web identity (role \(identity.roleARN))")
         }
-        return S3Fetch(location: location, addressing: addressing, credentials: credentials, transport: transport)
+        if let container = try ContainerCredentialsSettings.from(environment) {
+            return (try await PlatformCredentialsFetch.container(container, source: source, transport: transport), container.description)
+        }
+        if let metadata = try InstanceMetadataSettings.from(environment),
+           let (credentials, role) = try await PlatformCredentialsFetch.instance(metadata, source: source, transport: transport) {
+            return (credentials, "instance profile (role \(role))")
+        }
+        return (nil, "none (unsigned requests)")
     }
 
     /// STS `AssumeRoleWithWebIdentity` with the token file's current content
@@ -79,7 +99,7 @@ struct S3Fetch {
         let display = location.description
         guard location.isPrefix else {
             let bytes = try await download(key: location.key, display: display, to: directory + "/" + modelFileName, expected: ContentCheck())
-            return ModelFetcher.Report(source: display, files: [modelFileName], bytes: bytes)
+            return ModelFetcher.Report(source: display, files: [modelFileName], bytes: bytes, credentials: credentialSource)
         }
         let objects = try await list()
         let plan = try PrefixLayout.plan(prefix: location.key, objects: objects, modelFileName: modelFileName, source: display)
@@ -90,7 +110,7 @@ struct S3Fetch {
                 key: file.object.key, display: "s3://\(location.bucket)/\(file.object.key)", to: target,
                 expected: ContentCheck(size: file.object.size, digest: ContentCheck.md5(fromS3ETag: file.object.etag)))
         }
-        return ModelFetcher.Report(source: display, files: plan.map(\.localPath), bytes: bytes)
+        return ModelFetcher.Report(source: display, files: plan.map(\.localPath), bytes: bytes, credentials: credentialSource)
     }
 
     func download(key: String, display: String, to target: String, expected: ContentCheck) async throws -> Int64 {

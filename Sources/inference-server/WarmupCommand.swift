@@ -48,8 +48,8 @@ struct WarmupCommand: AsyncParsableCommand {
         }
         if config.fetchOnly {
             try FileManager.default.createDirectory(atPath: config.outputDirectory, withIntermediateDirectories: true)
-            try await Warmup.fetch(config.model, to: config.outputDirectory + "/model.onnx")
-            print("warmup: fetched \(config.model) to \(config.outputDirectory)/model.onnx")
+            let fetched = try await Warmup.fetch(config.model, to: config.outputDirectory + "/model.onnx")
+            print("warmup: fetched \(fetched.source) to \(config.outputDirectory)/model.onnx (\(fetched.bytes) bytes, credentials: \(fetched.credentials))")
             return
         }
         let report = try await Warmup.run(source: config.model, outputDirectory: config.outputDirectory,

@@ -78,6 +78,56 @@ struct FetchFromS3 {
         #expect(listing(other).isEmpty)
     }
 
+    /// EKS Pod Identity (and ECS): the container credentials endpoint with its authorization token file.
+    @Test func fetchesWithContainerCredentials() async throws {
+        let server = try await S3TestServer()
+        defer { Task { await server.process.stop() } }
+        let directory = try scratchDirectory("s3-container-credentials")
+        let tokenFile = directory + "-token"
+        try "pod-identity-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        var environment = server.storageEnvironment
+        environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.metadataEndpoint + "/v1/credentials"
+        environment["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = tokenFile
+        environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        let report = try await ModelFetcher(environment: environment).fetch("s3://models/single/model.onnx", intoDirectory: directory)
+        #expect(contents(directory + "/model.onnx") == pattern(300_000, seed: 1))
+        #expect(report.credentials == "container credentials \(server.metadataEndpoint)/v1/credentials")
+
+        // A wrong token: the agent's 401 is an access-denied error naming the endpoint, not the token.
+        try "not-the-token".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let other = try scratchDirectory("s3-container-credentials-denied")
+        await #expect {
+            try await ModelFetcher(environment: environment).fetch("s3://models/single/model.onnx", intoDirectory: other)
+        } throws: { error in
+            guard let error = error as? ModelFetchError, case .accessDenied = error else { return false }
+            return error.description.contains("HTTP 401 from container credentials") && !error.description.contains("not-the-token")
+        }
+        #expect(listing(other).isEmpty)
+    }
+
+    /// An EC2 instance profile through IMDSv2; without any answering service, requests go unsigned and moto refuses them.
+    @Test func fetchesWithTheInstanceProfileAndWithoutOneGoesUnsigned() async throws {
+        let server = try await S3TestServer()
+        defer { Task { await server.process.stop() } }
+        let directory = try scratchDirectory("s3-instance-profile")
+        var environment = server.storageEnvironment
+        environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = server.metadataEndpoint
+        let report = try await ModelFetcher(environment: environment).fetch("s3://models/single/model.onnx", intoDirectory: directory)
+        #expect(contents(directory + "/model.onnx") == pattern(300_000, seed: 1))
+        #expect(report.credentials == "instance profile (role model-reader)")
+
+        let port = try await freeLoopbackPort()  // nothing listens: not on EC2
+        environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:\(port)"
+        let other = try scratchDirectory("s3-no-instance-profile")
+        await #expect {
+            try await ModelFetcher(environment: environment).fetch("s3://models/single/model.onnx", intoDirectory: other)
+        } throws: { error in
+            guard let error = error as? ModelFetchError, case .accessDenied = error else { return false }
+            return true
+        }
+        #expect(listing(other).isEmpty)
+    }
+
     @Test func aMissingKeyIsNotFound() async throws {
         let server = try await S3TestServer()
         defer { Task { await server.process.stop() } }

@@ -265,3 +265,48 @@ import Testing
         #expect(throws: S3ResponseError.self) { try WebIdentitySettings.credentials(fromResponse: "<Credentials><AccessKeyId>A</AccessKeyId></Credentials>") }
     }
 }
+
+@Suite struct PlatformCredentialRules {
+    @Test func containerCredentialsComeFromEitherURIWithItsToken() throws {
+        #expect(try ContainerCredentialsSettings.from([:]) == nil)
+        let pod = try #require(try ContainerCredentialsSettings.from([
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://169.254.170.23/v1/credentials",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token",
+        ]))
+        #expect(pod.url == "http://169.254.170.23/v1/credentials")
+        #expect(pod.authorization == .file("/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token"))
+        let ecs = try #require(try ContainerCredentialsSettings.from(["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc"]))
+        #expect(ecs.url == "http://169.254.170.2/v2/credentials/abc" && ecs.authorization == nil)
+        let token = try #require(try ContainerCredentialsSettings.from([
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "https://creds.example.com/x", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "t",
+        ]))
+        #expect(token.authorization == .value("t"))
+    }
+
+    @Test(arguments: ["http://creds.example.com/x", "http://10.0.0.1/creds", "ftp://127.0.0.1/x"])
+    func plainHTTPOnlyToLoopbackOrTheAgents(_ uri: String) {
+        #expect(throws: StorageSettingsError.self) { try ContainerCredentialsSettings.from(["AWS_CONTAINER_CREDENTIALS_FULL_URI": uri]) }
+    }
+
+    @Test func instanceMetadataIsOnUnlessDisabled() throws {
+        let metadata = try #require(try InstanceMetadataSettings.from([:]))
+        #expect(metadata.tokenURL == "http://169.254.169.254/latest/api/token")
+        #expect(metadata.roleURL("model reader") == "http://169.254.169.254/latest/meta-data/iam/security-credentials/model%20reader")
+        #expect(try InstanceMetadataSettings.from(["AWS_EC2_METADATA_DISABLED": "TRUE"]) == nil)
+        #expect(try InstanceMetadataSettings.from(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:8111/"])?.rolesURL
+            == "http://127.0.0.1:8111/latest/meta-data/iam/security-credentials/")
+        #expect(InstanceMetadataSettings.role(fromListing: "\n  model-reader  \nother\n") == "model-reader")
+        #expect(InstanceMetadataSettings.role(fromListing: " \n") == nil)
+    }
+
+    @Test func theAnswersGiveTemporaryCredentialsOrTheirError() throws {
+        let imds = #"{"Code" : "Success", "LastUpdated" : "2026-01-01T00:00:00Z", "Type" : "AWS-HMAC", "AccessKeyId" : "ASIAX", "SecretAccessKey" : "s\/e\"c", "Token" : "tok\u0041", "Expiration" : "2026-01-01T06:00:00Z"}"#
+        #expect(try TemporaryCredentialsJSON.credentials(from: imds)
+            == S3Credentials(accessKeyID: "ASIAX", secretAccessKey: "s/e\"c", sessionToken: "tokA"))
+        let pod = #"{"AccessKeyId":"ASIAY","SecretAccessKey":"k","Token":"t","AccountId":"123456789012","Expiration":"x","Nested":{"a":[1,{"b":"}"}]},"N":5}"#
+        #expect(try TemporaryCredentialsJSON.credentials(from: pod).accessKeyID == "ASIAY")
+        #expect(throws: S3ResponseError.self) { try TemporaryCredentialsJSON.credentials(from: #"{"Code": "AssumeRoleUnauthorizedAccess", "Message": "no"}"#) }
+        #expect(throws: S3ResponseError.self) { try TemporaryCredentialsJSON.credentials(from: #"{"AccessKeyId": "A"}"#) }
+        #expect(throws: S3ResponseError.self) { try TemporaryCredentialsJSON.credentials(from: "<html>") }
+    }
+}

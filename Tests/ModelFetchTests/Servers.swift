@@ -49,6 +49,8 @@ final class S3TestServer: Sendable {
     let roleARN: String
     /// STS as AWS answers it: AssumeRoleWithWebIdentity unsigned (the fixture's front door to moto).
     let stsEndpoint: String
+    /// IMDSv2 and the EKS Pod Identity agent (`/v1/credentials`), handing out the role's temporary credentials.
+    let metadataEndpoint: String
 
     /// - Parameter realModel: a file uploaded as `s3://models/real/model.onnx`.
     init(realModel: String? = nil) async throws {
@@ -63,7 +65,7 @@ final class S3TestServer: Sendable {
         }
         guard let info, let port = info["port"] as? Int, let key = info["accessKeyId"] as? String,
               let secret = info["secretAccessKey"] as? String, let role = info["roleArn"] as? String,
-              let stsPort = info["stsPort"] as? Int else {
+              let stsPort = info["stsPort"] as? Int, let metadataPort = info["metadataPort"] as? Int else {
             throw ServerStartError(log: started.log)
         }
         endpoint = "http://127.0.0.1:\(port)"
@@ -71,6 +73,12 @@ final class S3TestServer: Sendable {
         secretAccessKey = secret
         roleARN = role
         stsEndpoint = "http://127.0.0.1:\(stsPort)"
+        metadataEndpoint = "http://127.0.0.1:\(metadataPort)"
+    }
+
+    /// The store's settings and nothing else: credentials must come from the platform.
+    var storageEnvironment: [String: String] {
+        ["MODEL_STORAGE_ENDPOINT": endpoint, "MODEL_STORAGE_PATH_STYLE": "true", "MODEL_STORAGE_REGION": "us-east-1"]
     }
 
     /// The variables EKS IRSA's webhook sets (role and token file), with the store's endpoint: no static key.

@@ -75,7 +75,8 @@ struct ModelService: Service {
             let directory = environment["MODEL_CACHE_DIR"] ?? (NSTemporaryDirectory() + "inference-server-model")
             do {
                 let report = try await ModelFetcher(environment: environment).fetch(configuration.model, intoDirectory: directory)
-                logger.info("model fetched", metadata: ["source": "\(report.source)", "bytes": "\(report.bytes)", "directory": "\(directory)"])
+                logger.info("model fetched", metadata: ["source": "\(report.source)", "bytes": "\(report.bytes)", "directory": "\(directory)",
+                                                        "credentials": "\(report.credentials)"])
             } catch {
                 registry.markFailed(error.description)
                 logger.error("model fetch failed", metadata: ["error": "\(error.description)"])

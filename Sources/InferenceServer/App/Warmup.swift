@@ -62,12 +62,13 @@ public enum Warmup {
     /// with `ModelFetcher`: verified, written atomically, and for an S3 prefix
     /// with the other objects under it beside the model. Settings and
     /// credentials come from the environment (`ModelSource.StorageEnvironment`).
+    @discardableResult
     public static func fetch(_ source: String, to destination: String,
-                             environment: [String: String] = ProcessInfo.processInfo.environment) async throws {
+                             environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> ModelFetcher.Report {
         let url = URL(fileURLWithPath: destination)
         let fetcher = ModelFetcher(environment: environment, userAgent: "inference-server-warmup")
         do {
-            _ = try await fetcher.fetch(source, intoDirectory: url.deletingLastPathComponent().path, modelFileName: url.lastPathComponent)
+            return try await fetcher.fetch(source, intoDirectory: url.deletingLastPathComponent().path, modelFileName: url.lastPathComponent)
         } catch {
             throw Failure.download(error.description)
         }

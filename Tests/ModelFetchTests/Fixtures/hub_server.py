@@ -9,6 +9,10 @@ S3-style path that misbehaves, for ModelFetchTests. Writes its port to argv[1].
                   does for private repos) without `Authorization: Bearer secret-token`.
     org/tampered: model.onnx redirects with an X-Linked-Etag that does not
                   match the bytes the CDN serves.
+    org/real:     (with argv[2], a real ONNX model) that file as model.onnx, LFS-style,
+                  behind the same token as org/private, for the operator's end-to-end test.
+    Every answer from resolve carries X-Repo-Commit (the commit `main` points at); that
+    commit's 40-hex id resolves like `main`.
     anything else: 404 with X-Error-Code: EntryNotFound.
   GET /cdn/<sha256>: the bytes; answers 400 if an Authorization header arrives
                   (the token must not leak to the CDN).
@@ -17,6 +21,8 @@ S3-style path that misbehaves, for ModelFetchTests. Writes its port to argv[1].
   GET /broken/resumable.onnx: the first plain GET breaks off after 50000 of
                   120000 bytes; a GET with Range and the right If-Range gets 206.
   GET /_requests: the request lines and Range headers seen so far (JSON).
+
+Usage: hub_server.py PORT_FILE [REAL_MODEL]
 """
 import hashlib
 import http.server
@@ -34,6 +40,8 @@ TAMPERED = pattern(10_000, 8)
 RESUMABLE = pattern(120_000, 9)
 TOKEN = "secret-token"
 BLOBS = {hashlib.sha256(MODEL).hexdigest(): MODEL, "tampered": TAMPERED}
+COMMIT = "3c6e2f1a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e"  # what `main` points at
+REAL = None  # argv[2]'s bytes
 SEEN = []
 
 
@@ -51,6 +59,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def reply(self, status, body=b"", headers=None, head=False):
         self.send_response(status)
+        if getattr(self, "commit", None):
+            self.send_header("X-Repo-Commit", self.commit)
+            self.commit = None
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         if "Content-Length" not in (headers or {}):
@@ -81,10 +92,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.reply(404, head=head)
 
     def resolve(self, org, repo, revision, path, head):
-        if repo == "private" and self.headers.get("Authorization") != f"Bearer {TOKEN}":
+        if repo in ("private", "real") and self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self.reply(401, headers={"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"}, head=head)
-        if revision != "main" or repo not in ("public", "private", "tampered"):
+        if revision not in ("main", COMMIT) or repo not in ("public", "private", "tampered", "real") \
+                or (repo == "real" and REAL is None):
             return self.reply(404, headers={"X-Error-Code": "RevisionNotFound"}, head=head)
+        self.commit = COMMIT
+        if path == "model.onnx" and repo == "real":
+            sha = hashlib.sha256(REAL).hexdigest()
+            return self.reply(302, headers={"Location": f"http://localhost:{self.server.server_port}/cdn/{sha}",
+                                            "X-Linked-Etag": f'"{sha}"', "X-Linked-Size": str(len(REAL))}, head=head)
         if path == "model.onnx":
             if repo == "tampered":
                 wrong = hashlib.sha256(b"something else").hexdigest()
@@ -130,6 +147,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
+    global REAL
+    if len(sys.argv) > 2:
+        with open(sys.argv[2], "rb") as f:
+            REAL = f.read()
+        BLOBS[hashlib.sha256(REAL).hexdigest()] = REAL
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write(str(server.server_port))
