@@ -89,6 +89,7 @@ let package = Package(
             name: "Operator",
             dependencies: [
                 "Locking", "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "ServingAPI", "Rendering", "Autoscaling", "Rollout",
+                "ModelSource", "ModelFetch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -30,6 +30,8 @@ struct HubFetch {
         var check: ContentCheck
         /// What identifies this file's content (its SHA-256 when known).
         var validator: String?
+        /// The commit the revision points at (`X-Repo-Commit` on the Hub's first answer).
+        var commit: String? = nil
     }
 
     func headers(for url: String) -> HTTPHeaders {
@@ -41,6 +43,7 @@ struct HubFetch {
     func metadata() async throws -> Metadata {
         let display = location.description
         var url = location.resolveURL(endpoint: endpoint.description)
+        var commit: String?
         for _ in 0...Self.maxRedirects {
             let response: HTTPResponse
             do {
@@ -48,20 +51,24 @@ struct HubFetch {
             } catch {
                 throw ModelFetchError.transport(source: display, detail: error.description)
             }
+            if commit == nil, let header = response.headers["X-Repo-Commit"]?.lowercased(), HuggingFaceLocation.isCommit(header) {
+                commit = header
+            }
             let linkedDigest = ContentCheck.sha256(fromHubETag: response.headers["X-Linked-Etag"])
             let linkedSize = response.headers["X-Linked-Size"].flatMap { Int64($0) }
             switch response.status {
             case 200:
                 let digest = linkedDigest ?? ContentCheck.sha256(fromHubETag: response.headers["ETag"])
                 let size = linkedSize ?? response.headers["Content-Length"].flatMap { Int64($0) }
-                return Metadata(downloadURL: url, check: ContentCheck(size: size, digest: digest), validator: digest?.hex)
+                return Metadata(downloadURL: url, check: ContentCheck(size: size, digest: digest), validator: digest?.hex, commit: commit)
             case 301, 302, 303, 307, 308:
                 guard let location = response.headers["Location"], let next = HubURL.resolve(location, against: url) else {
                     throw ModelFetchError.server(source: display, status: response.status, detail: "redirect without a usable Location")
                 }
                 if linkedDigest != nil || linkedSize != nil {
                     // An LFS file: the redirect carries its identity; the CDN serves the bytes.
-                    return Metadata(downloadURL: next, check: ContentCheck(size: linkedSize, digest: linkedDigest), validator: linkedDigest?.hex)
+                    return Metadata(downloadURL: next, check: ContentCheck(size: linkedSize, digest: linkedDigest), validator: linkedDigest?.hex,
+                                    commit: commit)
                 }
                 url = next  // a renamed repository: ask again where it lives now
             default:

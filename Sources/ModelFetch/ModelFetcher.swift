@@ -29,6 +29,26 @@ public struct ModelFetcher: Sendable {
         self.userAgent = userAgent
     }
 
+    /// The commit an `hf://` source's revision points at now (the Hub's
+    /// `X-Repo-Commit` on the file's metadata request, the same HEAD a fetch
+    /// starts with); nil when the Hub does not say. The operator pins it.
+    public func hubCommit(_ source: String) async throws(ModelFetchError) -> String? {
+        guard case .success(let parsed) = FetchSource.parse(source), case .huggingFace(let location) = parsed else {
+            throw .invalidSource("\(source) is not an hf:// URI")
+        }
+        do {
+            return try await HubFetch(location: location, environment: environment,
+                                      direct: try transport(followRedirects: false), following: try transport(followRedirects: true))
+                .metadata().commit
+        } catch let error as ModelFetchError {
+            throw error
+        } catch let error as StorageSettingsError {
+            throw .invalidSource("\(parsed): \(error.description)")
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
     public func fetch(_ source: String, intoDirectory directory: String, modelFileName: String = "model.onnx")
         async throws(ModelFetchError) -> Report
     {

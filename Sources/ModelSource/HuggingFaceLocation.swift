@@ -58,3 +58,18 @@ public struct HuggingFaceLocation: Sendable, Hashable, CustomStringConvertible {
         ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "-" || c == "_" || c == "."
     }
 }
+
+extension HuggingFaceLocation {
+    /// Whether the revision is a full commit id (40 lowercase hex digits): the
+    /// only kind that never moves, so it needs no pinning.
+    public var revisionIsCommit: Bool { Self.isCommit(revision) }
+
+    public static func isCommit(_ text: String) -> Bool {
+        text.utf8.count == 40 && text.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+    }
+
+    /// The same file at `commit`.
+    public func pinned(to commit: String) -> HuggingFaceLocation {
+        HuggingFaceLocation(organization: organization, repository: repository, path: path, revision: commit)
+    }
+}

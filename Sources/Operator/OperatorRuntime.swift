@@ -289,7 +289,8 @@ public final class OperatorRuntime: Sendable {
         let reconciler = Reconciler(client: client, services: services.store, deployments: deployments.store,
                                     serviceObjects: serviceObjects.store,
                                     serviceMonitors: monitors.map { Reconciler.ServiceMonitors(store: $0.store, labels: options.serviceMonitorLabels ?? [:]) },
-                                    httpRoutes: routes?.store, pods: pods.store, records: records, recorder: recorder, logger: logger)
+                                    httpRoutes: routes?.store, pods: pods.store, hubRevisions: HubRevisionResolver(client: client),
+                                    records: records, recorder: recorder, logger: logger)
         let controller = Controller(name: "inferenceservice", queue: queue, workers: options.workers, logger: logger) { key in
             try await reconciler.reconcile(key)
         }

@@ -48,6 +48,8 @@ public struct Reconciler: Sendable {
     let httpRoutes: Store<HTTPRouteResource>?
     /// The pods of the operator's Deployments, for `ModelFetchFailed`; nil: not read.
     let pods: Store<Pod>?
+    /// Pins `hf://` models to a commit; nil: pods load the revision as written.
+    let hubRevisions: HubRevisionResolver?
     let records: ScalingRecords
     let recorder: EventRecorder
     let wallClock: @Sendable () -> Date
@@ -55,7 +57,7 @@ public struct Reconciler: Sendable {
 
     public init(client: KubeClient, services: Store<InferenceServiceResource>, deployments: Store<Deployment>,
                 serviceObjects: Store<KubeAPI.Service>, serviceMonitors: ServiceMonitors? = nil, httpRoutes: Store<HTTPRouteResource>? = nil,
-                pods: Store<Pod>? = nil, records: ScalingRecords, recorder: EventRecorder,
+                pods: Store<Pod>? = nil, hubRevisions: HubRevisionResolver? = nil, records: ScalingRecords, recorder: EventRecorder,
                 wallClock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         self.client = client
         self.services = services
@@ -64,6 +66,7 @@ public struct Reconciler: Sendable {
         self.serviceMonitors = serviceMonitors
         self.httpRoutes = httpRoutes
         self.pods = pods
+        self.hubRevisions = hubRevisions
         self.records = records
         self.recorder = recorder
         self.wallClock = wallClock
@@ -101,7 +104,7 @@ public struct Reconciler: Sendable {
         var status = before
         status.observedGeneration = generation
 
-        let service: InferenceService
+        var service: InferenceService
         do {
             service = try InferenceService.decodeValidated(object.document)
         } catch {
@@ -115,6 +118,7 @@ public struct Reconciler: Sendable {
             return outcome
         }
 
+        await pinModelRevision(&service, object: object, status: &status, now: now)
         let predictorName = PredictorRenderer.name(for: service)
         let liveDeployment = deployments.get(namespace: namespace, name: predictorName)
         ObjectGauges.record(ObjectGauges.afterReconcile(deployment: liveDeployment),
@@ -218,6 +222,37 @@ public struct Reconciler: Sendable {
         return outcome
     }
 
+    /// An `hf://` model with a branch or tag: the pods get the commit recorded in
+    /// `status.model` (asking the Hub when there is none for this URI yet). When the
+    /// Hub cannot say, the pods load the revision as written and a Warning Event says why.
+    func pinModelRevision(_ service: inout InferenceService, object: InferenceServiceResource, status: inout InferenceServiceStatus,
+                          now: String) async {
+        let model = service.spec.model
+        let refresh = object.metadata.annotations?[ModelRevisionPin.refreshAnnotation]
+        switch ModelRevisionPin.plan(uri: model.uri, endpoint: model.storage?.endpoint, refresh: refresh, recorded: status.model) {
+        case .none:
+            status.model = nil
+        case .keep(let pin):
+            if let pinned = ModelRevisionPin.pinnedURI(model.uri, commit: pin.revision) { service.spec.model.uri = pinned }
+        case .resolve:
+            guard let hubRevisions else { return }
+            switch await hubRevisions.resolve(uri: model.uri, storage: model.storage, namespace: service.metadata.namespace ?? "default") {
+            case .success(let commit):
+                status.model = ModelStatus(uri: model.uri, endpoint: model.storage?.endpoint, revision: commit, resolvedAt: now, refresh: refresh)
+                if let pinned = ModelRevisionPin.pinnedURI(model.uri, commit: commit) { service.spec.model.uri = pinned }
+                await recorder.record(regarding: object.objectReference, type: .normal, reason: "ModelRevisionPinned", action: "Resolve",
+                                      note: "\(model.uri) is commit \(commit); the pods load that commit")
+            case .failure(let problem):
+                // Keep an earlier pin only if it was for this very source: the URI changed otherwise.
+                status.model = nil
+                if !problem.repeated {
+                    await recorder.record(regarding: object.objectReference, type: .warning, reason: "ModelRevisionUnresolved", action: "Resolve",
+                                          note: "could not pin \(model.uri) to a commit (\(problem.message)); the pods load the revision as written")
+                }
+            }
+        }
+    }
+
     /// Per-object ServiceMonitors (`--service-monitors`, on a cluster that serves them).
     public struct ServiceMonitors: Sendable {
         public var store: Store<ServiceMonitorResource>
@@ -277,6 +312,12 @@ public struct Reconciler: Sendable {
                 canary[key] = .object(signals)
             }
             statusDocument["canary"] = .object(canary)
+        }
+        // A pin that no longer applies goes; a new pin replaces every field of the old one.
+        if after.model == nil, before.model != nil { statusDocument["model"] = .null }
+        if case .object(var model)? = statusDocument["model"] {
+            for key in ["endpoint", "resolvedAt", "refresh"] where model[key] == nil { model[key] = .null }
+            statusDocument["model"] = .object(model)
         }
         let body: JSON = ["status": statusDocument]
         do {

@@ -24,13 +24,15 @@ public struct InferenceServiceStatus: Codable, Sendable, Hashable {
     public var learned: LearnedScaling?
     /// The current or last canary run; absent when `spec.canary` never was set.
     public var canary: CanaryStatus?
+    /// The commit an `hf://` model is pinned to; absent for other sources or a commit in the URI.
+    public var model: ModelStatus?
 
     public init(
         observedGeneration: Int64? = nil, replicas: Int? = nil, readyReplicas: Int? = nil, desiredReplicas: Int? = nil,
         selector: String? = nil, conditions: [Condition]? = nil, observed: ObservedSignals? = nil,
         breaches: BreachCounters? = nil, idleSince: String? = nil, lastScaleTime: String? = nil,
         recentDecisions: [ScalingDecisionRecord]? = nil, warmedFingerprint: String? = nil,
-        learned: LearnedScaling? = nil, canary: CanaryStatus? = nil
+        learned: LearnedScaling? = nil, canary: CanaryStatus? = nil, model: ModelStatus? = nil
     ) {
         self.observedGeneration = observedGeneration
         self.replicas = replicas
@@ -46,6 +48,7 @@ public struct InferenceServiceStatus: Codable, Sendable, Hashable {
         self.warmedFingerprint = warmedFingerprint
         self.learned = learned
         self.canary = canary
+        self.model = model
     }
 
     /// Appends a decision and drops the oldest beyond `Defaults.maxRecentDecisions`.

@@ -212,6 +212,29 @@ struct FetchFromTheHub {
         #expect(plain.bytes == 28)
     }
 
+    /// The commit a branch points at, as the operator pins it; the commit itself then fetches the same file.
+    @Test func aBranchResolvesToItsCommitAndTheCommitFetches() async throws {
+        let server = try await HubTestServer()
+        defer { Task { await server.process.stop() } }
+        let commit = "3c6e2f1a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e"  // Fixtures/hub_server.py's COMMIT
+        let fetcher = ModelFetcher(environment: ["HF_ENDPOINT": server.endpoint])
+        #expect(try await fetcher.hubCommit("hf://org/public@main") == commit)
+        #expect(try await fetcher.hubCommit("hf://org/public/config.json") == commit)
+        let directory = try scratchDirectory("hub-commit")
+        _ = try await fetcher.fetch("hf://org/public@\(commit)", intoDirectory: directory)
+        #expect(contents(directory + "/model.onnx") == pattern(150_000, seed: 7))
+        // A private repository without the token: the Hub's refusal, as a fetch would report it.
+        await #expect {
+            try await fetcher.hubCommit("hf://org/private")
+        } throws: { error in
+            guard let error = error as? ModelFetchError, case .accessDenied = error else { return false }
+            return error.description.contains("RepoNotFound")
+        }
+        #expect(try await ModelFetcher(environment: ["HF_ENDPOINT": server.endpoint, "HF_TOKEN": "secret-token"])
+            .hubCommit("hf://org/private") == commit)
+        await #expect(throws: ModelFetchError.self) { try await fetcher.hubCommit("s3://bucket/model.onnx") }
+    }
+
     @Test func aPrivateRepositoryNeedsTheTokenWhichNeverReachesTheCDN() async throws {
         let server = try await HubTestServer()
         defer { Task { await server.process.stop() } }

@@ -131,15 +131,22 @@ struct ModelStorageEndToEndTests {
             #expect(served, "\(name) answered \(answer.prefix(300))\n\(why)")
         }
 
+        // The Hub's branch was pinned to its commit before the pods were made: status says which,
+        // and the init container fetched that commit.
+        let commit = "3c6e2f1a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e"  // Fixtures/hub_server.py's COMMIT
+        let hubObject = try await cluster.client.get(inferenceServiceType, name: "hub", namespace: "ml")
+        #expect(hubObject[path: "status", "model", "revision"] == .string(commit), "\(String(describing: hubObject["status"]))")
+        #expect(hubObject[path: "status", "model", "uri"] == "hf://org/real")
+
         // Which credentials each init container used, from its own log line.
         let podsDirectory = work.appendingPathComponent("node/pods").path
         let logs = (try? FileManager.default.contentsOfDirectory(atPath: podsDirectory))?.filter { $0.hasSuffix(".log") } ?? []
-        for (name, credentials) in [("s3-key", "static key"), ("s3-irsa", "web identity (role \(info["roleArn"]?.stringValue ?? "?"))"),
-                                    ("hub", "token (HF_TOKEN)")] {
+        for (name, credentials) in [("s3-key", "credentials: static key"), ("s3-irsa", "credentials: web identity (role \(info["roleArn"]?.stringValue ?? "?"))"),
+                                    ("hub", "token (HF_TOKEN)"), ("hub", "fetched hf://org/real/model.onnx@\(commit)")] {
             let text = logs.filter { $0.hasPrefix("\(name)-predictor-") }
                 .compactMap { FileManager.default.contents(atPath: podsDirectory + "/" + $0).map { String(decoding: $0, as: UTF8.self) } }
                 .joined()
-            #expect(text.contains("credentials: \(credentials)"), "\(name): \(text.suffix(1500))")
+            #expect(text.contains(credentials), "\(name): \(text.suffix(1500))")
         }
 
         // The wrong key: the condition names S3's refusal and the URI, never the key, and no

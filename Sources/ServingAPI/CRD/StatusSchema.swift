@@ -51,6 +51,7 @@ extension InferenceServiceStatus {
                         ("scaleDownWindowSeconds", Schema.number("The adaptive scale-down stabilisation window.")),
                     ])),
                 ("canary", CanaryStatus.schema),
+                ("model", ModelStatus.schema),
             ])
     }
 }
