@@ -62,6 +62,21 @@ enum ObjectGauges {
     static let currentReplicas = "operator_current_replicas"
     /// The scaling loop's older per-object gauges, labelled `namespace` and `name` only.
     static let decisionGauges = [desiredReplicas, currentReplicas]
+    /// Decisions per object, by `rule` and `direction` (a counter, removed with the object like the gauges).
+    static let decisions = "operator_scaling_decisions_total"
+
+    static func decisionDimensions(rule: ScalingRule, direction: ScalingDirection, namespace: String, name: String) -> [(String, String)] {
+        [("rule", rule.rawValue), ("direction", direction.rawValue), ("namespace", namespace), ("name", name)]
+    }
+
+    /// Counts one decision, unless the object (`uid`) was deleted.
+    static func countDecision(rule: ScalingRule, direction: ScalingDirection, namespace: String, name: String, uid: String?) {
+        forgotten.withLock { tombstones in
+            if let uid, tombstones.contains(uid) { return }
+            Counter(label: decisions, dimensions: decisionDimensions(rule: rule, direction: direction, namespace: namespace, name: name))
+                .increment()
+        }
+    }
 
     /// Removes a deleted object's gauges, so alerts and panels about it end with
     /// it instead of repeating its last values until the operator restarts.
@@ -77,6 +92,12 @@ enum ObjectGauges {
             }
             for metric in decisionGauges {
                 Gauge(label: metric, dimensions: [("namespace", namespace), ("name", name)]).destroy()
+            }
+            for rule in ScalingRule.allCases {
+                for direction in ScalingDirection.allCases {
+                    Counter(label: decisions, dimensions: decisionDimensions(rule: rule, direction: direction, namespace: namespace, name: name))
+                        .destroy()
+                }
             }
         }
     }

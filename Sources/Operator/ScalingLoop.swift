@@ -382,9 +382,9 @@ public struct ScalingLoop: Sendable {
                          metadata: ["key": "\(key)", "intent": "\(intent)", "deployment": "\(onDeployment)"])
         case .decided(let decided):
             let labels = [("namespace", candidate.object.metadata.namespace ?? "default"), ("name", candidate.service.name)]
-            Counter(label: "operator_scaling_decisions_total",
-                    dimensions: [("rule", decided.decision.rule.rawValue), ("direction", decided.direction.rawValue)]).increment()
             let uid = candidate.object.metadata.uid
+            ObjectGauges.countDecision(rule: decided.decision.rule, direction: decided.direction,
+                                       namespace: candidate.object.metadata.namespace ?? "default", name: candidate.service.name, uid: uid)
             ObjectGauges.record([.init(metric: ObjectGauges.desiredReplicas, value: Double(decided.desiredReplicasGauge)),
                                  .init(metric: ObjectGauges.currentReplicas, value: Double(decided.current))],
                                 labels: labels, uid: uid)

@@ -91,7 +91,7 @@ struct ScalingPlan: Equatable, Sendable {
 
 /// Which way a decision moves the replicas; the raw value is the
 /// `direction` label of `operator_scaling_decisions_total`.
-enum ScalingDirection: String, Sendable {
+enum ScalingDirection: String, Sendable, CaseIterable {
     case up, down, none
 }
 

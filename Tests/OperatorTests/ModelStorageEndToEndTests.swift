@@ -105,6 +105,8 @@ struct ModelStorageEndToEndTests {
                                   storage: ["endpoint": .string(hubEndpoint), "credentialsSecretRef": ["name": "hub-token"]]),
             Self.inferenceService("s3-wrong", uri: "s3://models/real/model.onnx",
                                   storage: ["endpoint": .string(s3Endpoint), "credentialsSecretRef": ["name": "s3-wrong"]]),
+            Self.inferenceService("s3-missing", uri: "s3://models/absent/model.onnx",
+                                  storage: ["endpoint": .string(s3Endpoint), "credentialsSecretRef": ["name": "s3-key"]]),
         ]
         for object in objects { _ = try await cluster.client.create(inferenceServiceType, object) }
 
@@ -162,13 +164,17 @@ struct ModelStorageEndToEndTests {
         print("ModelFetchFailed (wrong key): \(message)")
         #expect(message.contains("s3://models/real/model.onnx") && message.contains("SignatureDoesNotMatch"), "\(message)")
         #expect(!message.contains("wrong-secret-value") && !message.contains(key), "no credentials: \(message)")
+        // A key that is not in the bucket: S3's NoSuchKey, named in the condition.
+        let missing = await eventually(timeout: .seconds(60)) { await condition("s3-missing")?["status"] == "True" }
+        let missingMessage = await condition("s3-missing")?["message"]?.stringValue ?? ""
+        #expect(missing && missingMessage.contains("could not fetch s3://models/absent/model.onnx: not found"), "\(missingMessage)")
         for name in ["s3-key", "s3-irsa", "hub"] {
             let condition = await condition(name)
             #expect(condition?["status"] != "True", "\(name): \(String(describing: condition))")
         }
         let pods = work.appendingPathComponent("node/pods").path
         let wrongFiles = (FileManager.default.enumerator(atPath: pods)?.compactMap { $0 as? String } ?? [])
-            .filter { $0.hasPrefix("s3-wrong-") && $0.hasSuffix(".onnx") }
+            .filter { ($0.hasPrefix("s3-wrong-") || $0.hasPrefix("s3-missing-")) && $0.hasSuffix(".onnx") }
         #expect(wrongFiles.isEmpty, "\(wrongFiles)")
         #expect(op.process.isRunning)
         await node.stop()

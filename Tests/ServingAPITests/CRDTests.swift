@@ -272,7 +272,9 @@ func fullyPopulatedService() -> InferenceService {
                              waitingSince: t, healthySeconds: 30, lastEvaluatedAt: t, accruing: true,
                              candidateSignals: signals, stableSignals: signals,
                              history: [CanaryStepStatus(weight: 10, startedAt: t, endedAt: t, outcome: "Passed", signals: signals)],
-                             verdict: "v", ignoredAction: "promote", costRatio: 1.5))
+                             verdict: "v", ignoredAction: "promote", costRatio: 1.5),
+        model: ModelStatus(uri: "hf://org/repo", endpoint: "https://hub.example", revision: String(repeating: "a", count: 40),
+                           resolvedAt: t, refresh: "1"))
     return InferenceService(metadata: ObjectMeta(name: "m", namespace: "n"), spec: spec, status: status)
 }
 
