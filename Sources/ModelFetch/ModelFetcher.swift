@@ -36,16 +36,8 @@ public struct ModelFetcher: Sendable {
         guard case .success(let parsed) = FetchSource.parse(source), case .huggingFace(let location) = parsed else {
             throw .invalidSource("\(source) is not an hf:// URI")
         }
-        do {
-            return try await HubFetch(location: location, environment: environment,
-                                      direct: try transport(followRedirects: false), following: try transport(followRedirects: true))
-                .metadata().commit
-        } catch let error as ModelFetchError {
-            throw error
-        } catch let error as StorageSettingsError {
-            throw .invalidSource("\(parsed): \(error.description)")
-        } catch {
-            throw .storage("\(error)")
+        return try await reportingAsFetchErrors(parsed) {
+            try await hub(location).metadata().commit
         }
     }
 
@@ -57,7 +49,7 @@ public struct ModelFetcher: Sendable {
         case .success(let value): parsed = value
         case .failure(let error): throw .invalidSource(error.description)
         }
-        do {
+        return try await reportingAsFetchErrors(parsed) {
             switch parsed {
             case .localFile(let path):
                 return try copyLocal(path, to: directory + "/" + modelFileName, modelFileName: modelFileName)
@@ -67,11 +59,20 @@ public struct ModelFetcher: Sendable {
                 return try await S3Fetch.make(location: location, environment: environment, transport: try transport(followRedirects: false))
                     .run(directory: directory, modelFileName: modelFileName)
             case .huggingFace(let location):
-                return try await HubFetch(
-                    location: location, environment: environment,
-                    direct: try transport(followRedirects: false), following: try transport(followRedirects: true)
-                ).run(directory: directory, modelFileName: modelFileName)
+                return try await hub(location).run(directory: directory, modelFileName: modelFileName)
             }
+        }
+    }
+
+    func hub(_ location: HuggingFaceLocation) throws -> HubFetch {
+        try HubFetch(location: location, environment: environment,
+                     direct: try transport(followRedirects: false), following: try transport(followRedirects: true))
+    }
+
+    /// Runs `body`, passing our errors through and naming the source in the others.
+    func reportingAsFetchErrors<T>(_ parsed: FetchSource, _ body: () async throws -> T) async throws(ModelFetchError) -> T {
+        do {
+            return try await body()
         } catch let error as ModelFetchError {
             throw error
         } catch let error as StorageSettingsError {

@@ -21,16 +21,12 @@ struct CanaryRealServerTests {
     @Test func aRolloutCountedAtTheClientsAndARollbackWithoutALostRequest() async throws {
         let cluster = try await Cluster.start(simulateDeployments: false)
         try await cluster.createNamespace("ml")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("canary-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
+        let workspace = try await ModelWorkspace.make("canary")
+        defer { workspace.remove() }
+        let work = workspace.root
         let targets = work.appendingPathComponent("targets.json").path
         try "[]".write(toFile: targets, atomically: true, encoding: .utf8)
-        let models = work.appendingPathComponent("models")
-        let made = try await Subprocess.run(InferenceServerProcess.python, [
-            packageRoot.appendingPathComponent("Tests/ONNXRuntimeTests/Fixtures/make_models.py").path, models.path,
-        ])
-        try #require(made.status == 0, "make_models.py: \(made.output)")
+        let models = workspace.models
         let prometheus = try await PrometheusServer.start(targets: [], fileSD: targets)
         let op = try await OperatorProcess.start(cluster: cluster, prometheusURL: prometheus.url)
         let interval = 2

@@ -195,3 +195,26 @@ extension JSON {
         self[path: "status", "conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type }
     }
 }
+
+/// A scratch directory for one end-to-end test, with the tiny ONNX models
+/// (`Tests/ONNXRuntimeTests/Fixtures/make_models.py`: scale.onnx, add.onnx, ...) under `models/`.
+struct ModelWorkspace {
+    let root: URL
+    var models: URL { root.appendingPathComponent("models") }
+
+    static func make(_ prefix: String) async throws -> ModelWorkspace {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let workspace = ModelWorkspace(root: root)
+        let made = try await Subprocess.run(InferenceServerProcess.python, [
+            packageRoot.appendingPathComponent("Tests/ONNXRuntimeTests/Fixtures/make_models.py").path, workspace.models.path,
+        ])
+        guard made.status == 0 else {
+            workspace.remove()
+            throw E2EError("make_models.py: \(made.output)")
+        }
+        return workspace
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: root) }
+}

@@ -28,14 +28,10 @@ struct ModelFetchEndToEndTests {
     @Test func aModelThatCannotBeFetchedSetsTheConditionWithItsReasonAndNoPartialFile() async throws {
         let cluster = try await Cluster.start(simulateDeployments: false)
         try await cluster.createNamespace("ml")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fetch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        let models = work.appendingPathComponent("models")
-        let made = try await Subprocess.run(InferenceServerProcess.python, [
-            packageRoot.appendingPathComponent("Tests/ONNXRuntimeTests/Fixtures/make_models.py").path, models.path,
-        ])
-        try #require(made.status == 0, "make_models.py: \(made.output)")
+        let workspace = try await ModelWorkspace.make("fetch")
+        defer { workspace.remove() }
+        let work = workspace.root
+        let models = workspace.models
         let op = try await OperatorProcess.start(cluster: cluster, prometheusURL: "http://127.0.0.1:9")
         let node = try ManagedProcess(InferenceServerProcess.python, [
             packageRoot.appendingPathComponent("scripts/local_node.py").path, "--api", "http://127.0.0.1:\(cluster.server.port)",

@@ -55,14 +55,10 @@ struct ModelStorageEndToEndTests {
     @Test func s3AndHubModelsServeThroughTheInitContainerAndAWrongKeySetsTheCondition() async throws {
         let cluster = try await Cluster.start(simulateDeployments: false)
         try await cluster.createNamespace("ml")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("storage-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        let models = work.appendingPathComponent("models")
-        let made = try await Subprocess.run(InferenceServerProcess.python, [
-            packageRoot.appendingPathComponent("Tests/ONNXRuntimeTests/Fixtures/make_models.py").path, models.path,
-        ])
-        try #require(made.status == 0, "make_models.py: \(made.output)")
+        let workspace = try await ModelWorkspace.make("storage")
+        defer { workspace.remove() }
+        let work = workspace.root
+        let models = workspace.models
         let model = models.appendingPathComponent("scale.onnx").path
 
         let (s3, s3Info) = try await Self.startFixture("s3_server.py", [model], logName: "moto")

@@ -20,14 +20,10 @@ struct ServiceMonitorScrapeTests {
         let cluster = try await Cluster.start(simulateDeployments: false)
         _ = try await cluster.client.create(.customResourceDefinitions, serviceMonitorCRD)
         try await cluster.createNamespace("ml")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("smscrape-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        let models = work.appendingPathComponent("models")
-        let made = try await Subprocess.run(InferenceServerProcess.python, [
-            packageRoot.appendingPathComponent("Tests/ONNXRuntimeTests/Fixtures/make_models.py").path, models.path,
-        ])
-        try #require(made.status == 0, "make_models.py: \(made.output)")
+        let workspace = try await ModelWorkspace.make("smscrape")
+        defer { workspace.remove() }
+        let work = workspace.root
+        let models = workspace.models
         // No scrape job until the stand-in for prometheus-operator writes one from the ServiceMonitor.
         let prometheus = try await PrometheusServer.start(targets: [], lifecycle: true)
         let served = await eventually(timeout: .seconds(10)) {
