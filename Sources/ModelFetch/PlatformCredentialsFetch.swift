@@ -11,14 +11,7 @@ enum PlatformCredentialsFetch {
         var request = HTTPRequest(method: .get, url: settings.url, timeout: .seconds(5))
         switch settings.authorization {
         case .file(let path):
-            let token: String
-            do {
-                token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            } catch {
-                throw ModelFetchError.accessDenied(source: source, detail: "cannot read the container authorization token \(path)")
-            }
-            guard !token.isEmpty else { throw ModelFetchError.accessDenied(source: source, detail: "the container authorization token \(path) is empty") }
-            request.headers["Authorization"] = token
+            request.headers["Authorization"] = try readToken(at: path, describedAs: "the container authorization token", source: source)
         case .value(let token): request.headers["Authorization"] = token
         case nil: break
         }
@@ -29,6 +22,19 @@ enum PlatformCredentialsFetch {
             throw ModelFetchError.transport(source: source, detail: "\(settings.description): \(error.description)")
         }
         return try credentials(from: response, endpoint: settings.description, source: source)
+    }
+
+    /// A token file's current content (a projected token is rotated in place, so it is read
+    /// at each fetch); unreadable or empty is an access-denied error naming the file.
+    static func readToken(at path: String, describedAs what: String, source: String) throws -> String {
+        let token: String
+        do {
+            token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw ModelFetchError.accessDenied(source: source, detail: "cannot read \(what) \(path)")
+        }
+        guard !token.isEmpty else { throw ModelFetchError.accessDenied(source: source, detail: "\(what) \(path) is empty") }
+        return token
     }
 
     /// nil when no instance metadata service answers (not on EC2) or the instance has no role.

@@ -58,15 +58,7 @@ struct S3Fetch {
     /// STS `AssumeRoleWithWebIdentity` with the token file's current content
     /// (the kubelet rotates a projected token in place).
     static func assumeRole(_ identity: WebIdentitySettings, source: String, transport: any HTTPTransport) async throws -> S3Credentials {
-        let token: String
-        do {
-            token = try String(contentsOfFile: identity.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        } catch {
-            throw ModelFetchError.accessDenied(source: source, detail: "cannot read the web identity token \(identity.tokenFile)")
-        }
-        guard !token.isEmpty else {
-            throw ModelFetchError.accessDenied(source: source, detail: "the web identity token \(identity.tokenFile) is empty")
-        }
+        let token = try PlatformCredentialsFetch.readToken(at: identity.tokenFile, describedAs: "the web identity token", source: source)
         var request = HTTPRequest(method: .post, url: identity.url, body: Array(identity.requestBody(token: token).utf8), timeout: .seconds(30))
         request.headers["Content-Type"] = "application/x-www-form-urlencoded"
         let response: HTTPResponse

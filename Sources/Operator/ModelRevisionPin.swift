@@ -36,9 +36,7 @@ enum ModelRevisionPin {
     }
 
     static func hubLocation(_ uri: String) -> HuggingFaceLocation? {
-        guard uri.hasPrefix("hf://"), case .success(let location) = HuggingFaceLocation.parse(afterScheme: String(uri.dropFirst(5))) else {
-            return nil
-        }
+        guard case .success(.huggingFace(let location)) = ModelURI.parse(uri) else { return nil }
         return location
     }
 }

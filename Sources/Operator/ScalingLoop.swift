@@ -381,15 +381,16 @@ public struct ScalingLoop: Sendable {
             logger.debug("previous scaling change not yet on the Deployment; holding",
                          metadata: ["key": "\(key)", "intent": "\(intent)", "deployment": "\(onDeployment)"])
         case .decided(let decided):
-            let labels = [("namespace", candidate.object.metadata.namespace ?? "default"), ("name", candidate.service.name)]
+            let namespace = candidate.object.metadata.namespace ?? "default"
+            let labels = [("namespace", namespace), ("name", candidate.service.name)]
             let uid = candidate.object.metadata.uid
             ObjectGauges.countDecision(rule: decided.decision.rule, direction: decided.direction,
-                                       namespace: candidate.object.metadata.namespace ?? "default", name: candidate.service.name, uid: uid)
+                                       namespace: namespace, name: candidate.service.name, uid: uid)
             ObjectGauges.record([.init(metric: ObjectGauges.desiredReplicas, value: Double(decided.desiredReplicasGauge)),
                                  .init(metric: ObjectGauges.currentReplicas, value: Double(decided.current))],
                                 labels: labels, uid: uid)
             ObjectGauges.record(ObjectGauges.afterEvaluation(policy: candidate.policy, metricsAvailable: decided.metricsAvailable),
-                                labels: ObjectGauges.labels(namespace: candidate.object.metadata.namespace ?? "default",
+                                labels: ObjectGauges.labels(namespace: namespace,
                                                             name: candidate.service.name,
                                                             predictor: PredictorRenderer.name(for: candidate.service)),
                                 uid: uid)
