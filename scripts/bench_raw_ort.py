@@ -2,7 +2,7 @@
 
 Usage: bench_raw_ort.py --model PATH [--batch-sizes 1,8] [--seq 16] [--threads 2] [--seconds 10]
 Prints one line per batch size: items (rows) per second and per-call latency.
-Dynamic dimensions: the first is the batch, the others get --seq.
+Dynamic dimensions: the first is the batch, the others get --seq (comma-separated sizes in order, the last repeating).
 """
 import argparse
 import time
@@ -14,12 +14,25 @@ NUMPY = {"tensor(float)": np.float32, "tensor(int64)": np.int64, "tensor(int32)"
          "tensor(double)": np.float64, "tensor(uint8)": np.uint8, "tensor(bool)": np.bool_}
 
 
+def dims(text):
+    """--seq: one size, or several comma-separated (an image's height,width), the last repeating."""
+    return [int(x) for x in str(text).split(",")]
+
+
 def inputs_for(session, batch, seq):
     feeds = {}
     rng = np.random.default_rng(0)
+    sizes = dims(seq)
     for arg in session.get_inputs():
-        shape = [batch if i == 0 and not isinstance(d, int) else (d if isinstance(d, int) and d > 0 else seq)
-                 for i, d in enumerate(arg.shape)]
+        shape, dynamic = [], 0
+        for i, d in enumerate(arg.shape):
+            if isinstance(d, int) and d > 0:
+                shape.append(d)
+            elif i == 0:
+                shape.append(batch)
+            else:
+                shape.append(sizes[min(dynamic, len(sizes) - 1)])
+                dynamic += 1
         dtype = NUMPY[arg.type]
         if dtype == np.int64 and "mask" in arg.name:
             feeds[arg.name] = np.ones(shape, dtype)
@@ -36,7 +49,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
     parser.add_argument("--batch-sizes", default="1,8")
-    parser.add_argument("--seq", type=int, default=16)
+    parser.add_argument("--seq", default="16", help="size of the dynamic dimensions after the batch; a,b for several")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()

@@ -16,7 +16,9 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "Server host.") var host = "127.0.0.1"
     @Option(help: "Server port.") var port = 8080
     @Option(help: "Request path, e.g. /v2/models/minilm/infer") var path: String
-    @Option(help: "File holding the JSON request body.") var body: String
+    @Option(help: "File holding the request body (JSON, or the binary tensor extension's JSON header and raw bytes).") var body: String
+    @Option(help: "Extra request header NAME:VALUE (repeatable), e.g. Inference-Header-Content-Length:123 for a binary body.")
+    var header: [String] = []
     @Option(help: "Concurrent workers (connections).") var concurrency = 1
     @Option(help: "Measured seconds.") var seconds = 10.0
     @Option(help: "Warm-up seconds (not measured).") var warmup = 2.0
@@ -30,7 +32,15 @@ struct LoadGenerator: AsyncParsableCommand {
         let end = measureFrom + .milliseconds(Int(seconds * 1000))
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
         head.headers.add(name: "Host", value: "\(host):\(port)")
-        head.headers.add(name: "Content-Type", value: "application/json")
+        let extra = try header.map { field -> (String, String) in
+            guard let colon = field.firstIndex(of: ":"), colon != field.startIndex else {
+                throw ValidationError("--header '\(field)' is not NAME:VALUE")
+            }
+            return (String(field[..<colon]), String(field[field.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+        }
+        let binary = extra.contains { $0.0.lowercased() == "inference-header-content-length" }
+        head.headers.add(name: "Content-Type", value: binary ? "application/octet-stream" : "application/json")
+        for (name, value) in extra { head.headers.add(name: name, value: value) }
         head.headers.add(name: "Content-Length", value: String(payload.readableBytes))
         let requestHead = head
         let (host, port) = (self.host, self.port)

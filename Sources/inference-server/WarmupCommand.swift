@@ -18,8 +18,12 @@ struct WarmupCommand: AsyncParsableCommand {
     var model: String?
     @Option(help: help(.out, "Output directory.", default: "required"))
     var out: String?
-    @Option(help: help(.maxBatchSize, "Run batch sizes 1...N, as serve's --max-batch-size.", default: "8"))
+    @Option(help: help(.maxBatchSize, "Run batch sizes 1...N; serve then uses N, as its --max-batch-size.",
+                       default: "unset = measure throughput at batch sizes 1, 2, 4 ... 32 and choose the smallest within 2% of the best"))
     var maxBatchSize: String?
+    @Option(help: help(.probeDimensions, "Sizes of each input's dynamic dimensions after the batch while measuring, comma-separated, the last repeating (a sequence length: 16; an image: 48,192).",
+                       default: "16"))
+    var probeDimensions: String?
     @Option(help: help(.intraOpThreads, "ONNX Runtime threads inside an operator.", default: "0 = one per core"))
     var intraOpThreads: String?
     @Option(help: help(.ortLibrary, "Path of libonnxruntime.so.", default: "venv wheel, then system paths"))
@@ -40,6 +44,7 @@ struct WarmupCommand: AsyncParsableCommand {
         flags[.intraOpThreads] = intraOpThreads
         flags[.ortLibrary] = ortLibrary
         flags[.fetchOnly] = fetchOnly ? "true" : nil
+        flags[.probeDimensions] = probeDimensions
         let config: WarmupConfiguration
         do {
             config = try WarmupConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
@@ -53,9 +58,15 @@ struct WarmupCommand: AsyncParsableCommand {
             return
         }
         let report = try await Warmup.run(source: config.model, outputDirectory: config.outputDirectory,
-                                          maxBatchSize: config.maxBatchSize, session: config.session, ortLibrary: config.ortLibrary)
+                                          maxBatchSize: config.maxBatchSize, session: config.session, ortLibrary: config.ortLibrary,
+                                          probe: config.probe)
         print("warmup: optimised model \(report.optimizedModel); session \(String(format: "%.3f", report.sessionSeconds)) s; "
               + "first runs (batch 1...\(report.runSeconds.count)): "
               + report.runSeconds.map { String(format: "%.3f", $0) }.joined(separator: " ") + " s")
+        if let curve = report.batchThroughput, !curve.isEmpty, let chosen = report.maxBatchSize {
+            print("warmup: items/s by batch size (other dynamic dimensions \(config.probe.dynamicDimensions.map(String.init).joined(separator: ","))): "
+                  + curve.map { "\($0.batchSize)=\(String(format: "%.1f", $0.itemsPerSecond))" }.joined(separator: " ")
+                  + "; max batch size \(chosen) (\(report.maxBatchSizeSource == .setting ? "set" : "the smallest within 2% of the best"))")
+        }
     }
 }

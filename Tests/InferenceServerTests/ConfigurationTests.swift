@@ -6,7 +6,7 @@ import Testing
         let config = try ServerConfiguration.resolve(flags: [.model: "/m/minilm.onnx"], environment: [:])
         #expect(config.modelName == "minilm")
         #expect(config.port == 8080)
-        #expect(config.batching.maxBatchSize == 8)
+        #expect(config.batching.maxBatchSize == 8 && config.maxBatchSizeSource == .fallback)
         #expect(config.batching.maxQueueDelay == .milliseconds(50))
         #expect(config.otlpEndpoint == nil)
     }
@@ -17,7 +17,7 @@ import Testing
             environment: ["MODEL": "/m/a.onnx", "HTTP_PORT": "7000", "MAX_BATCH_SIZE": "4", "MAX_QUEUE_DELAY_MS": "10",
                           "USE_CUDA": "true", "GRAPH_OPTIMIZATION": "basic"])
         #expect(config.port == 9000)
-        #expect(config.batching.maxBatchSize == 4)
+        #expect(config.batching.maxBatchSize == 4 && config.maxBatchSizeSource == .setting)
         #expect(config.batching.maxQueueDelay == .milliseconds(10))
         #expect(config.session.preferCUDA)
         #expect(config.session.graphOptimization == .basic)
@@ -105,7 +105,10 @@ import Testing
         #expect(fromFlags.model == "/m/flag.onnx" && fromFlags.maxBatchSize == 16 && fromFlags.outputDirectory == "/warm")
 
         let defaults = try WarmupConfiguration.resolve(flags: [.model: "m.onnx", .out: "d"], environment: [:])
-        #expect(defaults.maxBatchSize == 8 && !defaults.fetchOnly && defaults.ortLibrary == nil)
+        #expect(defaults.maxBatchSize == nil && !defaults.fetchOnly && defaults.ortLibrary == nil)
+        #expect(defaults.probe.dynamicDimensions == [16])
+        let probed = try WarmupConfiguration.resolve(flags: [.model: "m.onnx", .out: "d"], environment: ["WARMUP_PROBE_DIMENSIONS": "48, 192"])
+        #expect(probed.probe.dynamicDimensions == [48, 192])
     }
 
     @Test func badOrMissingValuesNameTheFlagAndVariable() {
@@ -114,6 +117,11 @@ import Testing
         }
         #expect(throws: WarmupConfiguration.Failure.invalid(.maxBatchSize, "0")) {
             try WarmupConfiguration.resolve(flags: [.model: "m.onnx", .out: "d"], environment: ["MAX_BATCH_SIZE": "0"])
+        }
+        for bad in ["0", "48,", "x", "16,70000"] {
+            #expect(throws: WarmupConfiguration.Failure.invalid(.probeDimensions, bad)) {
+                try WarmupConfiguration.resolve(flags: [.model: "m.onnx", .out: "d", .probeDimensions: bad], environment: [:])
+            }
         }
         #expect(throws: WarmupConfiguration.Failure.invalid(.fetchOnly, "maybe")) {
             try WarmupConfiguration.resolve(flags: [.model: "m.onnx", .out: "d"], environment: ["WARMUP_FETCH_ONLY": "maybe"])

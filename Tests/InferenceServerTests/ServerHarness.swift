@@ -37,6 +37,7 @@ struct ServerHarness {
     static func with<T: Sendable>(
         model: String, batching: BatchingConfiguration = BatchingConfiguration(maxQueueDelay: .milliseconds(5)),
         maxBodyBytes: Int = 1 << 20, loaded: Bool = true, tracing: ServerTracing? = nil,
+        batchSizeSource: BatchSizeSource = .setting, batchThroughput: [BatchThroughput] = [],
         _ body: @Sendable (ServerHarness, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         let registry = ModelRegistry(modelName: model)
@@ -48,7 +49,7 @@ struct ServerHarness {
         if loaded {
             let session = try Fixtures.runtime.get().makeSession(modelPath: Fixtures.path(model))
             let made = ModelRunner(name: model, session: session, batching: batching, threadPool: pool, metrics: metrics,
-                                   tracer: tracing?.tracer)
+                                   tracer: tracing?.tracer, batchSizeSource: batchSizeSource, batchThroughput: batchThroughput)
             registry.markReady(made)
             runner = made
         }

@@ -59,6 +59,25 @@ import Testing
         }
     }
 
+    @Test func modelMetadataSaysHowTheLargestBatchWasChosen() async throws {
+        let curve = [BatchThroughput(batchSize: 1, itemsPerSecond: 300), BatchThroughput(batchSize: 2, itemsPerSecond: 520)]
+        try await ServerHarness.with(model: "add", batching: BatchingConfiguration(maxBatchSize: 2, maxQueueDelay: .milliseconds(5)),
+                                     batchSizeSource: .measured, batchThroughput: curve) { _, client async throws in
+            let response = try await client.get("/v2/models/add")
+            #expect(response.json["batching", "enabled"] == true)
+            #expect(response.json["batching", "max_batch_size"] == 2)
+            #expect(response.json["batching", "max_batch_size_source"] == "measured")
+            #expect(response.json["batching", "throughput", "1", "batch_size"] == 2)
+        }
+        // A model without a batch dimension: batching off, largest batch 1, whatever was set.
+        try await ServerHarness.with(model: "reshape", batching: BatchingConfiguration(maxBatchSize: 8)) { _, client async throws in
+            let response = try await client.get("/v2/models/reshape")
+            #expect(response.json["batching", "enabled"] == false)
+            #expect(response.json["batching", "max_batch_size"] == 1)
+            #expect(response.json["batching", "max_batch_size_source"] == "setting")
+        }
+    }
+
     @Test(arguments: ["/v2/models/other", "/v2/models/other/ready", "/v2/models/add/versions/9"])
     func unknownModelIs404(uri: String) async throws {
         try await ServerHarness.with(model: "add") { _, client async throws in

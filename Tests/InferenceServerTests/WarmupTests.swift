@@ -8,11 +8,14 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("warmup-\(name)-\(getpid())").path
     }
 
+    /// A quick probe: the tiny test models run in microseconds.
+    private let quick = Warmup.Probe(dynamicDimensions: [4], secondsPerSize: 0.02)
+
     @Test func savesTheOptimisedModelAndRunsEachBatchSize() async throws {
         let out = scratch("matmul")
         let runtime = try Fixtures.runtime.get()
         let report = try await Warmup.run(source: "file://" + Fixtures.path("matmul"), outputDirectory: out, maxBatchSize: 3,
-                                          session: SessionConfiguration(), ortLibrary: runtime.libraryPath)
+                                          session: SessionConfiguration(), ortLibrary: runtime.libraryPath, probe: quick)
         #expect(report.runSeconds.count == 3)
         #expect(FileManager.default.fileExists(atPath: "\(out)/model.onnx"))
         #expect(FileManager.default.fileExists(atPath: "\(out)/warmup.json"))
@@ -20,12 +23,33 @@ import Testing
         #expect(resolved.optimized)
         let session = try runtime.makeSession(modelPath: resolved.path)
         #expect(session.info.outputs.map(\.name) == ["y"])
+        // A set size is what serve uses; the curve is measured up to it all the same.
+        #expect(report.maxBatchSize == 3 && report.maxBatchSizeSource == .setting)
+        #expect(report.batchThroughput?.map(\.batchSize) == [1, 2, 3])
+    }
+
+    @Test func withoutASizeItMeasuresTheCurveAndChoosesFromIt() async throws {
+        let out = scratch("matmul-measured")
+        let report = try await Warmup.run(source: Fixtures.path("matmul"), outputDirectory: out, maxBatchSize: nil,
+                                          session: SessionConfiguration(), ortLibrary: try Fixtures.runtime.get().libraryPath,
+                                          probe: quick)
+        let curve = try #require(report.batchThroughput)
+        #expect(curve.map(\.batchSize) == BatchSizeChoice.candidates(upTo: BatchSizeChoice.searchLimit))
+        #expect(curve.allSatisfy { $0.itemsPerSecond > 0 && $0.itemsPerSecond.isFinite })
+        #expect(report.maxBatchSize == BatchSizeChoice.choose(curve))
+        #expect(report.maxBatchSizeSource == .measured && report.probeDynamicDimensions == [4])
+        #expect(report.runSeconds.count == BatchSizeChoice.searchLimit)
+        // The report on disk is what serve reads.
+        let onDisk = try #require(try Warmup.report(inDirectory: out))
+        #expect(onDisk.maxBatchSize == report.maxBatchSize && onDisk.batchThroughput == curve)
     }
 
     @Test func modelWithoutBatchDimensionWarmsOnce() async throws {
-        let report = try await Warmup.run(source: Fixtures.path("reshape"), outputDirectory: scratch("reshape"), maxBatchSize: 8,
-                                          session: SessionConfiguration(), ortLibrary: try Fixtures.runtime.get().libraryPath)
+        let report = try await Warmup.run(source: Fixtures.path("reshape"), outputDirectory: scratch("reshape"), maxBatchSize: nil,
+                                          session: SessionConfiguration(), ortLibrary: try Fixtures.runtime.get().libraryPath,
+                                          probe: quick)
         #expect(report.runSeconds.count == 1)
+        #expect(report.batchThroughput == [] && report.maxBatchSize == 1)
     }
 
     @Test func unsupportedSchemeIsAnError() async throws {
@@ -33,5 +57,58 @@ import Testing
             try await Warmup.run(source: "ftp://example/model.onnx", outputDirectory: scratch("ftp"), maxBatchSize: 1,
                                  session: SessionConfiguration(), ortLibrary: nil)
         }
+    }
+}
+
+/// What `serve` takes as its largest batch: the setting, else warmup's report beside the model, else 8.
+@Suite struct ServedBatchSizeTests {
+    private func directory(_ name: String, report: String?) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("served-batch-\(name)-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        if let report { try report.write(toFile: "\(path)/warmup.json", atomically: true, encoding: .utf8) }
+        return path
+    }
+
+    private let measured = """
+        {"source": "m.onnx", "onnxRuntimeVersion": "1.20", "optimizedModel": "m.optimized.onnx", "sessionSeconds": 0.1,
+         "runSeconds": [0.01], "maxBatchSize": 16, "maxBatchSizeSource": "measured",
+         "batchThroughput": [{"batchSize": 8, "itemsPerSecond": 463}, {"batchSize": 16, "itemsPerSecond": 491}]}
+        """
+
+    @Test func warmupsMeasuredChoiceWhenNothingSetsIt() throws {
+        let dir = try directory("measured", report: measured)
+        let config = try ServerConfiguration.resolve(flags: [.model: dir], environment: [:])
+        let choice = ServedBatchSize.resolve(config, modelPath: "\(dir)/model.optimized.onnx")
+        #expect(choice.size == 16 && choice.source == .measured && choice.warning == nil)
+        #expect(choice.curve == [BatchThroughput(batchSize: 8, itemsPerSecond: 463), BatchThroughput(batchSize: 16, itemsPerSecond: 491)])
+    }
+
+    @Test func theSettingWins() throws {
+        let dir = try directory("setting", report: measured)
+        let config = try ServerConfiguration.resolve(flags: [.model: dir], environment: ["MAX_BATCH_SIZE": "4"])
+        let choice = ServedBatchSize.resolve(config, modelPath: "\(dir)/model.optimized.onnx")
+        #expect(choice.size == 4 && choice.source == .setting && choice.curve.isEmpty)
+    }
+
+    @Test func withoutAReportTheFallback() throws {
+        let dir = try directory("none", report: nil)
+        let config = try ServerConfiguration.resolve(flags: [.model: "\(dir)/model.onnx"], environment: [:])
+        let choice = ServedBatchSize.resolve(config, modelPath: "\(dir)/model.onnx")
+        #expect(choice.size == BatchSizeChoice.fallback && choice.source == .fallback && choice.warning == nil)
+    }
+
+    @Test(arguments: [
+        ("garbage", "{not json", "is not a warmup report"),
+        ("old", #"{"source": "m", "onnxRuntimeVersion": "1", "optimizedModel": "o", "sessionSeconds": 0, "runSeconds": []}"#, "has no maxBatchSize"),
+        ("huge", #"{"source": "m", "onnxRuntimeVersion": "1", "optimizedModel": "o", "sessionSeconds": 0, "runSeconds": [], "maxBatchSize": 100000}"#,
+         "maxBatchSize 100000 is outside 1...1024"),
+    ])
+    func anUnusableReportIsNamedAndIgnored(name: String, report: String, expected: String) throws {
+        let dir = try directory(name, report: report)
+        let config = try ServerConfiguration.resolve(flags: [.model: dir], environment: [:])
+        let choice = ServedBatchSize.resolve(config, modelPath: "\(dir)/model.onnx")
+        #expect(choice.size == BatchSizeChoice.fallback && choice.source == .fallback)
+        let warning = try #require(choice.warning)
+        #expect(warning.contains(expected) && warning.contains("\(dir)/warmup.json"), "\(warning)")
     }
 }

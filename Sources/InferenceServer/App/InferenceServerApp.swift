@@ -100,9 +100,14 @@ struct ModelService: Service {
                         return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
                     })
                 let session = try runtime.makeSession(modelPath: location.path, configuration: loadConfiguration.session)
-                let runner = ModelRunner(name: loadConfiguration.modelName, session: session, batching: loadConfiguration.batching,
-                                         threadPool: pool, metrics: metrics, tracer: tracer)
-                try runner.warm(upTo: loadConfiguration.batching.maxBatchSize)
+                let choice = ServedBatchSize.resolve(loadConfiguration, modelPath: location.path)
+                if let warning = choice.warning { logger.warning("warmup report ignored", metadata: ["error": "\(warning)"]) }
+                var batching = loadConfiguration.batching
+                batching.maxBatchSize = choice.size
+                let runner = ModelRunner(name: loadConfiguration.modelName, session: session, batching: batching,
+                                         threadPool: pool, metrics: metrics, tracer: tracer,
+                                         batchSizeSource: choice.source, batchThroughput: choice.curve)
+                try runner.warm(upTo: runner.maxBatchSize)
                 return runner
             }
         } catch {
@@ -113,7 +118,8 @@ struct ModelService: Service {
         registry.markReady(runner)
         logger.info("model ready", metadata: [
             "model": "\(loadConfiguration.modelName)", "seconds": "\((ContinuousClock.now - started).seconds)",
-            "batching": "\(runner.batchingEnabled)", "cuda": "\(runner.session.usesCUDA)",
+            "batching": "\(runner.batchingEnabled)", "max_batch_size": "\(runner.maxBatchSize) (\(runner.batchSizeSource.rawValue))",
+            "cuda": "\(runner.session.usesCUDA)",
             "onnxruntime": "\(runner.session.runtime.version)",
         ])
         await withGracefulShutdownHandler {
@@ -150,6 +156,7 @@ extension Duration {
 }
 
 extension ModelService {
+
     /// Sources `serve` fetches before loading (into MODEL_CACHE_DIR, default $TMPDIR/inference-server-model); paths load in place.
     static func isRemote(_ model: String) -> Bool {
         let lower = model.lowercased()

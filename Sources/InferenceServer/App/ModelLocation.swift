@@ -4,6 +4,8 @@
 public enum ModelLocation {
     public static let originalFile = "model.onnx"
     public static let optimizedFile = "model.optimized.onnx"
+    /// `warmup`'s report: timings and the measured batch throughput (`Warmup.Report`).
+    public static let reportFile = "warmup.json"
 
     /// Picks the file to load; pure given `fileExists`.
     public static func resolve(_ path: String, fileExists: (String) -> Bool, isDirectory: (String) -> Bool) -> (path: String, optimized: Bool) {

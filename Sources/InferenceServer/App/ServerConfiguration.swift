@@ -15,6 +15,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var host: String = "0.0.0.0"
     public var port: Int = 8080
     public var batching = BatchingConfiguration()
+    /// `.setting` when a flag or the environment set `batching.maxBatchSize`; otherwise
+    /// `serve` takes the size `warmup` chose for the model (`Warmup.Report`), or the fallback.
+    public var maxBatchSizeSource = BatchSizeSource.fallback
     public var session = SessionConfiguration()
     /// 64 MiB: large enough for image batches, small enough to refuse abuse (413).
     public var maxBodyBytes: Int = 64 << 20
@@ -80,7 +83,7 @@ public enum Setting: String, CaseIterable, NamedSetting {
         case .modelName: return "file name without .onnx"
         case .httpHost: return "0.0.0.0"
         case .httpPort: return "8080"
-        case .maxBatchSize: return "8 (the seed's rule)"
+        case .maxBatchSize: return "the size warmup chose from the model's measured throughput (warmup.json beside the model), else 8"
         case .maxQueueDelayMs: return "50 (the seed's rule)"
         case .maxQueueSize: return "256"
         case .maxConcurrentBatches: return "1"
@@ -123,7 +126,10 @@ extension ServerConfiguration {
         if let host = settings.string(.httpHost) { config.host = host }
         if let port = try settings.int(.httpPort, min: 0, max: 65535) { config.port = port }
         var batching = config.batching
-        if let n = try settings.int(.maxBatchSize, min: 1) { batching.maxBatchSize = n }
+        if let n = try settings.int(.maxBatchSize, min: 1) {
+            batching.maxBatchSize = n
+            config.maxBatchSizeSource = .setting
+        }
         if let n = try settings.int(.maxQueueDelayMs, min: 0) { batching.maxQueueDelay = .milliseconds(n) }
         if let n = try settings.int(.maxQueueSize, min: 1) { batching.maxQueueSize = n }
         if let n = try settings.int(.maxConcurrentBatches, min: 1) { batching.maxConcurrentBatches = n }

@@ -76,6 +76,15 @@ public struct V2Routes: Sendable {
                 "platform": "onnxruntime_onnx",
                 "inputs": .array(runner.session.info.inputs.map(describe)),
                 "outputs": .array(runner.session.info.outputs.map(describe)),
+                // An extension of the v2 metadata: how the batcher's largest batch was chosen.
+                "batching": [
+                    "enabled": .bool(runner.batchingEnabled),
+                    "max_batch_size": .int(Int64(runner.maxBatchSize)),
+                    "max_batch_size_source": .string(runner.batchSizeSource.rawValue),
+                    "throughput": .array(runner.batchThroughput.map { point in
+                        ["batch_size": .int(Int64(point.batchSize)), "items_per_second": .double(point.itemsPerSecond)]
+                    }),
+                ],
             ])
         } catch {
             return Self.error(error)

@@ -14,22 +14,48 @@ public enum Warmup {
         public var sessionSeconds: Double
         /// Seconds of the first run at each batch size, in order 1...max.
         public var runSeconds: [Double]
+        /// Items per second at each measured batch size (best of two passes); nil in
+        /// reports written before the measurement existed, empty without batching.
+        public var batchThroughput: [BatchThroughput]?
+        /// The largest batch `serve` forms when nothing sets it, and why.
+        public var maxBatchSize: Int?
+        public var maxBatchSizeSource: BatchSizeSource?
+        /// What the measurement gave the model's other dynamic dimensions.
+        public var probeDynamicDimensions: [Int]?
+    }
+
+    /// How the throughput curve is measured.
+    public struct Probe: Sendable, Equatable {
+        /// Sizes of each input's dynamic dimensions after the batch, in order, the last one
+        /// repeating: a sequence length ([16]), an image's height and width ([48, 192]).
+        public var dynamicDimensions = [16]
+        /// Timed runs per batch size and pass last at least this long (and at least two runs).
+        public var secondsPerSize = 0.5
+
+        public init(dynamicDimensions: [Int] = [16], secondsPerSize: Double = 0.5) {
+            self.dynamicDimensions = dynamicDimensions
+            self.secondsPerSize = secondsPerSize
+        }
     }
 
     public enum Failure: Error, CustomStringConvertible {
         case unsupportedSource(String)
         case download(String)
+        case report(String)
 
         public var description: String {
             switch self {
+            case .report(let s): return s
             case .unsupportedSource(let s): return "model source '\(s)' must be a path, file://, http(s)://, s3:// or hf:// URI"
             case .download(let s): return s
             }
         }
     }
 
-    public static func run(source: String, outputDirectory: String, maxBatchSize: Int, session: SessionConfiguration,
-                           ortLibrary: String?) async throws -> Report {
+    /// - Parameter maxBatchSize: nil measures batch sizes up to `BatchSizeChoice.searchLimit`
+    ///   and chooses; a number is what `serve` will use (measured up to it, not chosen).
+    public static func run(source: String, outputDirectory: String, maxBatchSize: Int?, session: SessionConfiguration,
+                           ortLibrary: String?, probe: Probe = Probe()) async throws -> Report {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         let original = "\(outputDirectory)/\(ModelLocation.originalFile)"
         let optimized = "\(outputDirectory)/\(ModelLocation.optimizedFile)"
@@ -43,19 +69,72 @@ public enum Warmup {
         let sessionStart = ContinuousClock.now
         let model = try runtime.makeSession(modelPath: original, configuration: configuration)
         let sessionSeconds = (ContinuousClock.now - sessionStart).seconds
-        let sizes = model.info.supportsBatching ? Array(1...max(1, maxBatchSize)) : [1]
+        let limit = model.info.supportsBatching ? max(1, maxBatchSize ?? BatchSizeChoice.searchLimit) : 1
         var runSeconds: [Double] = []
-        for size in sizes {
+        for size in 1...limit {
             let started = ContinuousClock.now
             _ = try model.run(WarmupInputs.make(for: model.info, batch: size))
             runSeconds.append((ContinuousClock.now - started).seconds)
         }
+        var curve: [BatchThroughput] = []
+        var chosen = 1
+        var chosenBy = BatchSizeSource.measured
+        if model.info.supportsBatching {
+            // Measured as `serve` will run it: the saved model, loaded with the serving
+            // configuration (level "all" adds the CPU layouts that matter for convolutions).
+            let served = try runtime.makeSession(modelPath: optimized, configuration: session)
+            curve = try measureThroughput(served, sizes: BatchSizeChoice.candidates(upTo: limit), probe: probe)
+            if let maxBatchSize {
+                chosen = maxBatchSize
+                chosenBy = .setting
+            } else {
+                chosen = BatchSizeChoice.choose(curve) ?? BatchSizeChoice.fallback
+            }
+        }
         let report = Report(source: source, onnxRuntimeVersion: runtime.version, optimizedModel: optimized,
-                            sessionSeconds: sessionSeconds, runSeconds: runSeconds)
+                            sessionSeconds: sessionSeconds, runSeconds: runSeconds, batchThroughput: curve,
+                            maxBatchSize: chosen, maxBatchSizeSource: chosenBy,
+                            probeDynamicDimensions: probe.dynamicDimensions)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: "\(outputDirectory)/warmup.json"))
+        try encoder.encode(report).write(to: URL(fileURLWithPath: "\(outputDirectory)/\(ModelLocation.reportFile)"))
         return report
+    }
+
+    /// Items per second at each batch size: after one untimed run (allocation and planning for
+    /// that shape), runs for at least `probe.secondsPerSize`; two passes, ascending then
+    /// descending, so a machine that speeds up or slows down during the measurement does not
+    /// favour one end of the curve; the better pass counts.
+    static func measureThroughput(_ model: ORTSession, sizes: [Int], probe: Probe) throws -> [BatchThroughput] {
+        var best: [Int: Double] = [:]
+        for pass in [sizes, sizes.reversed()] {
+            for size in pass {
+                let inputs = WarmupInputs.make(for: model.info, batch: size, dynamicDimensions: probe.dynamicDimensions)
+                _ = try model.run(inputs)
+                var runs = 0
+                let started = ContinuousClock.now
+                var elapsed = 0.0
+                repeat {
+                    _ = try model.run(inputs)
+                    runs += 1
+                    elapsed = (ContinuousClock.now - started).seconds
+                } while elapsed < probe.secondsPerSize || runs < 2
+                best[size] = max(best[size] ?? 0, Double(size * runs) / elapsed)
+            }
+        }
+        return sizes.map { BatchThroughput(batchSize: $0, itemsPerSecond: best[$0] ?? 0) }
+    }
+
+    /// The report `warmup` left in `directory`; nil when there is none.
+    /// - Throws: `Failure.report` when the file is there but cannot be read as a report.
+    public static func report(inDirectory directory: String) throws -> Report? {
+        let path = "\(directory)/\(ModelLocation.reportFile)"
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw Failure.report("\(path) is not a warmup report: \(error)")
+        }
     }
 
     /// Fetches `source` (a path, file://, http(s)://, s3:// or hf://) to `destination`

@@ -6,7 +6,7 @@ import ONNXRuntime
 /// the server alike.
 public struct WarmupConfiguration: Sendable, Equatable {
     public enum Setting: String, CaseIterable, NamedSetting {
-        case model, out, maxBatchSize, intraOpThreads, ortLibrary, fetchOnly
+        case model, out, maxBatchSize, intraOpThreads, ortLibrary, fetchOnly, probeDimensions
 
         public var environmentVariable: String {
             switch self {
@@ -16,6 +16,7 @@ public struct WarmupConfiguration: Sendable, Equatable {
             case .intraOpThreads: return "INTRA_OP_THREADS"
             case .ortLibrary: return "ORT_LIBRARY"
             case .fetchOnly: return "WARMUP_FETCH_ONLY"
+            case .probeDimensions: return "WARMUP_PROBE_DIMENSIONS"
             }
         }
     }
@@ -24,8 +25,11 @@ public struct WarmupConfiguration: Sendable, Equatable {
 
     public var model: String
     public var outputDirectory: String
-    /// Batch sizes 1...N are run once each (as serve's --max-batch-size).
-    public var maxBatchSize = 8
+    /// Batch sizes 1...N are run once each, and `serve` uses N (as its --max-batch-size).
+    /// nil: measure up to `BatchSizeChoice.searchLimit` and choose (`BatchSizeChoice`).
+    public var maxBatchSize: Int?
+    /// How the batch throughput is measured (the size of other dynamic dimensions).
+    public var probe = Warmup.Probe()
     public var session = SessionConfiguration()
     public var ortLibrary: String?
     /// Only fetch the model (pods whose warm fingerprint is already recorded).
@@ -38,6 +42,13 @@ public struct WarmupConfiguration: Sendable, Equatable {
         if let n = try settings.int(.intraOpThreads, min: 0) { config.session.intraOpThreads = n }
         config.ortLibrary = settings.string(.ortLibrary)
         if let fetchOnly = try settings.bool(.fetchOnly) { config.fetchOnly = fetchOnly }
+        if let raw = settings.string(.probeDimensions) {
+            let sizes = raw.split(separator: ",", omittingEmptySubsequences: false).map { Int(String($0.filter { !$0.isWhitespace })) }
+            guard !sizes.isEmpty, sizes.allSatisfy({ $0.map { (1...65536).contains($0) } ?? false }) else {
+                throw .invalid(.probeDimensions, raw)
+            }
+            config.probe.dynamicDimensions = sizes.compactMap { $0 }
+        }
         return config
     }
 }

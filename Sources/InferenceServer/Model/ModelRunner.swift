@@ -22,6 +22,11 @@ public final class ModelRunner: Sendable {
     public let name: String
     public let session: ORTSession
     public let batchingEnabled: Bool
+    /// The largest batch the batcher forms (1 when batching is off).
+    public let maxBatchSize: Int
+    /// Where `maxBatchSize` came from, and the throughput curve `warmup` measured (empty without one).
+    public let batchSizeSource: BatchSizeSource
+    public let batchThroughput: [BatchThroughput]
     let metrics: ServerMetrics
     let batcher: DynamicBatcher<BatchItem, InferResult, BatchKey, ContinuousClock>
     private let pool: BufferPool
@@ -29,8 +34,10 @@ public final class ModelRunner: Sendable {
     /// - Parameters:
     ///   - threadPool: runs `OrtApi::Run` off the async executors; size it to `maxConcurrentBatches`.
     ///   - tracer: when set, each batch gets a span linked to its requests' spans.
+    ///   - batchSizeSource, batchThroughput: how `batching.maxBatchSize` was chosen (for metadata and logs).
     public init(name: String, session: ORTSession, batching: BatchingConfiguration, threadPool: NIOThreadPool,
-                metrics: ServerMetrics, tracer: (any Tracer)? = nil) {
+                metrics: ServerMetrics, tracer: (any Tracer)? = nil,
+                batchSizeSource: BatchSizeSource = .setting, batchThroughput: [BatchThroughput] = []) {
         self.name = name
         self.session = session
         self.metrics = metrics
@@ -38,6 +45,9 @@ public final class ModelRunner: Sendable {
         self.batchingEnabled = enabled
         var configuration = batching
         if !enabled { configuration.maxBatchSize = 1 }
+        self.maxBatchSize = configuration.maxBatchSize
+        self.batchSizeSource = batchSizeSource
+        self.batchThroughput = batchThroughput
         let pool = BufferPool()
         self.pool = pool
         batcher = DynamicBatcher(configuration: configuration, clock: ContinuousClock()) { items in
@@ -216,11 +226,17 @@ final class BatchBuffer: TensorBytes, @unchecked Sendable {
 
 /// Zero-filled inputs shaped for a batch size, with dynamic inner dimensions set to 1.
 public enum WarmupInputs {
-    public static func make(for model: ModelInfo, batch: Int) -> [InputTensor] {
+    /// Zero-filled inputs of `batch` rows. Each input's other dynamic dimensions take
+    /// `dynamicDimensions` in order (the last one repeats; none given: 1).
+    public static func make(for model: ModelInfo, batch: Int, dynamicDimensions: [Int] = [1]) -> [InputTensor] {
         model.inputs.compactMap { info in
             guard let type = info.elementType else { return nil }
+            var dynamicSeen = 0
             let shape = info.shape.enumerated().map { index, dim -> Int64 in
-                dim >= 0 ? dim : (index == 0 ? Int64(batch) : 1)
+                if dim >= 0 { return dim }
+                if index == 0 { return Int64(batch) }
+                defer { dynamicSeen += 1 }
+                return Int64(max(1, dynamicDimensions.isEmpty ? 1 : dynamicDimensions[min(dynamicSeen, dynamicDimensions.count - 1)]))
             }
             let count = Shape.elementCount(shape) ?? 0
             if type == .string {
