@@ -18,7 +18,7 @@ struct WarmupCommand: AsyncParsableCommand {
     var model: String?
     @Option(help: help(.out, "Output directory.", default: "required"))
     var out: String?
-    @Option(help: help(.maxBatchSize, "Run batch sizes 1...N; serve then uses N, as its --max-batch-size.",
+    @Option(help: help(.maxBatchSize, "Run batch sizes 1...N once each; serve then uses N, as its --max-batch-size (nothing is measured).",
                        default: "unset = measure throughput at batch sizes 1, 2, 4 ... 32 and choose the smallest within 2% of the best"))
     var maxBatchSize: String?
     @Option(help: help(.probeDimensions, "Sizes of each input's dynamic dimensions after the batch while measuring, comma-separated, the last repeating (a sequence length: 16; an image: 48,192).",

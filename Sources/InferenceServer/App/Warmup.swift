@@ -53,7 +53,7 @@ public enum Warmup {
     }
 
     /// - Parameter maxBatchSize: nil measures batch sizes up to `BatchSizeChoice.searchLimit`
-    ///   and chooses; a number is what `serve` will use (measured up to it, not chosen).
+    ///   and chooses; a number is what `serve` will use (recorded as the setting, not measured).
     public static func run(source: String, outputDirectory: String, maxBatchSize: Int?, session: SessionConfiguration,
                            ortLibrary: String?, probe: Probe = Probe()) async throws -> Report {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
@@ -79,17 +79,16 @@ public enum Warmup {
         var curve: [BatchThroughput] = []
         var chosen = 1
         var chosenBy = BatchSizeSource.measured
-        if model.info.supportsBatching {
+        if let maxBatchSize, model.info.supportsBatching {
+            // Set: nothing to choose, so nothing is measured (a pod's start pays for no probe).
+            chosen = maxBatchSize
+            chosenBy = .setting
+        } else if model.info.supportsBatching {
             // Measured as `serve` will run it: the saved model, loaded with the serving
             // configuration (level "all" adds the CPU layouts that matter for convolutions).
             let served = try runtime.makeSession(modelPath: optimized, configuration: session)
             curve = try measureThroughput(served, sizes: BatchSizeChoice.candidates(upTo: limit), probe: probe)
-            if let maxBatchSize {
-                chosen = maxBatchSize
-                chosenBy = .setting
-            } else {
-                chosen = BatchSizeChoice.choose(curve) ?? BatchSizeChoice.fallback
-            }
+            chosen = BatchSizeChoice.choose(curve) ?? BatchSizeChoice.fallback
         }
         let report = Report(source: source, onnxRuntimeVersion: runtime.version, optimizedModel: optimized,
                             sessionSeconds: sessionSeconds, runSeconds: runSeconds, batchThroughput: curve,
