@@ -89,9 +89,14 @@ struct ModelService: Service {
         let pool = self.threadPool
         let tracer = self.tracer
         let runner: ModelRunner
+        let phases: StartPhases
         do {
-            runner = try await threadPool.runIfActive { () throws -> ModelRunner in
+            (runner, phases) = try await threadPool.runIfActive { () throws -> (ModelRunner, StartPhases) in
+                var phases = StartPhases()
+                var mark = ContinuousClock.now
                 let runtime = try ORTRuntime.load(locator: LibraryLocator(explicitPath: loadConfiguration.ortLibrary))
+                phases.runtime = (ContinuousClock.now - mark).seconds
+                mark = ContinuousClock.now
                 let location = ModelLocation.resolve(
                     loadConfiguration.model,
                     fileExists: { FileManager.default.fileExists(atPath: $0) },
@@ -100,6 +105,8 @@ struct ModelService: Service {
                         return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
                     })
                 let session = try runtime.makeSession(modelPath: location.path, configuration: loadConfiguration.session)
+                phases.session = (ContinuousClock.now - mark).seconds
+                phases.optimizedModel = location.optimized
                 let choice = ServedBatchSize.resolve(loadConfiguration, modelPath: location.path)
                 if let warning = choice.warning { logger.warning("warmup report ignored", metadata: ["error": "\(warning)"]) }
                 var batching = loadConfiguration.batching
@@ -107,8 +114,10 @@ struct ModelService: Service {
                 let runner = ModelRunner(name: loadConfiguration.modelName, session: session, batching: batching,
                                          threadPool: pool, metrics: metrics, tracer: tracer,
                                          batchSizeSource: choice.source, batchThroughput: choice.curve)
+                mark = ContinuousClock.now
                 try runner.warm(upTo: runner.maxBatchSize)
-                return runner
+                phases.warmUp = (ContinuousClock.now - mark).seconds
+                return (runner, phases)
             }
         } catch {
             registry.markFailed("\(error)")
@@ -118,6 +127,7 @@ struct ModelService: Service {
         registry.markReady(runner)
         logger.info("model ready", metadata: [
             "model": "\(loadConfiguration.modelName)", "seconds": "\((ContinuousClock.now - started).seconds)",
+            "phases": "\(phases)", "since_process_start": "\(ProcessAge.seconds().map { String(format: "%.3f", $0) } ?? "unknown")",
             "batching": "\(runner.batchingEnabled)", "max_batch_size": "\(runner.maxBatchSize) (\(runner.batchSizeSource.rawValue))",
             "cuda": "\(runner.session.usesCUDA)",
             "onnxruntime": "\(runner.session.runtime.version)",
@@ -127,6 +137,35 @@ struct ModelService: Service {
         } onGracefulShutdown: {
             runner.shutdown()
         }
+    }
+}
+
+/// Where a model's start goes, for the "model ready" log line.
+struct StartPhases: CustomStringConvertible {
+    var runtime = 0.0
+    var session = 0.0
+    var optimizedModel = false
+    var warmUp = 0.0
+
+    var description: String {
+        let f = { (seconds: Double) in String(format: "%.3f s", seconds) }
+        return "runtime load \(f(runtime)), session \(f(session)) (\(optimizedModel ? "saved optimised model" : "original model, optimised now")), warm-up runs \(f(warmUp))"
+    }
+}
+
+/// Seconds since this process started (Linux: /proc/self/stat's start time against /proc/uptime).
+enum ProcessAge {
+    static func seconds() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+              let uptime = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after the command name (which may hold spaces): state is field 3, starttime field 22.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let ticks = Double(fields[19]),
+              let up = uptime.split(separator: " ").first.flatMap({ Double($0) }) else { return nil }
+        let hertz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard hertz > 0 else { return nil }
+        return up - ticks / hertz
     }
 }
 

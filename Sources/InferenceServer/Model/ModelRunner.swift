@@ -85,10 +85,11 @@ public final class ModelRunner: Sendable {
     public func run() async { await batcher.run() }
     public func shutdown() { batcher.shutdown() }
 
-    /// Runs the model once per batch size 1...maxBatchSize with zero-filled inputs, so
-    /// ONNX Runtime allocates and plans before the first real request.
+    /// Runs the model once per batch size 1, 2, 4 ... maxBatchSize with zero-filled inputs,
+    /// so ONNX Runtime allocates and plans before the first real request (its arena grows to
+    /// the largest; the powers of two in between keep a start at batch 32 to 6 runs, not 32).
     public func warm(upTo maxBatchSize: Int) throws(ORTError) {
-        let sizes = batchingEnabled ? Array(1...max(1, maxBatchSize)) : [1]
+        let sizes = batchingEnabled ? BatchSizeChoice.candidates(upTo: max(1, maxBatchSize)) : [1]
         for size in sizes {
             _ = try session.run(WarmupInputs.make(for: session.info, batch: size))
         }
