@@ -40,6 +40,8 @@ struct ServeCommand: AsyncParsableCommand {
     var graphOptimization: String?
     @Option(help: help(.useCuda, "Use the CUDA execution provider when the library has it."))
     var useCuda: String?
+    @Option(help: help(.eventLoops, "HTTP event-loop threads."))
+    var eventLoops: String?
     @Option(help: help(.maxBodyBytes, "Largest request body; larger ones get 413."))
     var maxBodyBytes: String?
     @Option(help: help(.ortLibrary, "Path of libonnxruntime.so."))
@@ -62,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
             (.maxConcurrentBatches, maxConcurrentBatches), (.intraOpThreads, intraOpThreads),
             (.interOpThreads, interOpThreads), (.intraOpSpinning, intraOpSpinning), (.graphOptimization, graphOptimization), (.useCuda, useCuda),
             (.maxBodyBytes, maxBodyBytes), (.ortLibrary, ortLibrary), (.drainDelayMs, drainDelayMs),
-            (.otlpEndpoint, otlpEndpoint), (.otelServiceName, otelServiceName), (.modelVersion, modelVersion), (.canaryUrl, canaryUrl),
+            (.otlpEndpoint, otlpEndpoint), (.otelServiceName, otelServiceName), (.modelVersion, modelVersion), (.canaryUrl, canaryUrl), (.eventLoops, eventLoops),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

@@ -23,6 +23,18 @@ import Testing
         #expect(config.session.graphOptimization == .basic)
     }
 
+    /// ONNX Runtime's intra-op threads spin-wait for each other; the HTTP event loops get the cores they leave.
+    @Test func eventLoopsDefaultToTheCoresONNXRuntimeLeavesFree() throws {
+        #expect(ServerConfiguration.defaultEventLoops(cores: 2, intraOpThreads: 0) == 1)
+        #expect(ServerConfiguration.defaultEventLoops(cores: 2, intraOpThreads: 2) == 1)
+        #expect(ServerConfiguration.defaultEventLoops(cores: 16, intraOpThreads: 4) == 12)
+        #expect(ServerConfiguration.defaultEventLoops(cores: 4, intraOpThreads: 8) == 1)
+        let unset = try ServerConfiguration.resolve(flags: [.model: "m.onnx"], environment: [:])
+        #expect(unset.eventLoops == nil)
+        let set = try ServerConfiguration.resolve(flags: [.model: "m.onnx"], environment: ["EVENT_LOOPS": "3"])
+        #expect(set.eventLoops == 3)
+    }
+
     @Test(arguments: [
         ([Setting.httpPort: "70000"], ConfigurationError.invalid(.httpPort, "70000")),
         ([.maxBatchSize: "0"], .invalid(.maxBatchSize, "0")),
@@ -30,6 +42,7 @@ import Testing
         ([.useCuda: "maybe"], .invalid(.useCuda, "maybe")),
         ([.graphOptimization: "max"], .invalid(.graphOptimization, "max")),
         ([.modelVersion: "v 2"], .invalid(.modelVersion, "v 2")),
+        ([.eventLoops: "0"], .invalid(.eventLoops, "0")),
         ([.modelVersion: "v2\"}"], .invalid(.modelVersion, "v2\"}")),
         ([.modelVersion: String(repeating: "a", count: 64)], .invalid(.modelVersion, String(repeating: "a", count: 64))),
     ])

@@ -3,6 +3,7 @@ import HTTP
 import Hummingbird
 import Logging
 import ModelFetch
+import NIOCore
 import NIOPosix
 import ONNXRuntime
 import ServiceLifecycle
@@ -28,12 +29,16 @@ public enum InferenceServerApp {
         }
         V2Routes(registry: registry, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, tracing: tracing,
                  canaryRoute: canaryRoute).register(on: router)
+        let loops = configuration.eventLoops
+            ?? ServerConfiguration.defaultEventLoops(cores: System.coreCount, intraOpThreads: configuration.session.intraOpThreads)
+        let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: V2Routes.serverName),
             onServerRunning: { channel in
-                logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "event_loops": "\(loops)"])
             },
+            eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)
         let model = ModelService(configuration: configuration, registry: registry, metrics: metrics, threadPool: threadPool,
                                  tracer: tracing?.tracer, logger: logger)
@@ -50,9 +55,11 @@ public enum InferenceServerApp {
             try await group.run()
         } catch {
             try? await threadPool.shutdownGracefully()
+            try? await eventLoopGroup.shutdownGracefully()
             throw error
         }
         try await threadPool.shutdownGracefully()
+        try? await eventLoopGroup.shutdownGracefully()
     }
 }
 
