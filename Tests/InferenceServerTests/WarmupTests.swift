@@ -90,6 +90,15 @@ import Testing
         #expect(choice.size == 4 && choice.source == .setting && choice.curve.isEmpty)
     }
 
+    @Test func aReportBesideAnotherModelIsNotItsMeasurement() throws {
+        let dir = try directory("other-model", report: measured)
+        let config = try ServerConfiguration.resolve(flags: [.model: "\(dir)/other.onnx"], environment: [:])
+        let choice = ServedBatchSize.resolve(config, modelPath: "\(dir)/other.onnx")
+        #expect(choice.size == BatchSizeChoice.fallback && choice.source == .fallback)
+        let original = ServedBatchSize.resolve(config, modelPath: "\(dir)/model.onnx")
+        #expect(original.size == 16 && original.source == .measured)
+    }
+
     @Test func withoutAReportTheFallback() throws {
         let dir = try directory("none", report: nil)
         let config = try ServerConfiguration.resolve(flags: [.model: "\(dir)/model.onnx"], environment: [:])

@@ -1,6 +1,7 @@
 /// The largest batch `serve` forms: the setting (`--max-batch-size` /
 /// `MAX_BATCH_SIZE`), else the size `warmup` chose from the model's measured
-/// throughput (its report beside the loaded model file), else
+/// throughput (its report beside the loaded model, when that is one of
+/// warmup's own files, `model.onnx` or `model.optimized.onnx`), else
 /// `BatchSizeChoice.fallback`. A report that cannot be read is named in
 /// `warning` and ignored: the server still starts.
 public enum ServedBatchSize {
@@ -16,7 +17,13 @@ public enum ServedBatchSize {
         if configuration.maxBatchSizeSource == .setting {
             return Choice(size: configuration.batching.maxBatchSize, source: .setting, curve: [], warning: nil)
         }
-        let directory = modelPath.lastIndex(of: "/").map { String(modelPath[..<$0]) } ?? "."
+        let slash = modelPath.lastIndex(of: "/")
+        let directory = slash.map { String(modelPath[..<$0]) } ?? "."
+        let file = slash.map { String(modelPath[modelPath.index(after: $0)...]) } ?? modelPath
+        // Only warmup's own files in that directory: another model beside a report is not what it measured.
+        guard file == ModelLocation.originalFile || file == ModelLocation.optimizedFile else {
+            return Choice(size: BatchSizeChoice.fallback, source: .fallback, curve: [], warning: nil)
+        }
         var warning: String?
         do {
             if let report = try Warmup.report(inDirectory: directory.isEmpty ? "/" : directory) {
