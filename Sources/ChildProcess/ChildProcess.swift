@@ -86,19 +86,11 @@ public final class ChildProcess: @unchecked Sendable {
         let environmentEntries = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") }
         defer { (argv + environmentEntries).forEach { free($0) } }
         var spawned: pid_t = 0
-        var status: Int32 = 0
-        // ETXTBSY: the executable is still open for writing somewhere, typically a file written
-        // just now whose descriptor a concurrent fork in this process inherited until that
-        // child's exec closes it. It clears within milliseconds; give it up to about a second.
-        for attempt in 0..<20 {
-            status = (argv + [nil]).withUnsafeBufferPointer { args in
-                (environmentEntries + [nil]).withUnsafeBufferPointer { env in
-                    posix_spawn(&spawned, executable, &actions, &attributes,
-                                UnsafeMutablePointer(mutating: args.baseAddress!), UnsafeMutablePointer(mutating: env.baseAddress!))
-                }
+        let status = (argv + [nil]).withUnsafeBufferPointer { args in
+            (environmentEntries + [nil]).withUnsafeBufferPointer { env in
+                posix_spawn(&spawned, executable, &actions, &attributes,
+                            UnsafeMutablePointer(mutating: args.baseAddress!), UnsafeMutablePointer(mutating: env.baseAddress!))
             }
-            guard status == ETXTBSY else { break }
-            usleep(useconds_t(5_000 * (attempt + 1)))
         }
         try check(status)
         condition.withLock { pid = spawned }
