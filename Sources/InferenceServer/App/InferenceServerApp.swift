@@ -202,7 +202,6 @@ extension Duration {
 }
 
 extension ModelService {
-
     /// Sources `serve` fetches before loading (into MODEL_CACHE_DIR, default $TMPDIR/inference-server-model); paths load in place.
     static func isRemote(_ model: String) -> Bool {
         let lower = model.lowercased()
