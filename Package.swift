@@ -32,6 +32,12 @@ let package = Package(
         // trait: the default traits would also build gRPC (grpc-swift-2, nio-transport, protobuf plugin).
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // The Open Inference Protocol's gRPC service (inference.GRPCInferenceService): runtime, HTTP/2
+        // transport, and the protobuf codec the generated code in Sources/GRPCPredictV2 uses.
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         // Allocation counts for the zero-copy benchmark (server-bench) only.
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
@@ -115,9 +121,28 @@ let package = Package(
         .target(
             name: "InferenceProtocol",
             dependencies: ["ONNXRuntime", "JSONValue", .product(name: "NIOCore", package: "swift-nio")]),
+        // Messages and service stubs generated from proto/grpc_predict_v2.proto (scripts/generate-grpc.sh)
+        .target(
+            name: "GRPCPredictV2",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
+        // The gRPC request decoder, response encoder and status mapping (no server)
+        .target(
+            name: "InferenceGRPC",
+            dependencies: [
+                "GRPCPredictV2", "InferenceProtocol", "ONNXRuntime",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .target(
             name: "InferenceServer",
             dependencies: [
+                "GRPCPredictV2", "InferenceGRPC",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 "Locking", "InferenceProtocol", "ONNXRuntime", "Batching", "JSONValue", "HTTP", "ModelFetch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -160,6 +185,8 @@ let package = Package(
         .executableTarget(
             name: "inference-loadgen",
             dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -235,6 +262,9 @@ let package = Package(
             name: "InferenceServerTests",
             dependencies: [
                 "InferenceServer", "InferenceProtocol", "ONNXRuntime", "JSONValue", "Batching", "TestSupport", "SeededRandom",
+                "InferenceGRPC", "GRPCPredictV2",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

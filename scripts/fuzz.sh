@@ -12,7 +12,7 @@ target=${1:?usage: scripts/fuzz.sh TARGET|all SECONDS [--build-only]}
 seconds=${2:?usage: scripts/fuzz.sh TARGET|all SECONDS [--build-only]}
 mode=${3:-run}
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(yaml infer-request kubeconfig watch prometheus cel)
+targets=(yaml infer-request grpc-infer kubeconfig watch prometheus cel)
 
 if [[ "$target" == all ]]; then
     for t in "${targets[@]}"; do "$0" "$t" "$seconds" "$mode"; done
@@ -22,6 +22,7 @@ fi
 case "$target" in
     yaml) package="$root/Fuzz/YAMLFuzz"; product=YAMLFuzz ;;
     infer-request) package="$root/Fuzz/InferRequestFuzz"; product=InferRequestFuzz ;;
+    grpc-infer) package="$root/Fuzz/GRPCInferFuzz"; product=GRPCInferFuzz ;;
     kubeconfig) package="$root/Fuzz/ClientFuzz"; product=KubeconfigFuzz ;;
     watch) package="$root/Fuzz/ClientFuzz"; product=WatchStreamFuzz ;;
     prometheus) package="$root/Fuzz/ClientFuzz"; product=PrometheusFuzz ;;

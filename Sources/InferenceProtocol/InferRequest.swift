@@ -9,6 +9,13 @@ public struct InferRequest: Sendable {
         public let elementType: TensorElementType
         public let shape: [Int64]
         public let data: TensorData
+
+        public init(name: String, elementType: TensorElementType, shape: [Int64], data: TensorData) {
+            self.name = name
+            self.elementType = elementType
+            self.shape = shape
+            self.data = data
+        }
     }
 
     public struct RequestedOutput: Sendable, Equatable {
@@ -25,6 +32,13 @@ public struct InferRequest: Sendable {
     /// nil: every model output, in JSON unless `binaryOutputByDefault`.
     public let outputs: [RequestedOutput]?
     public let binaryOutputByDefault: Bool
+
+    public init(id: String?, inputs: [Input], outputs: [RequestedOutput]?, binaryOutputByDefault: Bool) {
+        self.id = id
+        self.inputs = inputs
+        self.outputs = outputs
+        self.binaryOutputByDefault = binaryOutputByDefault
+    }
 }
 
 extension ByteBuffer: TensorBytes {

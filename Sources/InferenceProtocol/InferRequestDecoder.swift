@@ -122,7 +122,7 @@ public enum InferRequestDecoder {
 
     /// Binary tensor data: raw little-endian elements (kept as a slice of the body), or for
     /// BYTES a sequence of 4-byte little-endian lengths each followed by that many bytes.
-    static func binaryData(_ slice: ByteBuffer, type: TensorElementType, count: Int, name: String) throws(InferenceError) -> TensorData {
+    public static func binaryData(_ slice: ByteBuffer, type: TensorElementType, count: Int, name: String) throws(InferenceError) -> TensorData {
         if let width = type.byteWidth {
             guard slice.readableBytes == count * width else {
                 throw .badRequest("input '\(name)': binary_data_size is \(slice.readableBytes) but the shape needs \(count * width) bytes")

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -11,12 +13,15 @@ import NIOPosix
 struct LoadGenerator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inference-loadgen",
-        abstract: "Closed-loop HTTP/1.1 load against a v2 infer endpoint; prints throughput and latency percentiles.")
+        abstract: "Closed-loop HTTP/1.1 or gRPC load against a v2 infer endpoint; prints throughput and latency percentiles.")
 
     @Option(help: "Server host.") var host = "127.0.0.1"
     @Option(help: "Server port.") var port = 8080
-    @Option(help: "Request path, e.g. /v2/models/minilm/infer") var path: String
-    @Option(help: "File holding the request body (JSON, or the binary tensor extension's JSON header and raw bytes).") var body: String
+    @Option(help: "Request path, e.g. /v2/models/minilm/infer (HTTP only).") var path: String?
+    @Option(help: "File holding the request body (JSON, or the binary tensor extension's JSON header and raw bytes; with --grpc a serialized ModelInferRequest).")
+    var body: String
+    @Flag(help: "Call inference.GRPCInferenceService/ModelInfer over one HTTP/2 connection that every worker shares, as gRPC clients do.")
+    var grpc = false
     @Option(help: "Extra request header NAME:VALUE (repeatable), e.g. Inference-Header-Content-Length:123 for a binary body.")
     var header: [String] = []
     @Option(help: "Concurrent workers (connections).") var concurrency = 1
@@ -26,10 +31,29 @@ struct LoadGenerator: AsyncParsableCommand {
 
     func run() async throws {
         guard concurrency > 0, seconds > 0 else { throw ValidationError("concurrency and seconds must be positive") }
-        let payload = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: body)))
-        let group = MultiThreadedEventLoopGroup.singleton
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: body))
         let measureFrom = ContinuousClock.now + .milliseconds(Int(warmup * 1000))
         let end = measureFrom + .milliseconds(Int(seconds * 1000))
+        let tally: Tally
+        if grpc {
+            tally = try await GRPCLoad(host: host, port: port, message: Array(bytes), concurrency: concurrency).run(measureFrom: measureFrom, end: end)
+        } else {
+            guard let path else { throw ValidationError("--path is required for HTTP load") }
+            tally = try await http(path: path, payload: ByteBuffer(bytes: bytes), measureFrom: measureFrom, end: end)
+        }
+        let latencies = tally.latencies
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return .nan }
+            return latencies[min(latencies.count - 1, max(0, Int((p * Double(latencies.count)).rounded(.up)) - 1))]
+        }
+        print(String(format: "%@ concurrency=%d requests=%d throughput_rps=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f errors=%d rejected_429=%d other_status=%d transport_errors=%d",
+                     label, concurrency, latencies.count, Double(latencies.count) / seconds,
+                     percentile(0.5), percentile(0.95), percentile(0.99), tally.errors,
+                     tally.rejected, tally.otherStatus, tally.transportErrors))
+    }
+
+    func http(path: String, payload: ByteBuffer, measureFrom: ContinuousClock.Instant, end: ContinuousClock.Instant) async throws -> Tally {
+        let group = MultiThreadedEventLoopGroup.singleton
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
         head.headers.add(name: "Host", value: "\(host):\(port)")
         let extra = try header.map { field -> (String, String) in
@@ -54,7 +78,7 @@ struct LoadGenerator: AsyncParsableCommand {
                 }
                 .connect(host: host, port: port).get()
         }
-        let tally = try await withThrowingTaskGroup(of: Tally.self) { tasks in
+        return try await withThrowingTaskGroup(of: Tally.self) { tasks in
             for _ in 0..<concurrency {
                 tasks.addTask {
                     // The first connection must succeed (the server is up);
@@ -92,15 +116,69 @@ struct LoadGenerator: AsyncParsableCommand {
             all.latencies.sort()
             return all
         }
-        let latencies = tally.latencies
-        func percentile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return .nan }
-            return latencies[min(latencies.count - 1, max(0, Int((p * Double(latencies.count)).rounded(.up)) - 1))]
+    }
+}
+
+/// gRPC load: `concurrency` workers calling ModelInfer with the same serialized request on one
+/// shared client (one HTTP/2 connection, as perf_analyzer's shared channel). The message is sent
+/// as it is read from the file and the answer only counted, so no protobuf work is measured here.
+struct GRPCLoad {
+    let host: String
+    let port: Int
+    let message: [UInt8]
+    let concurrency: Int
+    static let method = MethodDescriptor(fullyQualifiedService: "inference.GRPCInferenceService", method: "ModelInfer")
+
+    func run(measureFrom: ContinuousClock.Instant, end: ContinuousClock.Instant) async throws -> Tally {
+        let transport = try HTTP2ClientTransport.Posix(target: .ipv4(host: host, port: port), transportSecurity: .plaintext,
+                                                      config: .defaults { $0.connection.maxIdleTime = nil })
+        let (message, concurrency) = (self.message, self.concurrency)
+        return try await withGRPCClient(transport: transport) { client in
+            try await withThrowingTaskGroup(of: Tally.self) { tasks in
+                for _ in 0..<concurrency {
+                    tasks.addTask {
+                        var tally = Tally()
+                        while ContinuousClock.now < end {
+                            let sent = ContinuousClock.now
+                            var status: HTTPResponseStatus?
+                            do {
+                                _ = try await client.unary(request: ClientRequest(message: message), descriptor: Self.method,
+                                                           serializer: BytesSerializer(), deserializer: ByteCounter(), options: .defaults) {
+                                    try $0.message
+                                }
+                                status = .ok
+                            } catch let error as RPCError {
+                                // UNAVAILABLE is the server's overload answer (HTTP's 429).
+                                status = error.code == .unavailable ? .tooManyRequests : .internalServerError
+                            } catch {
+                                status = nil
+                            }
+                            let done = ContinuousClock.now
+                            guard sent >= measureFrom, done <= end else { continue }
+                            tally.add(status, milliseconds: Double((done - sent).components.seconds) * 1000
+                                      + Double((done - sent).components.attoseconds) / 1e15)
+                        }
+                        return tally
+                    }
+                }
+                var all = Tally()
+                for try await one in tasks { all.merge(one) }
+                all.latencies.sort()
+                return all
+            }
         }
-        print(String(format: "%@ concurrency=%d requests=%d throughput_rps=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f errors=%d rejected_429=%d other_status=%d transport_errors=%d",
-                     label, concurrency, latencies.count, Double(latencies.count) / seconds,
-                     percentile(0.5), percentile(0.95), percentile(0.99), tally.errors,
-                     tally.rejected, tally.otherStatus, tally.transportErrors))
+    }
+}
+
+/// Sends bytes already serialized.
+struct BytesSerializer: MessageSerializer {
+    func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
+}
+
+/// Reads an answer's size only.
+struct ByteCounter: MessageDeserializer {
+    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> Int {
+        serializedMessageBytes.withUnsafeBytes { $0.count }
     }
 }
 

@@ -7,7 +7,7 @@ import Logging
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve one ONNX model over HTTP (KServe v2 protocol, /metrics).",
+        abstract: "Serve one ONNX model over HTTP and optionally gRPC (KServe v2 protocol, /metrics).",
         discussion: "Flags win over environment variables, which win over defaults.")
 
     @Option(help: help(.model, "Model file, warmed model directory (from `warmup --out`), or .onnx path."))
@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     var httpHost: String?
     @Option(help: help(.httpPort, "Port to listen on."))
     var httpPort: String?
+    @Option(help: help(.grpcPort, "Port of the v2 protocol's gRPC service (inference.GRPCInferenceService), on --http-host; 0 picks a free one."))
+    var grpcPort: String?
     @Option(help: help(.maxBatchSize, "Largest dynamic batch; 1 turns batching off."))
     var maxBatchSize: String?
     @Option(help: help(.maxQueueDelayMs, "Longest a request waits for its batch to fill."))
@@ -65,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
             (.interOpThreads, interOpThreads), (.intraOpSpinning, intraOpSpinning), (.graphOptimization, graphOptimization), (.useCuda, useCuda),
             (.maxBodyBytes, maxBodyBytes), (.ortLibrary, ortLibrary), (.drainDelayMs, drainDelayMs),
             (.otlpEndpoint, otlpEndpoint), (.otelServiceName, otelServiceName), (.modelVersion, modelVersion), (.canaryUrl, canaryUrl), (.eventLoops, eventLoops),
+            (.grpcPort, grpcPort),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

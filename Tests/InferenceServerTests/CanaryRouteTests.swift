@@ -62,7 +62,7 @@ struct CanaryRouteTests {
         #expect(forwarded.data == #""data":[2.0,4.0,6.0]"#, "\(forwarded)")
         // The candidate's own requests are counted in its series, labelled version="canary".
         let candidateMetrics = try await Subprocess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(candidatePort)/metrics"]).output
-        #expect(candidateMetrics.contains(#"inference_request_duration_seconds_count{model="scale",version="canary",outcome="success"} 2"#),
+        #expect(candidateMetrics.contains(#"inference_request_duration_seconds_count{model="scale",version="canary",protocol="http",outcome="success"} 2"#),
                 "\(candidateMetrics.prefix(3000))")
 
         // No candidate (no canary, or none ready): the stable version answers.

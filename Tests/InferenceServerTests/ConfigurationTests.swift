@@ -78,7 +78,7 @@ import Testing
         let series = text.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.hasPrefix("inference_") }
         #expect(!series.isEmpty)
         for line in series { #expect(line.contains("version=\"canary\""), "\(line)") }
-        #expect(text.contains(#"inference_request_duration_seconds_count{model="m",version="canary",outcome="error"} 1"#), "\(text)")
+        #expect(text.contains(#"inference_request_duration_seconds_count{model="m",version="canary",protocol="http",outcome="error"} 1"#), "\(text)")
         let unlabelled = String(decoding: ServerMetrics(model: "m", gpu: nil).render(queueDepth: 0), as: UTF8.self)
         #expect(!unlabelled.contains("version="))
     }

@@ -9,10 +9,10 @@ import ONNXRuntime
 import ServiceLifecycle
 import Tracing
 
-/// Wires the server: model service, HTTP app, and the readiness gate, in one ServiceGroup
-/// that handles SIGTERM/SIGINT. Shutdown runs in reverse order: readiness goes false
-/// (and waits `drainDelay`), the HTTP server finishes in-flight requests, then the
-/// batcher runs what is still queued.
+/// Wires the server: model service, HTTP app, the gRPC listener (with `grpcPort`), and the
+/// readiness gate, in one ServiceGroup that handles SIGTERM/SIGINT. Shutdown runs in reverse
+/// order: readiness goes false (and waits `drainDelay`), the gRPC and HTTP servers finish
+/// in-flight requests, then the batcher runs what is still queued.
 public enum InferenceServerApp {
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
         let registry = ModelRegistry(modelName: configuration.modelName)
@@ -46,7 +46,13 @@ public enum InferenceServerApp {
         // Services stop in reverse order: the span exporter goes last, so it flushes the drained requests' spans.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let tracing { services.append(.init(service: tracing.exporter)) }
-        services += [.init(service: model), .init(service: app), .init(service: gate)]
+        services += [.init(service: model), .init(service: app)]
+        if let grpcPort = configuration.grpcPort {
+            let service = V2GRPCService(registry: registry, metrics: metrics, tracing: tracing)
+            services.append(.init(service: GRPCListener(host: configuration.host, port: grpcPort, maxMessageBytes: configuration.maxBodyBytes,
+                                                        service: service, eventLoopGroup: eventLoopGroup, logger: logger)))
+        }
+        services.append(.init(service: gate))
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

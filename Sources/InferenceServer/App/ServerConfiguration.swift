@@ -14,6 +14,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var canaryURL: String?
     public var host: String = "0.0.0.0"
     public var port: Int = 8080
+    /// The v2 protocol's gRPC service (`inference.GRPCInferenceService`) listens here, on `host`;
+    /// nil: no gRPC listener. 0: a port the system picks (logged).
+    public var grpcPort: Int?
     public var batching = BatchingConfiguration()
     /// `.setting` when a flag or the environment set `batching.maxBatchSize`; otherwise
     /// `serve` takes the size `warmup` chose for the model (`Warmup.Report`), or the fallback.
@@ -61,7 +64,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 public enum Setting: String, CaseIterable, NamedSetting {
     case model, modelName, httpHost, httpPort, maxBatchSize, maxQueueDelayMs, maxQueueSize, maxConcurrentBatches
     case intraOpThreads, interOpThreads, graphOptimization, useCuda, maxBodyBytes, ortLibrary, drainDelayMs, otlpEndpoint
-    case otelServiceName, intraOpSpinning, modelVersion, canaryUrl, eventLoops
+    case otelServiceName, intraOpSpinning, modelVersion, canaryUrl, eventLoops, grpcPort
 
     public var environmentVariable: String {
         switch self {
@@ -86,6 +89,7 @@ public enum Setting: String, CaseIterable, NamedSetting {
         case .modelVersion: return "MODEL_VERSION"
         case .canaryUrl: return "CANARY_URL"
         case .eventLoops: return "EVENT_LOOPS"
+        case .grpcPort: return "GRPC_PORT"
         }
     }
 
@@ -112,6 +116,7 @@ public enum Setting: String, CaseIterable, NamedSetting {
         case .modelVersion: return "unset = no version label"
         case .canaryUrl: return "unset = no header route"
         case .eventLoops: return "the cores ONNX Runtime's intra-op threads leave free, at least 1"
+        case .grpcPort: return "unset = no gRPC listener (the operator's pods use 8081)"
         }
     }
 }
@@ -138,6 +143,7 @@ extension ServerConfiguration {
         }
         if let host = settings.string(.httpHost) { config.host = host }
         if let port = try settings.int(.httpPort, min: 0, max: 65535) { config.port = port }
+        config.grpcPort = try settings.int(.grpcPort, min: 0, max: 65535)
         var batching = config.batching
         if let n = try settings.int(.maxBatchSize, min: 1) {
             batching.maxBatchSize = n

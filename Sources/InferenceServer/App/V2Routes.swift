@@ -172,7 +172,7 @@ public struct V2Routes: Sendable {
             let encoded = InferResponseEncoder.encode(
                 modelName: registry.modelName, modelVersion: registry.modelVersion, id: decoded.id,
                 outputs: outputs.map { ($0, binary: binaryFor($0.name)) })
-            metrics.requestDuration(outcome: "success").record(ContinuousClock.now - started)
+            metrics.requestDuration(outcome: "success", protocol: .http).record(ContinuousClock.now - started)
             span?.attributes[TraceAttribute.outcome] = "success"
             var headers = HTTPFields()
             if let version = metrics.version, let field = HTTPField.Name(ModelVersionHeader.name) { headers[field] = version }
@@ -185,7 +185,7 @@ public struct V2Routes: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: encoded.body))
         } catch {
             let failure = (error as? InferenceError) ?? .inferenceFailed("\(error)")
-            if served { metrics.requestDuration(outcome: failure.outcome).record(ContinuousClock.now - started) }
+            if served { metrics.requestDuration(outcome: failure.outcome, protocol: .http).record(ContinuousClock.now - started) }
             // The span status turns to error for 5xx only (in `traced`), as OpenTelemetry's HTTP conventions say.
             span?.attributes[TraceAttribute.outcome] = failure.outcome
             return Self.error(failure)

@@ -1,7 +1,7 @@
 import Prometheus
 
 /// The server's Prometheus metrics. Labels are bounded: model name, the
-/// optional version (`--model-version`) and outcome only.
+/// optional version (`--model-version`), the wire protocol and outcome only.
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let model: String
@@ -47,26 +47,35 @@ public final class ServerMetrics: Sendable {
             labels: labels)
         // Created up front so dashboards see zero rather than nothing, and kept: the success
         // path then skips the registry's lookup (a lock and a label-keyed dictionary).
-        successDuration = Self.requestDuration(registry, model: model, version: version, outcome: "success")
+        successDuration = Dictionary(uniqueKeysWithValues: WireProtocol.allCases.map { wire in
+            (wire, Self.requestDuration(registry, model: model, version: version, outcome: "success", protocol: wire))
+        })
     }
 
     static func labels(model: String, version: String?) -> [(String, String)] {
         [("model", model)] + (version.map { [("version", $0)] } ?? [])
     }
 
-    private let successDuration: DurationHistogram
-
-    func requestDuration(outcome: String) -> DurationHistogram {
-        outcome == "success" ? successDuration : Self.requestDuration(registry, model: model, version: version, outcome: outcome)
+    /// How a request reached the server: the `protocol` label of `inference_request_duration_seconds`.
+    public enum WireProtocol: String, Sendable, CaseIterable {
+        case http, grpc
     }
 
-    private static func requestDuration(_ registry: PrometheusCollectorRegistry, model: String, version: String?, outcome: String)
-        -> DurationHistogram
+    private let successDuration: [WireProtocol: DurationHistogram]
+
+    func requestDuration(outcome: String, protocol wire: WireProtocol = .http) -> DurationHistogram {
+        if outcome == "success", let cached = successDuration[wire] { return cached }
+        return Self.requestDuration(registry, model: model, version: version, outcome: outcome, protocol: wire)
+    }
+
+    private static func requestDuration(_ registry: PrometheusCollectorRegistry, model: String, version: String?, outcome: String,
+                                        protocol wire: WireProtocol) -> DurationHistogram
     {
         registry.makeDurationHistogram(
             descriptor: .init(metricName: "inference_request_duration", unitName: "seconds",
                               helpText: "Inference request latency from body received to response ready, by model and outcome."),
-            labels: labels(model: model, version: version) + [("outcome", outcome)], buckets: Self.latencyBuckets)
+            labels: labels(model: model, version: version) + [("protocol", wire.rawValue), ("outcome", outcome)],
+            buckets: Self.latencyBuckets)
     }
 
     /// Refreshes sampled gauges (queue depth, GPU utilisation) and renders the exposition text.

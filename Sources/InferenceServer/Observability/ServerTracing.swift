@@ -9,7 +9,8 @@ import Tracing
 ///
 /// Spans:
 /// - one per inference request, `POST /v2/models/{model}/infer` (kind server), a child of the
-///   caller's trace when the request carries a W3C `traceparent` header;
+///   caller's trace when the request carries a W3C `traceparent` header; over gRPC,
+///   `inference.GRPCInferenceService/ModelInfer`, a child of the `traceparent` in the call's metadata;
 /// - one per executed batch, `inference batch` (kind internal), linked to the spans of the requests
 ///   it carried (a batch has many parents, so links rather than parenthood, as OpenTelemetry's
 ///   messaging conventions do for batch receives); each request span links back to its batch.
@@ -67,12 +68,16 @@ struct HTTPFieldsExtractor: Extractor {
     }
 }
 
-/// Span attribute names. Standard ones follow OpenTelemetry's HTTP semantic conventions;
+/// Span attribute names. Standard ones follow OpenTelemetry's HTTP and RPC semantic conventions;
 /// `inference.*` are ours.
 enum TraceAttribute {
     static let method = "http.request.method"
     static let route = "http.route"
     static let statusCode = "http.response.status_code"
+    static let rpcSystem = "rpc.system"
+    static let rpcService = "rpc.service"
+    static let rpcMethod = "rpc.method"
+    static let grpcStatusCode = "rpc.grpc.status_code"
     static let model = "inference.model"
     static let outcome = "inference.outcome"
     static let batchSize = "inference.batch.size"
