@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "YAML", targets: ["YAML", "JSONValue"]),
         // For Fuzz/InferRequestFuzz: the v2 request decoder without the HTTP server.
         .library(name: "InferenceProtocol", targets: ["InferenceProtocol"]),
+        // For Fuzz/GRPCInferFuzz: the gRPC messages and their decoder without the gRPC server.
+        .library(name: "InferenceGRPC", targets: ["InferenceGRPC", "GRPCPredictV2", "InferenceProtocol", "ONNXRuntime"]),
         // For Fuzz/ClientFuzz: the kubeconfig loader and watch decoder, the Prometheus response parser.
         .library(name: "KubeClient", targets: ["KubeClient", "KubeAPI", "HTTP"]),
         .library(name: "Autoscaling", targets: ["Autoscaling"]),

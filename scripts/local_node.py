@@ -280,6 +280,10 @@ class Node:
                 out += [arg, str(pod.port)]
                 i += 2
                 continue
+            if arg == "--grpc-port":  # every pod shares this host: a port the system picks
+                out += [arg, "0"]
+                i += 2
+                continue
             if value is not None and value.startswith("http://") and arg.endswith("-url"):
                 host = value[len("http://"):].split("/", 1)[0].split(":", 1)[0]
                 if "." not in host:  # a Service's short name: cluster DNS

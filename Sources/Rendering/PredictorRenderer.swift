@@ -29,8 +29,10 @@ public enum PredictorRenderer {
     public static let modelVolume = "model"
     public static let modelSourceVolume = "model-source"
     public static let tmpVolume = "tmp"
-    /// The Service's port (the container listens on `ServerCommandLine.port`).
+    /// The Service's HTTP port (the container listens on `ServerCommandLine.port`).
     public static let servicePort = 80
+    /// The Service's gRPC port: the container's, so clients address `{name}-predictor:8081` as the pods.
+    public static let grpcServicePort = ServerCommandLine.grpcPort
 
     public static func name(for service: InferenceService) -> String { name(forObjectNamed: service.name) }
     public static func name(forObjectNamed name: String) -> String { name + "-predictor" }
@@ -141,7 +143,8 @@ public enum PredictorRenderer {
         container["command"] = [.string(ServerCommandLine.executable)]
         container["args"] = .array(ServerCommandLine.serveArguments(spec, modelVersion: modelVersion, canaryURL: canaryURL).map(JSON.string))
         container["ports"] = [
-            ["name": .string(ServerCommandLine.portName), "containerPort": .int(Int64(ServerCommandLine.port)), "protocol": "TCP"]
+            ["name": .string(ServerCommandLine.portName), "containerPort": .int(Int64(ServerCommandLine.port)), "protocol": "TCP"],
+            ["name": .string(ServerCommandLine.grpcPortName), "containerPort": .int(Int64(ServerCommandLine.grpcPort)), "protocol": "TCP"],
         ]
         if !spec.env.isEmpty {
             container["env"] = .array(spec.env.map { ["name": .string($0.name), "value": .string($0.value)] })
@@ -225,11 +228,17 @@ public enum PredictorRenderer {
         ]
     }
 
-    /// The one port every Service of an object exposes: `servicePort` to the server's named port.
+    /// The ports every Service of an object exposes: HTTP (`servicePort`) and gRPC (`grpcServicePort`,
+    /// `appProtocol: kubernetes.io/h2c` so meshes and Gateways treat it as cleartext HTTP/2), each to
+    /// the server's named port.
     static let servicePorts: JSON = [
         [
             "name": .string(ServerCommandLine.portName), "port": .int(Int64(servicePort)),
             "targetPort": .string(ServerCommandLine.portName), "protocol": "TCP",
-        ]
+        ],
+        [
+            "name": .string(ServerCommandLine.grpcPortName), "port": .int(Int64(grpcServicePort)),
+            "targetPort": .string(ServerCommandLine.grpcPortName), "protocol": "TCP", "appProtocol": "kubernetes.io/h2c",
+        ],
     ]
 }

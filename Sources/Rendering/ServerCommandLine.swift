@@ -8,7 +8,7 @@ import ServingAPI
 ///         fetches the model to DIR/model.onnx; unless --fetch-only it also
 ///         saves ONNX Runtime's optimised model as DIR/model.optimized.onnx and
 ///         runs it once per batch size 1...N.
-///     inference-server serve --model-name NAME [--model-version V] --model DIR --http-port P --use-cuda true|false
+///     inference-server serve --model-name NAME [--model-version V] --model DIR --http-port P --grpc-port G --use-cuda true|false
 ///                            --max-batch-size N --max-queue-delay-ms MS --max-queue-size Q --drain-delay-ms D [--canary-url URL]
 /// `RenderingTests` checks every flag against the built executable's `--help`.
 /// The warmup spec's `sampleInput` is not passed yet: the server warms with
@@ -18,6 +18,10 @@ public enum ServerCommandLine {
     /// The HTTP port of the v2 protocol and `/metrics`.
     public static let port = 8080
     public static let portName = "http"
+    /// The v2 protocol's gRPC service (`inference.GRPCInferenceService`), plaintext HTTP/2
+    /// (8081, as KServe's predictors use for gRPC).
+    public static let grpcPort = 8081
+    public static let grpcPortName = "grpc"
     public static let modelDirectory = "/models"
     public static var modelPath: String { modelDirectory + "/model.onnx" }
     /// How long a terminating pod keeps serving with readiness false. Endpoint
@@ -40,6 +44,7 @@ public enum ServerCommandLine {
         ["serve", "--model-name", spec.model.name] + (modelVersion.map { ["--model-version", $0] } ?? []) + [
             "--model", modelDirectory,
             "--http-port", String(port),
+            "--grpc-port", String(grpcPort),
             "--use-cuda", useCUDA(spec),
             "--max-batch-size", String(spec.batching.maxBatchSize),
             "--max-queue-delay-ms", String(spec.batching.maxQueueDelayMs),

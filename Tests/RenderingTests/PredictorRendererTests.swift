@@ -57,11 +57,13 @@ import Testing
         let container = try #require(server(try render(spec)))
         #expect(container["command"] == ["inference-server"])
         #expect(container["args"] == [
-            "serve", "--model-name", "resnet50", "--model", "/models", "--http-port", "8080", "--use-cuda", "false",
-            "--max-batch-size", "4", "--max-queue-delay-ms", "10", "--max-queue-size", "64",
+            "serve", "--model-name", "resnet50", "--model", "/models", "--http-port", "8080", "--grpc-port", "8081",
+            "--use-cuda", "false", "--max-batch-size", "4", "--max-queue-delay-ms", "10", "--max-queue-size", "64",
             "--drain-delay-ms", "5000", "--canary-url", "http://resnet50-canary:80",
         ])
-        #expect(container["ports"]?[0]?["containerPort"] == 8080)
+        #expect(container["ports"] == [
+            ["name": "http", "containerPort": 8080, "protocol": "TCP"], ["name": "grpc", "containerPort": 8081, "protocol": "TCP"],
+        ])
     }
 
     @Test func probesUseTheV2HealthEndpoints() throws {
@@ -125,7 +127,10 @@ import Testing
     @Test func serviceCarriesScrapeAnnotationsAndTargetsTheServerPort() throws {
         let s = try render(cpuSpec()).service
         #expect(s[path: "metadata", "annotations"] == ["prometheus.io/scrape": "true", "prometheus.io/port": "8080", "prometheus.io/path": "/metrics"])
-        #expect(s[path: "spec", "ports"] == [["name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"]])
+        #expect(s[path: "spec", "ports"] == [
+            ["name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"],
+            ["name": "grpc", "port": 8081, "targetPort": "grpc", "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"],
+        ])
         #expect(s[path: "spec", "type"] == "ClusterIP")
     }
 
