@@ -41,14 +41,24 @@ wait_ready "$HTTP_PORT" "$!" "$WORK/server.log" || exit 1
 batch=$(curl -sf "http://127.0.0.1:$HTTP_PORT/v2/models/bench" | $PY -c 'import json, sys; b = json.load(sys.stdin)["batching"]; print("%s (%s)" % (b["max_batch_size"], b["max_batch_size_source"]))')
 echo "# model=$(basename "$(dirname "$MODEL")")/$(basename "$MODEL") seq=$SEQ threads=$THREADS max_batch_size=$batch seconds=$SECONDS_PER rounds=$ROUNDS cores=$(nproc)"
 
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$PIDS/stat"; }
+TICK_HZ=$(getconf CLK_TCK)
+measure() {  # label, loadgen arguments... -> the loadgen line plus the server's CPU per answered request
+    local before after line
+    before=$(server_ticks)
+    line=$("$BIN/inference-loadgen" --concurrency "$c" --seconds "$SECONDS_PER" --warmup 1 --label "$@")
+    after=$(server_ticks)
+    awk -v line="$line" -v ticks=$((after - before)) -v hz="$TICK_HZ" 'BEGIN {
+        split(line, f, " requests="); split(f[2], g, " "); n = g[1]
+        # warm-up requests are served too but not counted: this slightly overstates the cost, alike for both
+        printf "%s server_cpu_ms_per_request=%.3f\n", line, (n > 0 ? ticks * 1000 / hz / n : 0) }' | tee -a "$WORK/rounds"
+}
 : > "$WORK/rounds"
 for round in $(seq "$ROUNDS"); do
     for c in $CONCURRENCIES; do
-        "$BIN/inference-loadgen" --port "$HTTP_PORT" --path /v2/models/bench/infer --body "$WORK/request.bin" \
-            --header "Inference-Header-Content-Length:$HEADER_LENGTH" --concurrency "$c" --seconds "$SECONDS_PER" --warmup 1 \
-            --label "round=$round protocol=http" | tee -a "$WORK/rounds"
-        "$BIN/inference-loadgen" --port "$GRPC_PORT" --grpc --body "$WORK/request.pb" --concurrency "$c" --seconds "$SECONDS_PER" --warmup 1 \
-            --label "round=$round protocol=grpc" | tee -a "$WORK/rounds"
+        measure "round=$round protocol=http" --port "$HTTP_PORT" --path /v2/models/bench/infer --body "$WORK/request.bin" \
+            --header "Inference-Header-Content-Length:$HEADER_LENGTH"
+        measure "round=$round protocol=grpc" --port "$GRPC_PORT" --grpc --body "$WORK/request.pb"
     done
 done
 echo "# medians over $ROUNDS rounds"
@@ -58,8 +68,9 @@ rows = [dict(f.split("=", 1) for f in line.split() if "=" in f) for line in open
 for c in sys.argv[2].split():
     for p in ("http", "grpc"):
         mine = [r for r in rows if r["protocol"] == p and r["concurrency"] == c]
-        print("median concurrency=%s protocol=%s throughput_rps=%.1f p95_ms=%.1f p99_ms=%.1f errors=%d" % (
+        print("median concurrency=%s protocol=%s throughput_rps=%.1f p95_ms=%.1f p99_ms=%.1f errors=%d client_cpu_s=%.2f server_cpu_ms_per_request=%.3f" % (
             c, p, statistics.median(float(r["throughput_rps"]) for r in mine), statistics.median(float(r["p95_ms"]) for r in mine),
-            statistics.median(float(r["p99_ms"]) for r in mine), sum(int(r["errors"]) for r in mine)))
+            statistics.median(float(r["p99_ms"]) for r in mine), sum(int(r["errors"]) for r in mine),
+            statistics.median(float(r["client_cpu_s"]) for r in mine), statistics.median(float(r["server_cpu_ms_per_request"]) for r in mine)))
 PY
 echo "server rss_mb=$(( $(awk '/^VmRSS/ {print $2}' /proc/$PIDS/status) / 1024 ))"

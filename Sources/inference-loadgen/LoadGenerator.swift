@@ -46,10 +46,14 @@ struct LoadGenerator: AsyncParsableCommand {
             guard !latencies.isEmpty else { return .nan }
             return latencies[min(latencies.count - 1, max(0, Int((p * Double(latencies.count)).rounded(.up)) - 1))]
         }
-        print(String(format: "%@ concurrency=%d requests=%d throughput_rps=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f errors=%d rejected_429=%d other_status=%d transport_errors=%d",
+        // The load generator shares the machine with the server: its own CPU time says how much it took.
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        print(String(format: "%@ concurrency=%d requests=%d throughput_rps=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f errors=%d rejected_429=%d other_status=%d transport_errors=%d client_cpu_s=%.2f",
                      label, concurrency, latencies.count, Double(latencies.count) / seconds,
                      percentile(0.5), percentile(0.95), percentile(0.99), tally.errors,
-                     tally.rejected, tally.otherStatus, tally.transportErrors))
+                     tally.rejected, tally.otherStatus, tally.transportErrors, cpu))
     }
 
     func http(path: String, payload: ByteBuffer, measureFrom: ContinuousClock.Instant, end: ContinuousClock.Instant) async throws -> Tally {
@@ -131,7 +135,12 @@ struct GRPCLoad {
 
     func run(measureFrom: ContinuousClock.Instant, end: ContinuousClock.Instant) async throws -> Tally {
         let transport = try HTTP2ClientTransport.Posix(target: .ipv4(host: host, port: port), transportSecurity: .plaintext,
-                                                      config: .defaults { $0.connection.maxIdleTime = nil })
+                                                      config: .defaults { config in
+                                                          config.connection.maxIdleTime = nil
+                                                          // As grpc's clients grow theirs by BDP probing (and as the server's).
+                                                          config.http2.targetWindowSize = 8 << 20
+                                                          config.http2.maxFrameSize = 1 << 16
+                                                      })
         let (message, concurrency) = (self.message, self.concurrency)
         return try await withGRPCClient(transport: transport) { client in
             try await withThrowingTaskGroup(of: Tally.self) { tasks in
