@@ -2,15 +2,16 @@
 # Generates the Swift messages and gRPC service stubs for the Open Inference Protocol's gRPC
 # service (proto/grpc_predict_v2.proto) with swift-protobuf's and grpc-swift-protobuf's protoc
 # plugins, built from the package mirror in a scratch package (.build-grpcgen/, ignored by git).
-# The generated files are meant to be committed, so neither CI nor `make test` builds the plugins
-# (#19 part 1; the server does not serve gRPC yet).
-#   scripts/generate-grpc.sh [OUT_DIR]     (default: out/grpc-generated)
+# The generated files are committed in Sources/GRPCPredictV2, so neither CI nor `make test` builds
+# the plugins; rerun this after editing the .proto:
+#   scripts/generate-grpc.sh Sources/GRPCPredictV2     (default OUT_DIR: out/grpc-generated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-out/grpc-generated}
 SCRATCH=.build-grpcgen
 if ! command -v protoc >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends protobuf-compiler >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends protobuf-compiler >/dev/null 2>&1 \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends protobuf-compiler >/dev/null; }
 fi
 mkdir -p "$SCRATCH/Sources/none" "$OUT"
 cat > "$SCRATCH/Package.swift" <<'SWIFT'
