@@ -37,6 +37,14 @@ import TestSupport
         #expect(try await auth.authorizationHeader() == "Basic YWRtaW46czNjcmV0")
     }
 
+    /// The plugin command: `/bin/sh SCRIPT` rather than the script itself. Exec'ing a file fails with
+    /// ETXTBSY while any process holds it open for writing, and a child forked by a test running in
+    /// parallel (`system(3)` in a fixture) can inherit the write descriptor of a script just written
+    /// here and keep it for its whole life; the shell only reads the script.
+    static func shell(running script: URL) -> ExecCredentialConfig {
+        ExecCredentialConfig(apiVersion: "client.authentication.k8s.io/v1", command: "/bin/sh", args: [script.path])
+    }
+
     /// A real exec plugin: a shell script that counts its runs.
     func plugin(in dir: URL, expiresIn seconds: Int?) throws -> (ExecCredentialConfig, URL) {
         let counter = dir.appendingPathComponent("runs")
@@ -53,7 +61,7 @@ import TestSupport
         let path = dir.appendingPathComponent("plugin.sh")
         try script.write(to: path, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
-        return (ExecCredentialConfig(apiVersion: "client.authentication.k8s.io/v1", command: path.path), counter)
+        return (Self.shell(running: path), counter)
     }
 
     @Test func execPluginTokensAreCachedUntilExpiry() async throws {
@@ -79,7 +87,7 @@ import TestSupport
         let path = dir.appendingPathComponent("fail.sh")
         try "#!/bin/sh\necho 'no credentials for you' >&2\nexit 4\n".write(to: path, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
-        let auth = Authenticator(credentials: .exec(ExecCredentialConfig(apiVersion: "client.authentication.k8s.io/v1", command: path.path)))
+        let auth = Authenticator(credentials: .exec(Self.shell(running: path)))
         await #expect {
             _ = try await auth.authorizationHeader()
         } throws: { error in

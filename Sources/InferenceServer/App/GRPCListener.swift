@@ -40,14 +40,19 @@ struct GRPCListener: Service {
     /// clients do) each wait for window updates once inputs are larger than a few KiB (the OCR
     /// classifier's 110 KiB images ran at a third of HTTP's rate). The window is the HTTP/2 target
     /// grpc's own implementations grow to by BDP probing (a few MiB); frames of 64 KiB cut the
-    /// per-frame work of large tensors fourfold.
+    /// per-frame work of large tensors fourfold. Streams per connection are capped.
     static func transportConfiguration(maxMessageBytes: Int) -> HTTP2ServerTransport.Posix.Config {
         .defaults { config in
             config.rpc.maxRequestPayloadSize = maxMessageBytes
             config.http2.targetWindowSize = windowBytes
             config.http2.maxFrameSize = 1 << 16
+            config.http2.maxConcurrentStreams = maxConcurrentStreams
         }
     }
 
     static let windowBytes = 8 << 20
+    /// Calls one connection may have open at once (HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS; grpc-swift
+    /// sends none, which leaves it unlimited). Past the batcher's queue the calls are refused anyway;
+    /// this bounds what one client can make the server hold before that (streams, buffers, tasks).
+    static let maxConcurrentStreams = 1024
 }
