@@ -5,13 +5,16 @@ Serves, in the Prometheus text format, what the inference server will
 expose (names documented in Sources/Autoscaling/Prometheus/SignalQueries.swift):
 
 - inference_request_duration_seconds histogram for two InferenceServices:
-  ns-a/fast at 10 requests/s (50% <= 0.1 s, 90% <= 0.25 s, all <= 0.5 s),
+  ns-a/fast at 100 requests/s (50% <= 0.1 s, 90% <= 0.25 s, all <= 0.5 s),
   so its p95 interpolates to 0.375 s; ns-b/idle with counts that never grow
   (rate 0, so its p95 is NaN: "no data").
 - inference_gpu_utilization_percent gauge (the server's name and unit): ns-a/fast 42 (no DCGM series,
   so the GPU query falls back to this gauge).
 
-Counts grow with wall time, so Prometheus' rate() sees steady traffic.
+Counts grow with wall time, so Prometheus' rate() sees steady traffic. They grow in whole steps of
+10 requests (every 0.1 s), so every bucket's share is exact at every scrape: with truncated
+fractions of a growing total at 10 requests/s, the buckets' increases over a 5 s window (about 40
+requests) were each off by a count, which moved the interpolated p95 by up to 0.12 s.
 Usage: metrics_server.py PORTFILE. Binds 127.0.0.1 on a free port, then
 writes "<its port> <another free port>" to PORTFILE (atomically); the test
 starts Prometheus on the second one.
@@ -23,15 +26,15 @@ import sys
 import time
 
 START = time.monotonic()
-RATE = 10.0
-BUCKETS = [(0.1, 0.5), (0.25, 0.9), (0.5, 1.0)]
+RATE = 100.0
+BUCKETS = [(0.1, 5), (0.25, 9), (0.5, 10)]  # (le, tenths of the requests at or under it)
 
 
 def histogram(namespace, name, total):
     labels = f'namespace="{namespace}",name="{name}"'
     lines = []
-    for le, fraction in BUCKETS:
-        lines.append(f'inference_request_duration_seconds_bucket{{{labels},le="{le}"}} {int(total * fraction)}')
+    for le, tenths in BUCKETS:
+        lines.append(f'inference_request_duration_seconds_bucket{{{labels},le="{le}"}} {total * tenths // 10}')
     lines.append(f'inference_request_duration_seconds_bucket{{{labels},le="+Inf"}} {int(total)}')
     lines.append(f'inference_request_duration_seconds_count{{{labels}}} {int(total)}')
     lines.append(f'inference_request_duration_seconds_sum{{{labels}}} {total * 0.15:.3f}')
@@ -43,7 +46,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path != "/metrics":
             self.send_error(404)
             return
-        total = 1000 + (time.monotonic() - START) * RATE
+        total = 1000 + int((time.monotonic() - START) * RATE / 10) * 10
         lines = [
             "# HELP inference_request_duration_seconds Request latency.",
             "# TYPE inference_request_duration_seconds histogram",
