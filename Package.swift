@@ -27,7 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // No traits: `FullFoundation` (default) imports Foundation in the URL-encoded form coders, which
+        // would link ICU into the operator; `ConfigurationSupport` would build swift-configuration.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         // Tracing API (already in the graph through Hummingbird) and the OTLP exporter. Only the OTLP/HTTP
@@ -56,10 +58,12 @@ let package = Package(
         // A pthread-mutex lock ThreadSanitizer can see (Sources/Locking/Locked.swift)
         .target(name: "Locking"),
         .target(name: "SeededRandom"),
+        // Whitespace trimming without Foundation (the operator's modules import FoundationEssentials only)
+        .target(name: "Trimming"),
         .target(name: "JSONValue"),
         // posix_spawn children (ChildProcess.swift says why not Foundation.Process)
         .target(name: "CChildProcess"),
-        .target(name: "ChildProcess", dependencies: ["CChildProcess"]),
+        .target(name: "ChildProcess", dependencies: ["CChildProcess", "Locking"]),
         // Deep recursion on a thread with a stack sized for it (Sources/LargeStack/LargeStack.swift)
         .target(name: "LargeStack", dependencies: ["Locking"]),
         // CEL for CRD x-kubernetes-validations rules: parse, type-check against the schema, evaluate (as cel-go does)
@@ -67,14 +71,14 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML", "JSONValue", "LargeStack"]),
         .target(name: "HTTP", dependencies: ["Locking", "CCurl"]),
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
-        .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue", "ChildProcess"]),
+        .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue", "ChildProcess", "Trimming", "Locking"]),
         .target(name: "Autoscaling", dependencies: ["HTTP", "JSONValue"]),
-        .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue", "SeededRandom"]),
+        .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue", "SeededRandom", "Trimming"]),
         // Canary rollouts: the step/promotion/rollback state machine and the replica split (pure)
         .target(name: "Rollout"),
         // Model storage: URI parsing, S3/Hub addressing, listings, checks (pure), and the fetcher (IO)
         .target(name: "ModelSource"),
-        .target(name: "ModelFetch", dependencies: ["ModelSource", "HTTP", "CCrypto"]),
+        .target(name: "ModelFetch", dependencies: ["ModelSource", "HTTP", "CCrypto", "Trimming"]),
 
         // Controller runtime
         .target(
@@ -97,7 +101,7 @@ let package = Package(
             name: "Operator",
             dependencies: [
                 "Locking", "ControllerRuntime", "KubeClient", "KubeAPI", "HTTP", "JSONValue", "ServingAPI", "Rendering", "Autoscaling", "Rollout",
-                "ModelSource", "ModelFetch",
+                "ModelSource", "ModelFetch", "Trimming",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -169,6 +173,7 @@ let package = Package(
                 "Simulation",
                 "Operator",
                 "HTTP",
+                "Trimming",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -221,10 +226,11 @@ let package = Package(
 
         // Tests
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
+        .testTarget(name: "TrimmingTests", dependencies: ["Trimming"]),
         // YAML reads the checked-in CRD's rules; TestSupport runs cel-python for the differential test
         .testTarget(name: "CELTests", dependencies: ["CEL", "JSONValue", "YAML", "TestSupport", "LargeStack"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue", "SeededRandom", "LargeStack"]),
-        .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
+        .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport", "ChildProcess"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "HTTP", "JSONValue", "YAML", "TestSupport"]),
         .testTarget(
@@ -235,10 +241,10 @@ let package = Package(
             ]),
         .testTarget(name: "ServingAPITests", dependencies: ["ServingAPI", "KubeAPI", "CEL", "JSONValue", "TestSupport", "YAML"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Rollout", "ServingAPI", "KubeAPI", "JSONValue", "TestSupport", "YAML"], exclude: ["Fixtures"]),
-        .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue", "ChildProcess"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "HTTP", "JSONValue", "ChildProcess", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Autoscaling", "SeededRandom", "JSONValue", "TestSupport"]),
-        .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue", "YAML", "ChildProcess"], exclude: ["Fixtures"]),
+        .testTarget(name: "TestAPIServerTests", dependencies: ["TestAPIServer", "JSONValue", "YAML", "ChildProcess", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "ControllerRuntimeIntegrationTests",
             dependencies: ["Locking", "ControllerRuntime", "TestAPIServer", "TestSupport", "KubeClient", "KubeAPI", "HTTP", "JSONValue",

@@ -1,7 +1,13 @@
 #define _GNU_SOURCE
 #include <signal.h>
+#include <fcntl.h>
 #include <spawn.h>
+#include <unistd.h>
 #include "cchildprocess.h"
+
+int cchildprocess_pipe(int descriptors[2]) {
+    return pipe2(descriptors, O_CLOEXEC);
+}
 
 int cchildprocess_addclosefrom(posix_spawn_file_actions_t *actions, int lowest) {
     return posix_spawn_file_actions_addclosefrom_np(actions, lowest);

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Encodes `Encodable` values straight into `JSON`, keeping object keys in
 /// the order the type encodes them (Foundation's `JSONEncoder` does not: its

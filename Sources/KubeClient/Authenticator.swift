@@ -1,5 +1,10 @@
 import ChildProcess
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Trimming
 import JSONValue
 
 /// Produces the `Authorization` header for each request: caches exec
@@ -49,7 +54,7 @@ actor Authenticator {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .configuration("cannot read token file \(path)")
         }
-        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = String(decoding: data, as: UTF8.self).trimmingWhitespace()
         guard !token.isEmpty else { throw .configuration("token file \(path) is empty") }
         cachedFileToken = (token, modified)
         return token
@@ -116,46 +121,20 @@ enum ExecPlugin {
         }
         environment["KUBERNETES_EXEC_INFO"] = info.serialized()
         process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let collected: (output: [UInt8], errors: [UInt8], status: Int32)
         do {
-            try process.run()
+            collected = try await process.collectOutput()
         } catch {
             let hint = config.installHint.map { " (\($0))" } ?? ""
             throw .configuration("cannot start exec plugin \(config.command): \(error)\(hint)")
         }
-        // Read on threads of their own: pipe reads block, and neither the
-        // cooperative pool nor GCD's global queues (which share its thread
-        // limit on Linux) may be blocked.
-        let (output, errors, status) = await withCheckedContinuation { continuation in
-            let errorOutput = CollectedOutput()
-            let errorReader = Thread {
-                errorOutput.data = stderr.fileHandleForReading.readDataToEndOfFile()
-                errorOutput.done.signal()
-            }
-            let reader = Thread {
-                let data = stdout.fileHandleForReading.readDataToEndOfFile()
-                errorOutput.done.wait()  // orders the stderr write before the read below
-                process.waitUntilExit()
-                continuation.resume(returning: ([UInt8](data), String(decoding: errorOutput.data, as: UTF8.self), process.terminationStatus))
-            }
-            errorReader.start()
-            reader.start()
-        }
+        let (output, status) = (collected.output, collected.status)
+        let errors = String(decoding: collected.errors, as: UTF8.self)
         guard status == 0 else {
             throw .configuration("exec plugin \(config.command) exited with \(status): \(errors.prefix(300))")
         }
         return output
     }
-}
-
-/// Written by one reader thread, read after `done` is signalled.
-private final class CollectedOutput: @unchecked Sendable {
-    var data = Data()
-    let done = DispatchSemaphore(value: 0)
 }
 
 /// RFC 3339 timestamps as Kubernetes writes them (`Time` and `MicroTime`).

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Trimming
 import HTTP
 import JSONValue
 import KubeAPI
@@ -98,7 +103,7 @@ public enum KubeAPIError: Error, Sendable, CustomStringConvertible {
     public static func from(status: Status, retryAfterHeader: String? = nil) -> KubeAPIError {
         let code = status.code ?? 500
         let retryAfter: Duration? = {
-            if let header = retryAfterHeader, let seconds = Int(header.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
+            if let header = retryAfterHeader, let seconds = Int(header.trimmingWhitespace()), seconds >= 0 {
                 return .seconds(seconds)
             }
             return status.details?.retryAfterSeconds.map { .seconds($0) }

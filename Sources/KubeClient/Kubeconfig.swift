@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Trimming
 import HTTP
 import JSONValue
 import YAML
@@ -58,7 +63,7 @@ public struct Kubeconfig: Sendable {
         if let list = environment["KUBECONFIG"], !list.isEmpty {
             return list.split(separator: ":").map(String.init).filter { !$0.isEmpty }
         }
-        let home = environment["HOME"] ?? NSHomeDirectory()
+        let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
         return [home + "/.kube/config"]
     }
 
@@ -194,9 +199,11 @@ public struct Kubeconfig: Sendable {
 
     private func resolvePath(_ path: String, relativeTo file: String) -> String {
         if path.hasPrefix("/") { return path }
-        if path.hasPrefix("~/") { return NSHomeDirectory() + String(path.dropFirst(1)) }
-        let folder = (file as NSString).deletingLastPathComponent
-        return folder.isEmpty ? path : folder + "/" + path
+        if path.hasPrefix("~/") { return FileManager.default.homeDirectoryForCurrentUser.path + String(path.dropFirst(1)) }
+        // The kubeconfig's directory (as NSString.deletingLastPathComponent: "" for a bare name, "/" at the root).
+        guard let slash = file.lastIndex(of: "/") else { return path }
+        let folder = slash == file.startIndex ? "/" : String(file[..<slash])
+        return folder == "/" ? "/" + path : folder + "/" + path
     }
 }
 
@@ -223,7 +230,7 @@ public enum InClusterConfig {
             throw .configuration("in-cluster: cannot read CA file \(directory)/ca.crt")
         }
         let namespace = FileManager.default.contents(atPath: directory + "/namespace")
-            .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "default"
+            .map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? "default"
         let hostPart = host.contains(":") ? "[\(host)]" : host  // IPv6
         return KubeClientConfiguration(
             server: "https://\(hostPart):\(port)", tls: TLSConfiguration(caPEM: [UInt8](ca)),

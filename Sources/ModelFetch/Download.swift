@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Trimming
 import HTTP
 import ModelSource
 
@@ -96,10 +101,10 @@ struct Download {
             // curl decodes what a server compressed anyway; the stored size and digest no longer apply.
             check = ContentCheck()
         }
-        let announced = encoded ? nil : response.headers["Content-Length"].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        let announced = encoded ? nil : response.headers["Content-Length"].flatMap { Int64($0.trimmingWhitespace()) }
 
         let digest = check.digest.map { StreamingDigest($0.algorithm == "MD5" ? .md5 : .sha256) }
-        let handle: FileHandle
+        let handle: PosixFile
         // Partial bytes are worth keeping only with a validator to resume them against.
         let resumable = append || validator(response.headers) != nil
         do {
@@ -113,12 +118,12 @@ struct Download {
         var received: Int64 = 0
         do {
             for try await chunk in response.body {
-                try handle.write(contentsOf: chunk)
+                try handle.write(chunk)
                 digest?.update(chunk)
                 received += Int64(chunk.count)
             }
         } catch {
-            try? handle.close()
+            handle.close()
             // Keep the bytes for a Range request next time (they are verified then).
             if case .never = resume { partial.discard() } else if !resumable { partial.discard() }
             throw ModelFetchError.transport(source: source, detail: "the transfer broke off after \(offset + received) bytes: \(error)")
@@ -133,7 +138,7 @@ struct Download {
             problem = "\(expectedDigest.algorithm) is \(actual), expected \(expectedDigest.hex)"
         }
         if let problem {
-            try? handle.close()
+            handle.close()
             partial.discard()
             throw ModelFetchError.verification(source: source, detail: problem)
         }
@@ -148,16 +153,15 @@ struct Download {
     }
 
     static func feed(existing path: String, to digest: StreamingDigest) throws {
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { digest.update([UInt8](data)) }
+        let handle = try PosixFile(path, mode: .read)
+        while case let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { digest.update(data) }
     }
 }
 
 /// `Content-Range: bytes <start>-<end>/<total>`.
 enum ContentRange {
     static func parts(_ value: String) -> (start: Int64, total: Int64?)? {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingWhitespace()
         guard trimmed.lowercased().hasPrefix("bytes ") else { return nil }
         let spec = trimmed.dropFirst(6)
         guard let dash = spec.firstIndex(of: "-"), let slash = spec.firstIndex(of: "/"), dash < slash,

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HTTP
 import ModelSource
 
@@ -95,19 +99,18 @@ public struct ModelFetcher: Sendable {
 
     func copyLocal(_ path: String, to target: String, modelFileName: String) throws -> Report {
         let partial = PartialFile(target: target)
-        guard let input = FileHandle(forReadingAtPath: path) else {
+        guard let input = try? PosixFile(path, mode: .read) else {
             throw ModelFetchError.notFound(source: path, detail: "no readable file")
         }
-        defer { try? input.close() }
         let handle = try partial.open(append: false, validator: nil)
         var bytes: Int64 = 0
         do {
-            while let data = try input.read(upToCount: 1 << 20), !data.isEmpty {
-                try handle.write(contentsOf: data)
+            while case let data = try input.read(upToCount: 1 << 20), !data.isEmpty {
+                try handle.write(data)
                 bytes += Int64(data.count)
             }
         } catch {
-            try? handle.close()
+            handle.close()
             partial.discard()
             throw ModelFetchError.storage("copying \(path): \(error)")
         }

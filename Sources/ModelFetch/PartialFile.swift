@@ -1,7 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A download in progress beside its target: `.<name>.partial` in the same
 /// directory (so the final rename is atomic) and `.<name>.partial.validator`
@@ -11,14 +15,17 @@ import Foundation
 struct PartialFile {
     let target: String
 
-    var directory: String { (target as NSString).deletingLastPathComponent }
-    var partialPath: String { directory + "/." + (target as NSString).lastPathComponent + ".partial" }
+    var directory: String {
+        guard let slash = target.lastIndex(of: "/") else { return "." }
+        return slash == target.startIndex ? "/" : String(target[..<slash])
+    }
+    var fileName: String { target.lastIndex(of: "/").map { String(target[target.index(after: $0)...]) } ?? target }
+    var partialPath: String { directory + "/." + fileName + ".partial" }
     var validatorPath: String { partialPath + ".validator" }
 
     /// Bytes already in the partial file, and the validator recorded with them.
     func resumable() -> (bytes: Int64, validator: String)? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: partialPath),
-              let size = (attributes[.size] as? NSNumber)?.int64Value, size > 0,
+        guard let size = PosixFile.size(of: partialPath), size > 0,
               let data = FileManager.default.contents(atPath: validatorPath),
               let validator = String(data: data, encoding: .utf8), !validator.isEmpty
         else { return nil }
@@ -26,26 +33,21 @@ struct PartialFile {
     }
 
     /// Opens the partial file: appending to what is there, or empty.
-    func open(append: Bool, validator: String?) throws -> FileHandle {
+    func open(append: Bool, validator: String?) throws -> PosixFile {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if !append {
-            guard FileManager.default.createFile(atPath: partialPath, contents: nil) else {
-                throw ModelFetchError.storage("cannot create \(partialPath)")
-            }
             try? FileManager.default.removeItem(atPath: validatorPath)
             if let validator {
                 try Data(validator.utf8).write(to: URL(fileURLWithPath: validatorPath))
             }
         }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: partialPath))
-        if append { try handle.seekToEnd() }
-        return handle
+        return try PosixFile(partialPath, mode: append ? .append : .write)
     }
 
     /// Flushes the file to disk, renames it over the target and flushes the directory entry.
-    func commit(_ handle: FileHandle) throws {
+    func commit(_ handle: PosixFile) throws {
         try handle.synchronize()
-        try handle.close()
+        handle.close()
         guard rename(partialPath, target) == 0 else {
             throw ModelFetchError.storage("cannot rename \(partialPath) to \(target): \(String(cString: strerror(errno)))")
         }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Trimming
 import HTTP
 import ModelSource
 
@@ -29,7 +34,7 @@ enum PlatformCredentialsFetch {
     static func readToken(at path: String, describedAs what: String, source: String) throws -> String {
         let token: String
         do {
-            token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            token = try String(contentsOfFile: path, encoding: .utf8).trimmingWhitespace()
         } catch {
             throw ModelFetchError.accessDenied(source: source, detail: "cannot read \(what) \(path)")
         }
@@ -44,7 +49,7 @@ enum PlatformCredentialsFetch {
         var tokenRequest = HTTPRequest(method: .put, url: settings.tokenURL, timeout: .seconds(1))
         tokenRequest.headers["X-aws-ec2-metadata-token-ttl-seconds"] = String(InstanceMetadataSettings.tokenTTLSeconds)
         guard let tokenResponse = try? await transport.send(tokenRequest), tokenResponse.status == 200 else { return nil }
-        let token = tokenResponse.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = tokenResponse.bodyText.trimmingWhitespace()
         var listing = HTTPRequest(method: .get, url: settings.rolesURL, timeout: .seconds(2))
         listing.headers["X-aws-ec2-metadata-token"] = token
         guard let roles = try? await transport.send(listing), roles.status == 200,

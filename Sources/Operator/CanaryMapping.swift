@@ -1,5 +1,9 @@
 import Autoscaling
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import KubeAPI
 import KubeClient
 import Rendering

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Trimming
 import JSONValue
 import KubeAPI
 import KubeClient
@@ -69,7 +74,7 @@ public final class HubRevisionResolver: Sendable {
                   let decoded = Data(base64Encoded: encoded), let token = String(data: decoded, encoding: .utf8) else {
                 return .failure(ResolveProblem(message: "Secret \(namespace)/\(name) has no '\(StorageVariables.hubTokenKey)' key"))
             }
-            environment["HF_TOKEN"] = token.trimmingCharacters(in: .whitespacesAndNewlines)
+            environment["HF_TOKEN"] = token.trimmingWhitespace()
         }
         do throws(ModelFetchError) {
             guard let commit = try await askHub(uri, environment) else {

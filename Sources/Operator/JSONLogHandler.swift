@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import JSONValue
 import Locking
 import Logging
@@ -10,7 +17,8 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
-    private static let output = Locked(FileHandle.standardError)
+    /// Whole lines from concurrent loggers must not interleave.
+    private static let output = Locked(STDERR_FILENO)
 
     public init(label: String) { self.label = label }
 
@@ -33,6 +41,12 @@ public struct JSONLogHandler: LogHandler {
             object[key] = .string(value.description)
         }
         let line = JSON.object(object).serialized() + "\n"
-        Self.output.withLock { $0.write(Data(line.utf8)) }
+        Self.output.withLock { descriptor in
+            var bytes = Array(line.utf8)[...]
+            while !bytes.isEmpty {
+                let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+                if written > 0 { bytes = bytes.dropFirst(written) } else if written < 0 && errno == EINTR { continue } else { return }
+            }
+        }
     }
 }

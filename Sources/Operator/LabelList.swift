@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Trimming
 
 /// `key=value,key2=value2` as given to `--service-monitor-labels` (pure).
 public enum LabelList {
@@ -9,7 +14,7 @@ public enum LabelList {
     /// Empty text is no labels; each item needs a non-empty key and an `=`.
     public static func parse(_ text: String) throws(ParseError) -> [String: String] {
         var labels: [String: String] = [:]
-        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+        for item in text.split(separator: ",").map({ $0.trimmingWhitespace() }) where !item.isEmpty {
             guard let equals = item.firstIndex(of: "=") else {
                 throw ParseError(description: "label '\(item)' has no '=': expected key=value")
             }

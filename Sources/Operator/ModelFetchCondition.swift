@@ -1,3 +1,4 @@
+import Trimming
 import KubeAPI
 import Rendering
 import ServingAPI
@@ -25,7 +26,7 @@ enum ModelFetchCondition {
             guard let terminated else { continue }
             var why = "init container \(PredictorRenderer.initContainerName) exited \(terminated.exitCode)"
             if let restarts = status.restartCount, restarts > 0 { why += " (\(restarts) restarts)" }
-            let message = (terminated.message ?? terminated.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let message = (terminated.message ?? terminated.reason ?? "").trimmingWhitespace()
             if !message.isEmpty { why += ": " + redactingURLs(message) }
             return (pod.metadata.name ?? "?", String(why.prefix(maxMessage)))
         }

@@ -1,5 +1,10 @@
 import Autoscaling
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Trimming
 import HTTP
 import JSONValue
 import KubeAPI
@@ -80,7 +85,7 @@ enum AuthSecretParser {
             guard let string = String(validating: bytes, as: UTF8.self) else {
                 return .failure(AuthSecretProblem(reason: "AuthSecretInvalid", message: "Secret \(reference): key '\(key)' is not UTF-8"))
             }
-            let value = trim ? string.trimmingCharacters(in: .whitespacesAndNewlines) : string
+            let value = trim ? string.trimmingWhitespace() : string
             if value.isEmpty {
                 return .failure(AuthSecretProblem(reason: "AuthSecretInvalid", message: "Secret \(reference): key '\(key)' is empty"))
             }

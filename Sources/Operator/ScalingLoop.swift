@@ -1,6 +1,10 @@
 import Autoscaling
 import ControllerRuntime
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HTTP
 import JSONValue
 import KubeAPI

@@ -1,6 +1,10 @@
 import Autoscaling
 import ControllerRuntime
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import KubeAPI
 import KubeClient
 import ServingAPI

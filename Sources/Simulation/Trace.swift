@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A request-rate trace (`t_s,rps[,extra…]`), expanded to one value per
 /// second: a bucket's rate holds for the whole bucket.
@@ -64,7 +68,7 @@ public struct Trace: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw .unreadableTrace(path: path, reason: error.localizedDescription)
+            throw .unreadableTrace(path: path, reason: ErrorText.plain(error))
         }
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         return try parse(csv: String(decoding: data, as: UTF8.self), name: name, path: path)

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import JSONValue
 
 /// Decodes `Decodable` types from YAML, through `JSON`. A value that does

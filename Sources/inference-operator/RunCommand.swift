@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Trimming
 import HTTP
 import KubeClient
 import Logging
@@ -108,7 +113,7 @@ struct RunCommand: AsyncParsableCommand {
             prometheusURL: prometheusURL ?? env["PROMETHEUS_URL"] ?? "http://prometheus-operated.monitoring.svc:9090",
             identity: identity)
         let watch = namespaces ?? env["WATCH_NAMESPACES"] ?? ""
-        let list = watch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let list = watch.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         options.namespaces = list.isEmpty ? nil : list
         options.workers = workers ?? env["WORKERS"].flatMap(Int.init) ?? 4
         guard options.workers >= 1 else { throw ValidationError("--workers must be at least 1") }

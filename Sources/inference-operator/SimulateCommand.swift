@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Trimming
 import Autoscaling
 import Operator
 import ServingAPI
@@ -225,7 +230,7 @@ struct SimulateCommand: ParsableCommand {
                 do {
                     try report.minutesCSV.write(toFile: out, atomically: true, encoding: .utf8)
                 } catch {
-                    throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+                    throw ValidationError("cannot write \(out): \(ErrorText.plain(error))")
                 }
             }
             if let decisionsCsv {
@@ -233,7 +238,7 @@ struct SimulateCommand: ParsableCommand {
                 do {
                     try report.changesCSV(.default).write(toFile: out, atomically: true, encoding: .utf8)
                 } catch {
-                    throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+                    throw ValidationError("cannot write \(out): \(ErrorText.plain(error))")
                 }
             }
             if let svg {
@@ -241,7 +246,7 @@ struct SimulateCommand: ParsableCommand {
                 do {
                     try SVGPlot().render(report).write(toFile: out, atomically: true, encoding: .utf8)
                 } catch {
-                    throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+                    throw ValidationError("cannot write \(out): \(ErrorText.plain(error))")
                 }
             }
         }
@@ -254,7 +259,7 @@ struct SimulateCommand: ParsableCommand {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ValidationError("--object \(path): \(error.localizedDescription)")
+            throw ValidationError("--object \(path): \(ErrorText.plain(error))")
         }
         do {
             return try InferenceService.decodeValidated(try YAML.parse(text))
@@ -272,7 +277,7 @@ struct SimulateCommand: ParsableCommand {
     private func parsedHolds(_ text: String) -> [Int]? {
         var holds: [Int] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let hold = Int(part.trimmingCharacters(in: .whitespaces)), (0...86_400).contains(hold) else { return nil }
+            guard let hold = Int(part.trimmingWhitespace()), (0...86_400).contains(hold) else { return nil }
             holds.append(hold)
         }
         return holds

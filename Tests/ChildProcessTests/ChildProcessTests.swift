@@ -1,4 +1,5 @@
 import ChildProcess
+import TestSupport
 import Foundation
 import Testing
 
@@ -66,6 +67,59 @@ import Testing
         #expect(throws: ChildProcessError.self) { try process.run() }
         do { try process.run() } catch {
             #expect("\(error)".contains("/nonexistent/tool"))
+        }
+    }
+}
+
+/// The Foundation-free streams the product uses (`ChildPipe`, `NullDevice`, `collectOutput`).
+@Suite struct ChildPipeTests {
+    static func shell(_ script: String) -> ChildProcess {
+        let process = ChildProcess()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        return process
+    }
+
+    @Test func collectOutputReadsBothStreamsAndTheStatus() async throws {
+        let (output, errors, status) = try await Self.shell("printf out; printf err >&2; exit 5").collectOutput()
+        #expect(String(decoding: output, as: UTF8.self) == "out")
+        #expect(String(decoding: errors, as: UTF8.self) == "err")
+        #expect(status == 5)
+    }
+
+    /// Both streams well past a pipe's 64 KiB buffer, interleaved: a reader that drained one
+    /// stream before the other would leave the child blocked on the full one for ever.
+    @Test func largeInterleavedOutputOnBothStreamsDoesNotDeadlock() async throws {
+        let script = "i=0; while [ $i -lt 2000 ]; do echo 0123456789012345678901234567890123456789012345678901234567890123456789; "
+            + "echo abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij >&2; i=$((i+1)); done"
+        let (output, errors, status) = try await Self.shell(script).collectOutput()
+        #expect(status == 0)
+        #expect(output.count == 2000 * 71 && errors.count == 2000 * 71)
+    }
+
+    @Test func standardInputIsTheNullDeviceAndAPipeFeedsIt() async throws {
+        let (empty, _, _) = try await Self.shell("wc -c").collectOutput()
+        #expect(String(decoding: empty, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+
+        let process = Self.shell("tr a-z A-Z")
+        let input = try ChildPipe()
+        let output = try ChildPipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.writeAndClose(Array("hello".utf8))
+        let read = output.readToEnd()
+        process.waitUntilExit()
+        #expect(String(decoding: read, as: UTF8.self) == "HELLO" && process.terminationStatus == 0)
+    }
+
+    @Test func aMissingExecutableIsAClearError() async throws {
+        let process = ChildProcess()
+        process.executableURL = URL(fileURLWithPath: "/nonexistent/tool")
+        await #expect {
+            _ = try await process.collectOutput()
+        } throws: { error in
+            "\(error)".contains("could not start /nonexistent/tool") && "\(error)".contains("No such file")
         }
     }
 }

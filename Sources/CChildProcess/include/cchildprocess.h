@@ -14,4 +14,8 @@ int cchildprocess_addchdir(posix_spawn_file_actions_t *actions, const char *path
 /// ignored: an empty signal mask and default handlers for every signal.
 int cchildprocess_resetsignals(posix_spawnattr_t *attributes);
 
+/// A pipe whose both ends are close-on-exec from the start (pipe2 with O_CLOEXEC, so no
+/// child forked meanwhile by another thread inherits them). Returns 0 or -1 with errno set.
+int cchildprocess_pipe(int descriptors[2]);
+
 #endif

@@ -1,4 +1,5 @@
 import ChildProcess
+import TestSupport
 import Foundation
 import HTTP
 import Testing
