@@ -20,38 +20,22 @@ struct GRPCHarness {
         loaded: Bool = true, tracing: ServerTracing? = nil, maxMessageBytes: Int = 1 << 20,
         _ body: @Sendable (ServerMetrics, Client) async throws -> T
     ) async throws -> T {
-        let registry = ModelRegistry(modelName: model)
-        let metrics = ServerMetrics(registry: PrometheusCollectorRegistry(), model: model, gpu: nil)
-        let pool = NIOThreadPool(numberOfThreads: batching.maxConcurrentBatches)
-        pool.start()
-        defer { pool.shutdownGracefully { _ in } }
-        var runner: ModelRunner?
-        if loaded {
-            let session = try Fixtures.runtime.get().makeSession(modelPath: Fixtures.path(model))
-            let made = ModelRunner(name: model, session: session, batching: batching, threadPool: pool, metrics: metrics, tracer: tracing?.tracer)
-            registry.markReady(made)
-            runner = made
-        }
-        let served = runner
-        let batcherTask = Task { await served?.run() }
-        defer {
-            served?.shutdown()
-            batcherTask.cancel()
-        }
-        let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext,
-            config: .defaults { $0.rpc.maxRequestPayloadSize = maxMessageBytes })
-        let server = GRPCServer(transport: transport, services: [V2GRPCService(registry: registry, metrics: metrics, tracing: tracing)])
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await server.serve()
-                return nil
-            }
-            defer { server.beginGracefulShutdown() }
-            let port = try #require(try await transport.listeningAddress.ipv4?.port)
-            let clientTransport = try HTTP2ClientTransport.Posix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)
-            return try await withGRPCClient(transport: clientTransport) { client in
-                try await body(metrics, Client(wrapping: client))
+        try await ServedModel.with(model: model, batching: batching, loaded: loaded, tracing: tracing) { registry, metrics, _ in
+            let transport = HTTP2ServerTransport.Posix(
+                address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext,
+                config: .defaults { $0.rpc.maxRequestPayloadSize = maxMessageBytes })
+            let server = GRPCServer(transport: transport, services: [V2GRPCService(registry: registry, metrics: metrics, tracing: tracing)])
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await server.serve()
+                    return nil
+                }
+                defer { server.beginGracefulShutdown() }
+                let port = try #require(try await transport.listeningAddress.ipv4?.port)
+                let clientTransport = try HTTP2ClientTransport.Posix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)
+                return try await withGRPCClient(transport: clientTransport) { client in
+                    try await body(metrics, Client(wrapping: client))
+                }
             }
         }
     }

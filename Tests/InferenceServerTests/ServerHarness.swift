@@ -40,6 +40,24 @@ struct ServerHarness {
         batchSizeSource: BatchSizeSource = .setting, batchThroughput: [BatchThroughput] = [],
         _ body: @Sendable (ServerHarness, any TestClientProtocol) async throws -> T
     ) async throws -> T {
+        try await ServedModel.with(model: model, batching: batching, loaded: loaded, tracing: tracing,
+                                   batchSizeSource: batchSizeSource, batchThroughput: batchThroughput) { registry, metrics, runner in
+            let router = Router(context: BasicRequestContext.self)
+            V2Routes(registry: registry, metrics: metrics, maxBodyBytes: maxBodyBytes, tracing: tracing).register(on: router)
+            let harness = ServerHarness(registry: registry, metrics: metrics, runner: runner, app: Application(router: router))
+            return try await harness.app.test(.router) { client in try await body(harness, client) }
+        }
+    }
+}
+
+/// A model's registry, metrics and runner (loaded on the real ONNX Runtime unless `loaded` is
+/// false), with the runner's batcher running while `body` runs: what the HTTP and gRPC harnesses share.
+enum ServedModel {
+    static func with<T: Sendable>(
+        model: String, batching: BatchingConfiguration, loaded: Bool, tracing: ServerTracing?,
+        batchSizeSource: BatchSizeSource = .setting, batchThroughput: [BatchThroughput] = [],
+        _ body: (ModelRegistry, ServerMetrics, ModelRunner?) async throws -> T
+    ) async throws -> T {
         let registry = ModelRegistry(modelName: model)
         let metrics = ServerMetrics(registry: PrometheusCollectorRegistry(), model: model, gpu: nil)
         let pool = NIOThreadPool(numberOfThreads: batching.maxConcurrentBatches)
@@ -53,16 +71,13 @@ struct ServerHarness {
             registry.markReady(made)
             runner = made
         }
-        let router = Router(context: BasicRequestContext.self)
-        V2Routes(registry: registry, metrics: metrics, maxBodyBytes: maxBodyBytes, tracing: tracing).register(on: router)
-        let harness = ServerHarness(registry: registry, metrics: metrics, runner: runner, app: Application(router: router))
         let served = runner
         let batcherTask = Task { await served?.run() }
         defer {
             served?.shutdown()
             batcherTask.cancel()
         }
-        return try await harness.app.test(.router) { client in try await body(harness, client) }
+        return try await body(registry, metrics, runner)
     }
 }
 
