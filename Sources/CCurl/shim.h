@@ -3,7 +3,8 @@
 #include <curl/curl.h>
 
 // Swift cannot call C variadic functions, so each curl_*_setopt / getinfo
-// shape we use gets a typed inline wrapper here. Parenthesised names bypass
+// shape we use gets a typed inline wrapper here (and curl_version_info, whose
+// argument is a macro). Parenthesised names bypass
 // curl's type-checking macros. Nothing else lives in this header.
 
 static inline CURLcode ccurl_easy_setopt_long(CURL *handle, CURLoption option, long value) {
@@ -51,4 +52,9 @@ static const int ccurl_pause_continue = CURLPAUSE_CONT;
 static const size_t ccurl_write_pause = CURL_WRITEFUNC_PAUSE;
 static const unsigned int ccurl_blob_copy = CURL_BLOB_COPY;
 static const long ccurl_error_size = CURL_ERROR_SIZE;
+// curl_version_info's argument is a macro naming the newest struct layout.
+static inline const curl_version_info_data *ccurl_version_info(void) {
+    return curl_version_info(CURLVERSION_NOW);
+}
+
 #endif

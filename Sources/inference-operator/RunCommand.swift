@@ -146,7 +146,8 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("starting", metadata: [
             "version": "\(ProductVersion.string)", "server": "\(redactingUserInfo(client.configuration.server))",
             "namespaces": "\(options.namespaces?.joined(separator: ",") ?? "all")", "identity": "\(identity)",
-            "leaderElection": "\(options.leaderElection)", "prometheus": "\(redactingUserInfo(options.prometheusURL))"])
+            "leaderElection": "\(options.leaderElection)", "prometheus": "\(redactingUserInfo(options.prometheusURL))",
+            "http": "\(LibcurlInfo.loaded.summary)"])
         let runtime = OperatorRuntime(client: client, transport: prometheusTransport, options: options, registry: registry, logger: logger)
         let portFile = self.portFile
         try await runtime.run { port in
