@@ -60,6 +60,7 @@ let package = Package(
         .target(name: "SeededRandom"),
         // Whitespace trimming without Foundation (the operator's modules import FoundationEssentials only)
         .target(name: "Trimming"),
+        .target(name: "DecimalText"),
         .target(name: "JSONValue"),
         // posix_spawn children (ChildProcess.swift says why not Foundation.Process)
         .target(name: "CChildProcess"),
@@ -73,7 +74,7 @@ let package = Package(
         .target(name: "KubeAPI", dependencies: ["JSONValue"]),
         .target(name: "KubeClient", dependencies: ["HTTP", "KubeAPI", "YAML", "JSONValue", "ChildProcess", "Trimming", "Locking"]),
         .target(name: "Autoscaling", dependencies: ["HTTP", "JSONValue"]),
-        .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue", "SeededRandom", "Trimming"]),
+        .target(name: "Simulation", dependencies: ["Autoscaling", "JSONValue", "SeededRandom", "Trimming", "DecimalText"]),
         // Canary rollouts: the step/promotion/rollback state machine and the replica split (pure)
         .target(name: "Rollout"),
         // Model storage: URI parsing, S3/Hub addressing, listings, checks (pure), and the fetcher (IO)
@@ -149,7 +150,7 @@ let package = Package(
                 "GRPCPredictV2", "InferenceGRPC",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
-                "Locking", "InferenceProtocol", "ONNXRuntime", "Batching", "JSONValue", "HTTP", "ModelFetch",
+                "Locking", "InferenceProtocol", "ONNXRuntime", "Batching", "JSONValue", "HTTP", "ModelFetch", "DecimalText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -182,7 +183,7 @@ let package = Package(
         .executableTarget(
             name: "inference-server",
             dependencies: [
-                "InferenceServer", "ONNXRuntime",
+                "InferenceServer", "ONNXRuntime", "DecimalText",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -227,6 +228,7 @@ let package = Package(
         // Tests
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "TrimmingTests", dependencies: ["Trimming"]),
+        .testTarget(name: "DecimalTextTests", dependencies: ["DecimalText"]),
         // YAML reads the checked-in CRD's rules; TestSupport runs cel-python for the differential test
         .testTarget(name: "CELTests", dependencies: ["CEL", "JSONValue", "YAML", "TestSupport", "LargeStack"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSONValue", "SeededRandom", "LargeStack"]),

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Decides, in order, which files to try when loading ONNX Runtime:
 /// 1. the explicit path (`--ort-library`), else `ORT_LIBRARY`;

@@ -1,3 +1,4 @@
+import DecimalText
 import JSONValue
 
 /// One policy's figures over one trace.
@@ -266,22 +267,6 @@ extension SimulationReport {
 
 func round3(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
 func round6(_ v: Double) -> Double { (v * 1_000_000).rounded() / 1_000_000 }
-
-/// Fixed-point formatting without Foundation's locale-dependent `String(format:)`.
-func formatFixed(_ value: Double, _ decimals: Int) -> String {
-    guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "+Inf" : "-Inf") }
-    var factor = 1.0
-    for _ in 0..<decimals { factor *= 10 }
-    let scaled = (abs(value) * factor).rounded()
-    let whole = Int64(scaled / factor)
-    var text = String(whole)
-    if decimals > 0 {
-        let frac = Int64(scaled - Double(whole) * factor)
-        let fracText = String(frac)
-        text += "." + String(repeating: "0", count: max(0, decimals - fracText.count)) + fracText
-    }
-    return (value < 0 && scaled > 0 ? "-" : "") + text
-}
 
 func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
     let padding = String(repeating: " ", count: max(0, width - text.count))

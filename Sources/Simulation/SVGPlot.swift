@@ -1,3 +1,5 @@
+import DecimalText
+
 /// Renders a report as an SVG: one panel per policy, each with the load
 /// (in replicas' worth of capacity, grey area), the replicas paid for
 /// (blue) and, below, p95 per minute (red; clipped at 1 s) against the SLO

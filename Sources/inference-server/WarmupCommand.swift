@@ -1,5 +1,10 @@
 import ArgumentParser
+import DecimalText
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import InferenceServer
 import ONNXRuntime
 
@@ -60,12 +65,12 @@ struct WarmupCommand: AsyncParsableCommand {
         let report = try await Warmup.run(source: config.model, outputDirectory: config.outputDirectory,
                                           maxBatchSize: config.maxBatchSize, session: config.session, ortLibrary: config.ortLibrary,
                                           probe: config.probe)
-        print("warmup: optimised model \(report.optimizedModel); session \(String(format: "%.3f", report.sessionSeconds)) s; "
+        print("warmup: optimised model \(report.optimizedModel); session \(formatFixed(report.sessionSeconds, 3)) s; "
               + "first runs (batch 1...\(report.runSeconds.count)): "
-              + report.runSeconds.map { String(format: "%.3f", $0) }.joined(separator: " ") + " s")
+              + report.runSeconds.map { formatFixed($0, 3) }.joined(separator: " ") + " s")
         if let curve = report.batchThroughput, !curve.isEmpty, let chosen = report.maxBatchSize {
             print("warmup: items/s by batch size (other dynamic dimensions \(config.probe.dynamicDimensions.map(String.init).joined(separator: ","))): "
-                  + curve.map { "\($0.batchSize)=\(String(format: "%.1f", $0.itemsPerSecond))" }.joined(separator: " ")
+                  + curve.map { "\($0.batchSize)=\(formatFixed($0.itemsPerSecond, 1))" }.joined(separator: " ")
                   + "; max batch size \(chosen) (\(report.maxBatchSizeSource == .setting ? "set" : "the smallest within 2% of the best"))")
         }
     }

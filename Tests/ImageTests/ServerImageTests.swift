@@ -36,8 +36,8 @@ struct ServerImageTests {
         // 72.5 MB before gRPC, 81.6 MB with it: grpc-swift-nio-transport's Posix transport brings
         // swift-certificates and swift-crypto (its own BoringSSL) even for plaintext. 73.0 MB with the
         // http/https-only libcurl, no --export-dynamic and level-9 layers (docs/inference-server.md).
-        // The goal (30 MB without the model) needs the ICU data gone, which swift-otel's
-        // `import Foundation` keeps.
+        // The goal (30 MB without the model) needs ICU's data gone, which one call of
+        // Foundation's CharacterSet in swift-otel 1.6.0 keeps (docs/inference-server.md).
         #expect(image.compressedBytes <= 78_000_000)
     }
 

@@ -17,7 +17,7 @@ struct GRPCListener: Service {
     let logger: Logger
 
     func run() async throws {
-        let address: SocketAddress = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
+        let address: SocketAddress = host.firstIndex(of: ":") != nil ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
         let transport = HTTP2ServerTransport.Posix(
             address: address, transportSecurity: .plaintext,
             config: Self.transportConfiguration(maxMessageBytes: maxMessageBytes),

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import DecimalText
 import HTTP
 import Hummingbird
 import Logging
@@ -85,7 +90,8 @@ struct ModelService: Service {
             // The same fetcher as `warmup` (the init container): a pod without
             // an init container, or a server run by hand, can load from a store.
             let environment = ProcessInfo.processInfo.environment
-            let directory = environment["MODEL_CACHE_DIR"] ?? (NSTemporaryDirectory() + "inference-server-model")
+            let directory = environment["MODEL_CACHE_DIR"]
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("inference-server-model").path
             do {
                 let report = try await ModelFetcher(environment: environment).fetch(configuration.model, intoDirectory: directory)
                 logger.info("model fetched", metadata: ["source": "\(report.source)", "bytes": "\(report.bytes)", "directory": "\(directory)",
@@ -114,8 +120,7 @@ struct ModelService: Service {
                     loadConfiguration.model,
                     fileExists: { FileManager.default.fileExists(atPath: $0) },
                     isDirectory: { path in
-                        var directory: ObjCBool = false
-                        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+                        (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeDirectory
                     })
                 let session = try runtime.makeSession(modelPath: location.path, configuration: loadConfiguration.session)
                 phases.session = (ContinuousClock.now - mark).seconds
@@ -140,7 +145,7 @@ struct ModelService: Service {
         registry.markReady(runner)
         logger.info("model ready", metadata: [
             "model": "\(loadConfiguration.modelName)", "seconds": "\((ContinuousClock.now - started).seconds)",
-            "phases": "\(phases)", "since_process_start": "\(ProcessAge.seconds().map { String(format: "%.3f", $0) } ?? "unknown")",
+            "phases": "\(phases)", "since_process_start": "\(ProcessAge.seconds().map { formatFixed($0, 3) } ?? "unknown")",
             "batching": "\(runner.batchingEnabled)", "max_batch_size": "\(runner.maxBatchSize) (\(runner.batchSizeSource.rawValue))",
             "cuda": "\(runner.session.usesCUDA)",
             "onnxruntime": "\(runner.session.runtime.version)",
@@ -161,7 +166,7 @@ struct StartPhases: CustomStringConvertible {
     var warmUp = 0.0
 
     var description: String {
-        let f = { (seconds: Double) in String(format: "%.3f s", seconds) }
+        let f = { (seconds: Double) in formatFixed(seconds, 3) + " s" }
         return "runtime load \(f(runtime)), session \(f(session)) (\(optimizedModel ? "saved optimised model" : "original model, optimised now")), warm-up runs \(f(warmUp))"
     }
 }
