@@ -16,15 +16,13 @@
 # against, so it drops in without relinking.
 #
 # Usage: scripts/build-libcurl.sh          prints the folder holding libcurl.so.4
-# Environment: LIBCURL_OUT (out/libcurl), DEBIAN_MIRROR (http://deb.debian.org).
-# Sources are checked against the SHA-256 sums in Debian's .dsc.
+# Environment: LIBCURL_OUT (out/libcurl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 die() { echo "build-libcurl: $*" >&2; exit 1; }
 log() { echo "build-libcurl: $*" >&2; }
 
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org}
 version=$(dpkg-query -W -f='${Version}' libcurl4 2>/dev/null) || die "libcurl4 is not installed (scripts/bootstrap.sh installs libcurl4-openssl-dev)"
 upstream=${version%%-*}
 OUT=$(mkdir -p "${LIBCURL_OUT:-out/libcurl}" && cd "${LIBCURL_OUT:-out/libcurl}" && pwd)
@@ -34,7 +32,7 @@ if [ -f "$DEST/libcurl.so.4" ] && [ -f "$DEST/copyright" ]; then
     exit 0
 fi
 
-for tool in curl patch autoreconf libtoolize make cc pkg-config strip readelf; do
+for tool in apt-get patch autoreconf libtoolize make cc pkg-config strip readelf; do
     command -v "$tool" >/dev/null || die "$tool is missing (scripts/bootstrap.sh installs it)"
 done
 for dev in openssl libnghttp2 zlib; do
@@ -46,23 +44,27 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$WORK"
 
-# The .dsc names the files and their checksums; security updates sit in the
-# main pool after a point release, in the security pool before.
-dsc=curl_$version.dsc
-base=""
-for pool in debian/pool/main debian-security/pool/updates/main; do
-    if curl -fsS --retry 3 -o "$dsc" "$MIRROR/$pool/c/curl/$dsc" 2>/dev/null; then base=$MIRROR/$pool/c/curl; break; fi
+# Debian's source package through apt itself, so it comes from the machine's own
+# archives and is verified as packages are: the signed Release file, then the
+# Sources index's checksums of the .dsc and tarballs. A private state folder
+# with deb-src twins of the system's deb entries leaves /etc/apt untouched.
+apt_dir=$WORK/apt
+mkdir -p "$apt_dir/parts" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" download
+for f in /etc/apt/sources.list.d/*.sources; do
+    if [ -f "$f" ]; then sed 's/^Types:.*$/Types: deb-src/' "$f" >"$apt_dir/parts/$(basename "$f")"; fi
 done
-[ -n "$base" ] || die "cannot download $dsc from $MIRROR (set DEBIAN_MIRROR, or IMAGE_LIBCURL=debian to ship Debian's libcurl)"
-sums=$(awk '/^Checksums-Sha256:/ { on = 1; next } /^[^ ]/ { on = 0 } on && NF == 3 { print $1 "  " $3 }' "$dsc")
-orig=curl_$upstream.orig.tar.gz
-debian=curl_$version.debian.tar.xz
-for f in "$orig" "$debian"; do
-    grep -q "  $f\$" <<<"$sums" || die "$dsc lists no $f"
-    log "downloading $f"
-    curl -fsS --retry 3 -o "$f" "$base/$f" || die "cannot download $base/$f"
+for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    if [ -f "$f" ]; then sed -n 's/^deb \(.*\)$/deb-src \1/p' "$f" >"$apt_dir/parts/$(basename "$f").list"; fi
 done
-grep -E "  ($orig|$debian)\$" <<<"$sums" | sha256sum --quiet -c - || die "checksum mismatch against $dsc"
+APT=(apt-get -qq -o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$apt_dir/parts"
+     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o "APT::Sandbox::User=$(id -un)")
+log "fetching Debian's curl $version source through apt"
+"${APT[@]}" update >apt.log 2>&1 || { tail -20 apt.log >&2; die "apt-get update for the deb-src entries failed"; }
+(cd download && "${APT[@]}" source --download-only "curl=$version") >>apt.log 2>&1 \
+    || { tail -20 apt.log >&2; die "apt-get source curl=$version failed (IMAGE_LIBCURL=debian ships Debian's libcurl4 instead)"; }
+orig=download/curl_$upstream.orig.tar.gz
+debian=download/curl_$version.debian.tar.xz
+[ -f "$orig" ] && [ -f "$debian" ] || die "apt-get source gave no $orig and $debian"
 
 mkdir src
 tar -xzf "$orig" -C src --strip-components=1
