@@ -69,10 +69,13 @@ struct CanaryRealServerTests {
 
         // The slow candidate: rolled back at the first evaluations once Prometheus holds its
         // minRequests-th request (a scrape, 1 s, and the rate window's first samples later),
-        // not at the end of the step (10 s). Measured 3.6-5.7 s with a 2 s interval here.
+        // not at the end of the step (10 s). Measured 3.6-5.7 s with a 2 s interval on an idle
+        // machine, 7.8 s in a loaded CI run (30), where intervals and scrapes stretch: the bound is
+        // two intervals and 6 s of slack, still short of what waiting for a step's end would take
+        // (the step's 10 s, counted from the candidate carrying traffic, plus the evaluation).
         let rollback = report["rollback"] ?? [:]
         let decided = rollback["min_requests_to_rolled_back_s"]?.doubleValue
-        #expect(decided != nil && decided! <= Double(2 * interval) + 3, "\(rollback)")
+        #expect(decided != nil && decided! <= Double(2 * interval) + 6, "\(rollback)")
         #expect(rollback["verdict"]?.stringValue?.contains("over the bound 200 ms") == true, "\(rollback)")
 
         // The candidate with changed inputs: its 400s against the stable version's none roll it back.
