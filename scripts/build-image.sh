@@ -126,14 +126,17 @@ package_of() {
 
 # Copies a library (dereferenced, under its linked name) and its package's copyright into a rootfs.
 copy_library() {
-    local root=$1 path=$2 dest pkg
+    local root=$1 path=$2 dest pkg minimal_curl=""
     dest=$root/$(image_path "$path")
-    # The minimal libcurl takes the place of Debian's under the same name.
-    [ -n "$LIBCURL_DIR" ] && [ "$path" = "$LIBCURL_DIR/libcurl.so.4" ] && dest=$root/$(image_path "$DEBIAN_LIBCURL")
+    # The minimal libcurl takes the place of Debian's under the same name, with its own notices.
+    if [ -n "$LIBCURL_DIR" ] && [ "$path" = "$LIBCURL_DIR/libcurl.so.4" ]; then
+        minimal_curl=1
+        dest=$root/$(image_path "$DEBIAN_LIBCURL")
+    fi
     mkdir -p "$(dirname "$dest")"
     cp -L "$path" "$dest"
     chmod 0755 "$dest"
-    if [ -n "$LIBCURL_DIR" ] && [ "$path" = "$LIBCURL_DIR/libcurl.so.4" ]; then
+    if [ -n "$minimal_curl" ]; then
         mkdir -p "$root/usr/share/doc/libcurl4"
         cp "$LIBCURL_DIR/copyright" "$root/usr/share/doc/libcurl4/copyright"
         cp "$LIBCURL_DIR/configuration" "$root/usr/share/doc/libcurl4/configuration"
