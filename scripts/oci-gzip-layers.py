@@ -92,6 +92,7 @@ def main():
     except (OSError, ValueError) as error:
         fail(f"cannot read {index_path}: {error}")
 
+    used = set()  # blobs still referred to: every manifest, its config and its layers
     for entry in index.get("manifests", []):
         if entry.get("mediaType") != MANIFEST:
             fail(f"{entry.get('digest')}: expected an image manifest, got {entry.get('mediaType')!r}")
@@ -109,19 +110,14 @@ def main():
         data = json.dumps(manifest, separators=(",", ":")).encode()
         entry["digest"] = write_blob(layout, data)
         entry["size"] = len(data)
+        used.add(entry["digest"])
+        used.add(manifest["config"]["digest"])
+        used.update(layer["digest"] for layer in manifest["layers"])
 
     with open(index_path + ".tmp", "w") as f:
         json.dump(index, f, separators=(",", ":"))
     os.replace(index_path + ".tmp", index_path)
 
-    # Blobs still referred to: every manifest, its config and its layers.
-    used = set()
-    for entry in index["manifests"]:
-        used.add(entry["digest"])
-        with open(blob_path(layout, entry["digest"])) as f:
-            manifest = json.load(f)
-        used.add(manifest["config"]["digest"])
-        used.update(layer["digest"] for layer in manifest["layers"])
     folder = os.path.join(layout, "blobs", "sha256")
     for name in os.listdir(folder):
         if "sha256:" + name not in used:
