@@ -39,6 +39,7 @@ public enum PolicyMapping {
                 rate?.adaptive?.maxUtilization = headroom.maxUtilization
                 rate?.adaptive?.lowerStep = headroom.lowerStep
                 rate?.adaptive?.raiseHorizonSeconds = Double(headroom.raiseHorizonSeconds)
+                rate?.adaptive?.raiseSlowShare = headroom.raiseSlowShare
             } else {
                 rate?.adaptive = nil
             }

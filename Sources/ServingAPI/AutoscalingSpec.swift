@@ -187,8 +187,9 @@ public struct RequestRateRuleSpec: Codable, Sendable, Hashable {
 
 /// The rate rule's adaptive headroom (docs/autoscaling.md): a window that
 /// would have been slow at the utilisation sized for lowers it by
-/// `lowerStep`; `raiseHorizonSeconds` of windows that all would have met the
-/// threshold at a higher one raise it; always within
+/// `lowerStep`; `raiseHorizonSeconds` of windows that all but
+/// `raiseSlowShare` of would have met the threshold at a higher one raise
+/// it; always within
 /// `minUtilization`...`maxUtilization`. Disabled, the rule sizes for
 /// `targetUtilization` and nothing moves it.
 public struct AdaptiveHeadroomSpec: Codable, Sendable, Hashable {
@@ -197,10 +198,13 @@ public struct AdaptiveHeadroomSpec: Codable, Sendable, Hashable {
     public var maxUtilization: Double
     public var lowerStep: Double
     public var raiseHorizonSeconds: Int
+    public var raiseSlowShare: Double
 
     public init(enabled: Bool = true, minUtilization: Double = Defaults.headroomMinUtilization,
                 maxUtilization: Double = Defaults.headroomMaxUtilization, lowerStep: Double = Defaults.headroomLowerStep,
-                raiseHorizonSeconds: Int = Defaults.headroomRaiseHorizonSeconds) {
+                raiseHorizonSeconds: Int = Defaults.headroomRaiseHorizonSeconds,
+                raiseSlowShare: Double = Defaults.headroomRaiseSlowShare) {
+        self.raiseSlowShare = raiseSlowShare
         self.enabled = enabled
         self.minUtilization = minUtilization
         self.maxUtilization = maxUtilization
@@ -208,7 +212,7 @@ public struct AdaptiveHeadroomSpec: Codable, Sendable, Hashable {
         self.raiseHorizonSeconds = raiseHorizonSeconds
     }
 
-    enum CodingKeys: String, CodingKey { case enabled, minUtilization, maxUtilization, lowerStep, raiseHorizonSeconds }
+    enum CodingKeys: String, CodingKey { case enabled, minUtilization, maxUtilization, lowerStep, raiseHorizonSeconds, raiseSlowShare }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -217,6 +221,7 @@ public struct AdaptiveHeadroomSpec: Codable, Sendable, Hashable {
         maxUtilization = try c.decodeIfPresent(Double.self, forKey: .maxUtilization) ?? Defaults.headroomMaxUtilization
         lowerStep = try c.decodeIfPresent(Double.self, forKey: .lowerStep) ?? Defaults.headroomLowerStep
         raiseHorizonSeconds = try c.decodeIfPresent(Int.self, forKey: .raiseHorizonSeconds) ?? Defaults.headroomRaiseHorizonSeconds
+        raiseSlowShare = try c.decodeIfPresent(Double.self, forKey: .raiseSlowShare) ?? Defaults.headroomRaiseSlowShare
     }
 }
 

@@ -81,11 +81,13 @@ public enum Defaults {
     /// Adaptive headroom (the engine's `AdaptiveHeadroom` defaults, which say
     /// where each comes from; `PolicyMappingTests` checks the two agree):
     /// the rate rule sizes for a utilisation within 0.4-0.8, lowered 0.005
-    /// per slow reading, raised on 4 h of evidence.
+    /// per slow reading, raised on 4 h of evidence to what all but 0.5% of
+    /// its readings reach.
     public static let headroomMinUtilization = 0.4
     public static let headroomMaxUtilization = 0.8
     public static let headroomLowerStep = 0.005
     public static let headroomRaiseHorizonSeconds = 14_400
+    public static let headroomRaiseSlowShare = 0.005
     /// 300 s: HPA's default scale-down stabilisation window.
     public static let scaleDownStabilizationWindowSeconds = 300
     /// 60 s: the shortest the adaptive stabilisation window goes (the rate

@@ -22,6 +22,7 @@ public enum Limits {
     public static let stabilizationWindowSeconds = 0...3600
     public static let headroomLowerStep = 0.0...0.5
     public static let headroomRaiseHorizonSeconds = 60...604_800
+    public static let headroomRaiseSlowShare = 0.0...0.5
     public static let burstFactor = 1.1...100.0
     public static let burstWindowSeconds = 1...3600
     public static let burstHoldSeconds = 0...86_400

@@ -223,6 +223,8 @@ public enum InferenceServiceValidator {
         v.range("spec.autoscaling.rules.requestRate.adaptiveHeadroom.lowerStep", headroom.lowerStep, Limits.headroomLowerStep)
         v.range("spec.autoscaling.rules.requestRate.adaptiveHeadroom.raiseHorizonSeconds", headroom.raiseHorizonSeconds,
                 Limits.headroomRaiseHorizonSeconds)
+        v.range("spec.autoscaling.rules.requestRate.adaptiveHeadroom.raiseSlowShare", headroom.raiseSlowShare,
+                Limits.headroomRaiseSlowShare)
         if headroom.minUtilization > headroom.maxUtilization {
             v.add("spec.autoscaling.rules.requestRate.adaptiveHeadroom.minUtilization", .inconsistent,
                   "\(headroom.minUtilization) must not exceed maxUtilization (\(headroom.maxUtilization))")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Autoscaling
 
@@ -89,6 +90,48 @@ import Testing
         #expect(d[40].notes.contains { $0.contains("every window of the last 600 s would have met 200 ms at 72%") }, "\(d[40].notes)")
         #expect(abs((d[50].state.rateTargetUtilization ?? 0) - 0.72) < 1e-9, "\(d[50].state.rateTargetUtilization ?? 0)")
         #expect(abs((d[51].state.rateTargetUtilization ?? 0) - 0.8) < 1e-9, "\(d[51].state.rateTargetUtilization ?? 0)")
+    }
+
+    /// `raiseSlowShare` lets a raise leave that share of the horizon's
+    /// windows below the new target: 41 readings at 5% leave 2, so the
+    /// third-lowest reading decides. At the default share (0.5%) a horizon
+    /// this short still rises only to its lowest.
+    @Test func aRaiseMayLeaveItsShareOfWindowsBelowTheNewTarget() {
+        let horizon = 600.0
+        let steady = Self.steadyP95ms(35.0 / 60)
+        func slowAt(_ safe: Double) -> Double { (1 - safe) / (1 - 35.0 / 60) * 200 }
+        var observations = (0..<41).map { _ in observe(p95ms: steady, rate: 35, current: 6) }
+        observations[10] = observe(p95ms: slowAt(0.70), rate: 35, current: 6)
+        observations[20] = observe(p95ms: slowAt(0.72), rate: 35, current: 6)
+        observations[30] = observe(p95ms: slowAt(0.75), rate: 35, current: 6)
+        let shared = replay(Self.policy { $0.raiseHorizonSeconds = horizon; $0.raiseSlowShare = 0.05 }, observations)
+        #expect(abs((shared[40].state.rateTargetUtilization ?? 0) - 0.75) < 1e-9, "\(shared[40].state.rateTargetUtilization ?? 0)")
+        #expect(shared[40].notes.contains { $0.contains("all but 2 of the 41 windows of the last 600 s would have met 200 ms at 75%") },
+                "\(shared[40].notes)")
+        let strict = replay(Self.policy { $0.raiseHorizonSeconds = horizon }, observations)
+        #expect(abs((strict[40].state.rateTargetUtilization ?? 0) - 0.70) < 1e-9, "\(strict[40].state.rateTargetUtilization ?? 0)")
+        // Evidence that has left the horizon leaves the ranking too: 15 readings later (on the 5 replicas
+        // that 35 rps needs at 0.75, steady at 0.7) the 0.70 window (t = 150) is gone, and the share
+        // leaves the 2 that remain (0.72, 0.75) below: up to the knee.
+        let later = replay(Self.policy { $0.raiseHorizonSeconds = horizon; $0.raiseSlowShare = 0.05 },
+                           observations + (0..<15).map { _ in observe(p95ms: Self.steadyP95ms(0.7), rate: 35, current: 5) })
+        #expect(abs((later.last?.state.rateTargetUtilization ?? 0) - 0.8) < 1e-9, "\(later.last?.state.rateTargetUtilization ?? 0)")
+    }
+
+    @Test func aSlowShareOfZeroOrAShortHorizonAllowsNoWindowBelow() {
+        #expect(AdaptiveHeadroom(raiseSlowShare: 0).slowReadingsAllowed(of: 960) == 0)
+        #expect(AdaptiveHeadroom().slowReadingsAllowed(of: 199) == 0)
+        #expect(AdaptiveHeadroom().slowReadingsAllowed(of: 200) == 1)
+        #expect(AdaptiveHeadroom().slowReadingsAllowed(of: 960) == 4)
+        #expect(AdaptiveHeadroom(raiseSlowShare: 0.5).slowReadingsAllowed(of: 1) == 0, "never every reading")
+    }
+
+    @Test func aPolicyWrittenBeforeTheShareRaisesToItsLowestWindow() throws {
+        var json = try JSONEncoder().encode(AdaptiveHeadroom())
+        var object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        object.removeValue(forKey: "raiseSlowShare")
+        json = try JSONSerialization.data(withJSONObject: object)
+        #expect(try JSONDecoder().decode(AdaptiveHeadroom.self, from: json).raiseSlowShare == 0)
     }
 
     @Test func theTargetStaysWithinItsBounds() {

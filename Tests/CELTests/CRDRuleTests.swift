@@ -116,7 +116,8 @@ import YAML
             (spec(fallback: 20), .success(false)),
         ],
         "!has(self.minUtilization) || !has(self.maxUtilization) || (self.minUtilization <= self.maxUtilization)": [
-            (["enabled": true, "minUtilization": 0.4, "maxUtilization": 0.8, "lowerStep": 0.005, "raiseHorizonSeconds": 14400], .success(true)),
+            (["enabled": true, "minUtilization": 0.4, "maxUtilization": 0.8, "lowerStep": 0.005, "raiseHorizonSeconds": 14400,
+              "raiseSlowShare": 0.005], .success(true)),
             (["minUtilization": 0.6, "maxUtilization": 0.6], .success(true)),
             (["minUtilization": 0.7, "maxUtilization": 0.5], .success(false)),
             ([:], .success(true)),

@@ -37,12 +37,13 @@ import Testing
         let tuned = PolicyMapping.policy(for: try Self.spec {
             $0.autoscaling.rules.requestRate.capacityPerReplicaRPS = 20
             $0.autoscaling.rules.requestRate.adaptiveHeadroom = AdaptiveHeadroomSpec(
-                minUtilization: 0.5, maxUtilization: 0.7, lowerStep: 0.01, raiseHorizonSeconds: 3600)
+                minUtilization: 0.5, maxUtilization: 0.7, lowerStep: 0.01, raiseHorizonSeconds: 3600, raiseSlowShare: 0.02)
             $0.autoscaling.scaleDown.minStabilizationWindowSeconds = 120
         }, followFallback: false)
         let adaptive = try #require(tuned.requestRate?.adaptive)
         #expect(adaptive.minUtilization == 0.5 && adaptive.maxUtilization == 0.7)
         #expect(adaptive.lowerStep == 0.01 && adaptive.raiseHorizonSeconds == 3600)
+        #expect(adaptive.raiseSlowShare == 0.02)
         #expect(tuned.scaleDown?.minStabilizationWindowSeconds == 120)
 
         let fixed = PolicyMapping.policy(for: try Self.spec {

@@ -167,6 +167,8 @@ import YAML
          "spec.autoscaling.rules.requestRate.adaptiveHeadroom.minUtilization"),
         (["spec", "autoscaling", "rules", "requestRate", "adaptiveHeadroom", "lowerStep"], 0.9 as JSON,
          "spec.autoscaling.rules.requestRate.adaptiveHeadroom.lowerStep"),
+        (["spec", "autoscaling", "rules", "requestRate", "adaptiveHeadroom", "raiseSlowShare"], 0.6 as JSON,
+         "spec.autoscaling.rules.requestRate.adaptiveHeadroom.raiseSlowShare"),
         (["spec", "tolerations"], [["key": "k", "operator": "Exists", "value": "v"]] as JSON, "spec.tolerations[0].value"),
         (["spec", "resources", "memory"], "4GB" as JSON, "spec.resources.memory"),
         (["metadata", "name"], "name-that-is-far-too-long-for-the-predictor-service-name" as JSON, "metadata.name"),

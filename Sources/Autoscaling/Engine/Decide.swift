@@ -322,13 +322,16 @@ private struct DecisionEngine {
 
     /// The adaptive headroom (see `AdaptiveHeadroom`): a reading whose
     /// window would have been slow at the sized utilisation lowers the
-    /// target; after a full horizon of evidence it rises to the horizon's
-    /// lowest safe utilisation.
+    /// target; after a full horizon of evidence it rises to the safe
+    /// utilisation all but `raiseSlowShare` of the horizon's readings reach.
     mutating func steerHeadroom(_ adaptive: AdaptiveHeadroom, rateRule: RequestRateRule) {
         var utilization = state.rateTargetUtilization ?? rateRule.targetUtilization
         let threshold = (policy.latency?.thresholdMilliseconds ?? 200) / 1000
         let horizon = adaptive.raiseHorizonSeconds
-        while let first = state.safeUtilizations.first, first.time < now - horizon { state.safeUtilizations.removeFirst() }
+        while let first = state.safeUtilizations.first, first.time < now - horizon {
+            state.safeUtilizations.removeFirst()
+            if let index = state.safeUtilizationsAscending.firstIndex(of: first.rps) { state.safeUtilizationsAscending.remove(at: index) }
+        }
         if state.safeUtilizations.isEmpty, let since = state.safeEvidenceSince, now - since > horizon {
             state.safeEvidenceSince = nil   // a gap longer than the horizon: start over
         }
@@ -343,6 +346,7 @@ private struct DecisionEngine {
             return
         }
         let safe = adaptive.safeUtilization(p95: p95, threshold: threshold, windowUtilization: windowUtilization)
+        guard !safe.isNaN else { return }   // an unmeasurable p95 (+Inf) at exactly full utilisation
         let needed = rateRule.replicas(forRate: rps, utilization: utilization)
         let sized = rps / (Double(needed) * rateRule.capacityPerReplicaRPS)
         if safe < sized {
@@ -353,14 +357,18 @@ private struct DecisionEngine {
         // Raise evidence: readings taken while the rate rule sets the size (not the floor, not a hold
         // above it), and any that would have been slow at the target, wherever they come from.
         guard (needed >= max(lower, 1) && current <= needed) || safe < utilization else { return }
-        while let last = state.safeUtilizations.last, last.rps >= safe { state.safeUtilizations.removeLast() }
         state.safeUtilizations.append(TimedRate(time: now, rps: safe))
+        let position = state.safeUtilizationsAscending.firstIndex { $0 > safe } ?? state.safeUtilizationsAscending.count
+        state.safeUtilizationsAscending.insert(safe, at: position)
         if state.safeEvidenceSince == nil { state.safeEvidenceSince = now }
+        let readings = state.safeUtilizationsAscending.count
+        let allowed = adaptive.slowReadingsAllowed(of: readings)
         guard let since = state.safeEvidenceSince, now - since >= horizon,
-              let lowest = state.safeUtilizations.first?.rps, lowest > utilization + 1e-9 else { return }
-        let raised = min(lowest, adaptive.maxUtilization)
+              case let reached = state.safeUtilizationsAscending[allowed], reached > utilization + 1e-9 else { return }
+        let raised = min(reached, adaptive.maxUtilization)
         if withinObserved(adaptive, rateRule: rateRule, rps: rps, raisedTo: raised) {
-            notes.append("headroom: every window of the last \(formatNumber(horizon)) s would have met \(formatNumber(threshold * 1000)) ms at \(formatNumber(lowest * 100))% of capacity: sizing for \(formatNumber(raised * 100))% (was \(formatNumber(utilization * 100))%)")
+            let which = allowed == 0 ? "every window" : "all but \(allowed) of the \(readings) windows"
+            notes.append("headroom: \(which) of the last \(formatNumber(horizon)) s would have met \(formatNumber(threshold * 1000)) ms at \(formatNumber(reached * 100))% of capacity: sizing for \(formatNumber(raised * 100))% (was \(formatNumber(utilization * 100))%)")
             utilization = raised
         }
     }

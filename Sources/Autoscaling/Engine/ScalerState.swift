@@ -41,9 +41,10 @@ public struct ScalerState: Sendable, Hashable, Codable {
     /// window, oldest first.
     public var recentReady: [TimedReplicas] = []
     /// The adaptive headroom's raise evidence: safe utilisations of the
-    /// readings within its horizon, as a sliding minimum (each entry lower
-    /// than every later one, so the first is the horizon's lowest).
+    /// readings within its horizon, oldest first.
     public var safeUtilizations: [TimedRate] = []
+    /// The same readings' safe utilisations, ascending.
+    public var safeUtilizationsAscending: [Double] = []
     /// Since when raise evidence has been collected without a gap longer
     /// than the horizon (a raise needs a full horizon of it).
     public var safeEvidenceSince: Double?

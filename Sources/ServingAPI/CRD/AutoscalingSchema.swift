@@ -110,7 +110,7 @@ extension RulesSpec {
                         ("targetUtilization", Schema.number(
                             "Utilisation to size for at first (0.65 when absent).", range: Limits.targetUtilization)),
                         ("adaptiveHeadroom", Schema.object(
-                            "How observed p95 moves the utilisation sized for: down by lowerStep per window that would have been slow, up after raiseHorizonSeconds of windows that all would have met the threshold, within minUtilization..maxUtilization.",
+                            "How observed p95 moves the utilisation sized for: down by lowerStep per window that would have been slow, up after raiseHorizonSeconds of windows that all but raiseSlowShare of would have met the threshold, within minUtilization..maxUtilization.",
                             [
                                 ("enabled", Schema.boolean("Whether the utilisation adapts; off, targetUtilization holds.", default: true)),
                                 ("minUtilization", Schema.number(
@@ -125,6 +125,9 @@ extension RulesSpec {
                                 ("raiseHorizonSeconds", Schema.integer(
                                     "Evidence a raise needs, and how far back it looks.",
                                     default: Defaults.headroomRaiseHorizonSeconds, range: Limits.headroomRaiseHorizonSeconds)),
+                                ("raiseSlowShare", Schema.number(
+                                    "Share of the horizon's windows a raise may leave slow at the new utilisation.",
+                                    default: Defaults.headroomRaiseSlowShare, range: Limits.headroomRaiseSlowShare)),
                             ],
                             defaultEmpty: true,
                             rules: [
