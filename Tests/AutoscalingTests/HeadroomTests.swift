@@ -70,6 +70,54 @@ import Testing
         #expect(later[1].state.rateTargetUtilization == 0.65)
     }
 
+    /// The backlog that too few replicas built drains into the next window:
+    /// for 120 s (the window and the one before it) the fewest replicas
+    /// ready still judge the window, so neither the headroom nor the latency
+    /// rule reads that backlog as a slow window at low utilisation. At 60 s
+    /// (the default until 2026-12-07) the minute after first traffic
+    /// lowered the target and counted breaches toward a +2.
+    @Test func theBacklogOfTooFewReplicasIsNoEvidenceInTheNextWindowEither() {
+        // First traffic: 50 rps on 2 replicas; the rate rule orders 8 (ready from t = 15), and the
+        // backlog keeps the p95 at 2 s for the next two minutes.
+        let observations = [observe(p95ms: 9000, rate: 50, current: 2)]
+            + (1...9).map { _ in observe(p95ms: 2000, rate: 50, current: 8) }
+        let d = replay(Self.policy(), observations)
+        // t = 75 s: the 2 replicas of t = 0 are within 120 s: 50 / 20 = 250% of capacity, explained.
+        #expect(d[5].state.rateTargetUtilization == 0.65)
+        #expect(d[5].state.latencyBreaches == 1, "only t = 0's, read before the 8 were ordered")
+        #expect(d[5].notes.contains { $0.contains("latency rule: p95 2000 ms above 200 ms not counted") }, "\(d[5].notes)")
+        #expect(d[0...8].allSatisfy { $0.targetReplicas == 8 })
+        // t = 135 s: all 8 ready for 120 s, and the p95 still 2 s: a slow window at 62.5%, which counts.
+        #expect((d[9].state.rateTargetUtilization ?? 1) < 0.65)
+        #expect(d[9].state.latencyBreaches == 2)
+        // With the window at 60 s, t = 75 s already counted.
+        let short = replay(Self.policy { $0.evidenceWindowSeconds = 60 }, observations)
+        #expect((short[5].state.rateTargetUtilization ?? 1) < 0.65)
+        #expect(short[5].state.latencyBreaches > 1)
+    }
+
+    /// A window whose rate rose by the burst factor within it spreads
+    /// traffic that began partway through over the whole minute: its mean
+    /// utilisation understates its load, so it is no evidence (unless bursts
+    /// recur). Traffic that starts after idle was the case.
+    @Test func aWindowWhoseRateRoseByTheBurstFactorIsNoEvidence() {
+        var policy = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
+        policy.requestRate?.targetUtilization = 0.65
+        // Idle, then the first second-or-so of 48 rps: 1 rps over the minute, p95 615 ms on 2 replicas.
+        let observations = [observe(p95ms: nil, rate: 0, current: 2), observe(p95ms: 615, rate: 1, current: 2)]
+        let d = replay(policy, observations)
+        #expect(d[1].state.rateTargetUtilization == 0.65)
+        #expect(d[1].notes.contains { $0.contains("headroom kept at 65%: p95 615 ms, but the request rate rose from 0/s to 1/s within 60 s") },
+                "\(d[1].notes)")
+        policy.requestRate?.adaptive?.ignoresRisingWindows = false
+        let counted = replay(policy, observations)
+        #expect(abs((counted[1].state.rateTargetUtilization ?? 0) - 0.645) < 1e-9, "read as a slow window at 5% of capacity")
+        // A steady rate is evidence as before: 10 rps after 9 rps, p95 615 ms on 2 replicas lowers the target.
+        policy.requestRate?.adaptive?.ignoresRisingWindows = true
+        let steady = replay(policy, [observe(p95ms: 100, rate: 9, current: 2), observe(p95ms: 615, rate: 10, current: 2)])
+        #expect(abs((steady[1].state.rateTargetUtilization ?? 0) - 0.645) < 1e-9)
+    }
+
     @Test func theTargetRisesOnlyOnAFullHorizonOfEvidenceToItsWorstWindow() {
         let horizon = 600.0
         let policy = Self.policy { $0.raiseHorizonSeconds = horizon }

@@ -76,11 +76,11 @@ import Testing
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         let trace = try Self.writeTrace(in: directory)
-        let decisions = directory.appendingPathComponent("decisions.csv").path
+        func decisions(_ start: String) -> String { directory.appendingPathComponent("decisions-\(start).csv").path }
         var reports: [String: JSON] = [:]
         for start in ["settled", "fresh"] {
             let result = try await Subprocess.run(Self.binary, ["simulate", "--trace", trace, "--start", start, "--json",
-                                                                "--decisions-csv", decisions])
+                                                                "--decisions-csv", decisions(start)])
             #expect(result.status == 0, "\(result.output)")
             let report = try JSON.parse(result.output)
             #expect(report["start"]?.stringValue == start)
@@ -92,14 +92,15 @@ import Testing
             reports[start] = report
         }
         // The trace begins with its burst minute, which needs more than the minimum: a fresh default has
-        // to scale up to it, a settled one starts there.
-        let fresh = try #require(reports["fresh"]), settled = try #require(reports["settled"])
-        #expect((fresh[path: "policies", "default", "scale_events"]?.intValue ?? 0)
-                > (settled[path: "policies", "default", "scale_events"]?.intValue ?? 0))
+        // to scale up to it from the minimum (2), a settled one starts at the oracle's size (10).
+        let fresh = try #require(reports["fresh"])
         #expect(fresh["sudden_rises"]?.intValue == 3 && fresh["bursty"]?.boolValue == true, "a 3× burst every ten minutes")
-        let lines = try String(contentsOfFile: decisions, encoding: .utf8).split(separator: "\n")
-        #expect(lines.first == "second,from,to,rule,reason")
-        #expect(lines.dropFirst().first?.hasPrefix("15,2,") == true, "the fresh default's first change, from 2: \(lines.prefix(3))")
+        let freshLines = try String(contentsOfFile: decisions("fresh"), encoding: .utf8).split(separator: "\n")
+        #expect(freshLines.first == "second,from,to,rule,reason")
+        #expect(freshLines.dropFirst().first?.hasPrefix("15,2,") == true, "the fresh default's first change, from 2: \(freshLines.prefix(3))")
+        let settledLines = try String(contentsOfFile: decisions("settled"), encoding: .utf8).split(separator: "\n")
+        #expect(settledLines.dropFirst().first?.hasPrefix("15,10,") == true,
+                "the settled default's first change, from the oracle's 10: \(settledLines.prefix(3))")
     }
 
     @Test(.disabled(if: !built, "skipped: build inference-operator first (make test does)"),

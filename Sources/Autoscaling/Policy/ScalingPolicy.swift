@@ -203,7 +203,8 @@ public struct RequestRateRule: Sendable, Hashable, Codable {
     /// drives the latency and GPU rules. With the adaptive headroom on (it
     /// supplies the knee), a p95 breach or a GPU reading above threshold in
     /// a window whose mean rate alone overloaded the replicas it had
-    /// (utilisation above the knee over the fewest replicas ready in it),
+    /// (utilisation above the knee over the fewest replicas ready in it or
+    /// the window before, into which its backlog drains),
     /// while the replicas now ordered carry that rate at the knee, is not
     /// counted: those rules' blind +2 / +1 would come on top of the size the
     /// rate already asks for, for the backlog of seconds already past.
@@ -269,13 +270,15 @@ public struct RequestRateRule: Sendable, Hashable, Codable {
 /// Evidence: a reading says something about the headroom only when the
 /// replicas were not too few for the mean rate. Its window utilisation (the
 /// rate over the fewest replicas that were ready during the last
-/// `evidenceWindowSeconds`, the p95 query's window) must be at most
-/// `maxUtilization`. A slow minute past that is explained by the mean rate
-/// alone (first traffic, a step the replicas have not caught up with yet):
-/// that is the rate rule's work, and headroom would not have helped. While
-/// the burst hold runs (bursts recur), such a minute counts too: the next
-/// burst will overload the replicas the same way, and only held headroom
-/// absorbs it.
+/// `evidenceWindowSeconds`: the p95 query's window and the one before it)
+/// must be at most `maxUtilization`. A slow minute past that is explained by
+/// the mean rate alone (first traffic, a step the replicas have not caught
+/// up with yet, the backlog either left): that is the rate rule's work, and
+/// headroom would not have helped. Nor does a window whose rate rose by the
+/// burst rule's factor within it count (`ignoresRisingWindows`): its mean
+/// understates its load. While the burst hold runs (bursts recur), such
+/// minutes count: the next burst will overload the replicas the same way,
+/// and only held headroom absorbs it.
 public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
     /// Default 0.4: never hold more than 2.5× the mean rate's capacity.
     public var minUtilization: Double
@@ -297,8 +300,13 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
     /// stream: 98.1% of minutes, line 99%); 8 h learnt too slowly for
     /// daily cycles.
     public var raiseHorizonSeconds: Double
-    /// Seconds of ready-replica history the evidence check looks at. Default
-    /// 60 s: the p95 and rate queries' window (`[1m]`).
+    /// Seconds of ready-replica history the evidence check (and the rate
+    /// rule's `sizesOverload`) looks at. Default 120 s: the p95 and rate
+    /// queries' window (`[1m]`) and the one before it, because a backlog
+    /// built while the replicas were too few drains into the next window:
+    /// at 60 s, the minute after first traffic was judged on the replicas
+    /// ordered for it, and its backlog read as a slow window at low
+    /// utilisation (a latency scale-up of +2 and a lower target).
     public var evidenceWindowSeconds: Double
     /// Raise only up to the utilisation the ready replicas actually run at
     /// plus this margin: a low p95 is evidence that the load seen is safe,
@@ -312,11 +320,22 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
     /// window hold the target down for 4 h; 1% spent the whole budget and
     /// put the noisy social stream under its line.
     public var raiseSlowShare: Double
+    /// Default true: a reading whose request rate rose by the burst rule's
+    /// factor within its window (from the lowest reading of the last
+    /// `BurstRule.windowSeconds`) is no evidence either way, unless bursts
+    /// recur. Its mean rate spreads traffic that began partway through the
+    /// minute over all of it, so the window's utilisation understates the
+    /// load at its end, and its p95 (the backlog of a rise the rate and
+    /// burst rules answer) says nothing about the headroom. Traffic that
+    /// starts after idle was the case: every rise from idle lowered the
+    /// target. Needs the burst rule (its rate history and factor).
+    public var ignoresRisingWindows: Bool
 
     public init(minUtilization: Double = 0.4, maxUtilization: Double = 0.8, lowerStep: Double = 0.005,
-                raiseHorizonSeconds: Double = 14400, evidenceWindowSeconds: Double = 60, raiseWithinObserved: Double? = nil,
-                raiseSlowShare: Double = 0.005) {
+                raiseHorizonSeconds: Double = 14400, evidenceWindowSeconds: Double = 120, raiseWithinObserved: Double? = nil,
+                raiseSlowShare: Double = 0.005, ignoresRisingWindows: Bool = true) {
         self.raiseSlowShare = raiseSlowShare
+        self.ignoresRisingWindows = ignoresRisingWindows
         self.minUtilization = minUtilization
         self.maxUtilization = maxUtilization
         self.lowerStep = lowerStep
@@ -340,10 +359,12 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case minUtilization, maxUtilization, lowerStep, raiseHorizonSeconds, evidenceWindowSeconds, raiseWithinObserved,
-             raiseSlowShare
+             raiseSlowShare, ignoresRisingWindows
     }
 
-    /// A policy written before `raiseSlowShare` existed raises to the lowest reading, as it did then.
+    /// A policy written before `raiseSlowShare` and `ignoresRisingWindows`
+    /// existed raises to the lowest reading and counts rising windows, as it
+    /// did then.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         minUtilization = try c.decode(Double.self, forKey: .minUtilization)
@@ -353,6 +374,7 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
         evidenceWindowSeconds = try c.decode(Double.self, forKey: .evidenceWindowSeconds)
         raiseWithinObserved = try c.decodeIfPresent(Double.self, forKey: .raiseWithinObserved)
         raiseSlowShare = try c.decodeIfPresent(Double.self, forKey: .raiseSlowShare) ?? 0
+        ignoresRisingWindows = try c.decodeIfPresent(Bool.self, forKey: .ignoresRisingWindows) ?? false
     }
 }
 
