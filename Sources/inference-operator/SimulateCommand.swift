@@ -71,7 +71,7 @@ struct SimulateCommand: ParsableCommand {
     var defaultBurstHold: Double?
 
 
-    @Option(name: .long, help: "Ablation: run the default policy without one improvement: rate (and all that needs it), adaptive, scale-down, burst, last-rise (the burst rule's sizing from the last rise), hold-scale-ups (the burst hold keeping other rules' scale-ups), recurrence (every burst starts the hold, not only recurring ones), rising (the headroom counts windows whose rate rose by the burst factor) (repeatable).")
+    @Option(name: .long, help: "Ablation: run the default policy without one improvement: rate (and all that needs it), adaptive, scale-down, burst, last-rise (the burst rule's sizing from the last rise), hold-scale-ups (the burst hold keeping other rules' scale-ups), recurrence (every burst starts the hold, not only recurring ones) (repeatable).")
     var defaultWithout: [String] = []
 
     @Option(name: .long, help: "Sweep: the default policy as JSON (a ScalingPolicy, as --print-default-policy writes it); replaces the shipped one before the other --default-* flags apply.")
@@ -194,8 +194,7 @@ struct SimulateCommand: ParsableCommand {
             case "last-rise": defaultPolicy.burst?.sizesFromLastRise = false
             case "hold-scale-ups": defaultPolicy.burst?.holdKeepsScaleUpsSeconds = 0
             case "recurrence": defaultPolicy.burst?.holdNeedsRecurrence = false
-            case "rising": defaultPolicy.requestRate?.adaptive?.ignoresRisingWindows = false
-            default: throw ValidationError("--default-without: unknown improvement \"\(part)\"; use rate, adaptive, scale-down, burst, last-rise, hold-scale-ups, recurrence or rising")
+            default: throw ValidationError("--default-without: unknown improvement \"\(part)\"; use rate, adaptive, scale-down, burst, last-rise, hold-scale-ups or recurrence")
             }
         }
         let problems = defaultPolicy.validationErrors()

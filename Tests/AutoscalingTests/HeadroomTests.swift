@@ -96,28 +96,6 @@ import Testing
         #expect(short[5].state.latencyBreaches > 1)
     }
 
-    /// A window whose rate rose by the burst factor within it spreads
-    /// traffic that began partway through over the whole minute: its mean
-    /// utilisation understates its load, so it is no evidence (unless bursts
-    /// recur). Traffic that starts after idle was the case.
-    @Test func aWindowWhoseRateRoseByTheBurstFactorIsNoEvidence() {
-        var policy = ScalingPolicy.recommended(capacityPerReplicaRPS: 10)
-        policy.requestRate?.targetUtilization = 0.65
-        // Idle, then the first second-or-so of 48 rps: 1 rps over the minute, p95 615 ms on 2 replicas.
-        let observations = [observe(p95ms: nil, rate: 0, current: 2), observe(p95ms: 615, rate: 1, current: 2)]
-        let d = replay(policy, observations)
-        #expect(d[1].state.rateTargetUtilization == 0.65)
-        #expect(d[1].notes.contains { $0.contains("headroom kept at 65%: p95 615 ms, but the request rate rose from 0/s to 1/s within 60 s") },
-                "\(d[1].notes)")
-        policy.requestRate?.adaptive?.ignoresRisingWindows = false
-        let counted = replay(policy, observations)
-        #expect(abs((counted[1].state.rateTargetUtilization ?? 0) - 0.645) < 1e-9, "read as a slow window at 5% of capacity")
-        // A steady rate is evidence as before: 10 rps after 9 rps, p95 615 ms on 2 replicas lowers the target.
-        policy.requestRate?.adaptive?.ignoresRisingWindows = true
-        let steady = replay(policy, [observe(p95ms: 100, rate: 9, current: 2), observe(p95ms: 615, rate: 10, current: 2)])
-        #expect(abs((steady[1].state.rateTargetUtilization ?? 0) - 0.645) < 1e-9)
-    }
-
     @Test func theTargetRisesOnlyOnAFullHorizonOfEvidenceToItsWorstWindow() {
         let horizon = 600.0
         let policy = Self.policy { $0.raiseHorizonSeconds = horizon }

@@ -347,12 +347,6 @@ private struct DecisionEngine {
             }
             return
         }
-        if adaptive.ignoresRisingWindows, !burstsRecur, let rise = riseWithinBurstWindow(rps) {
-            if p95 > threshold {
-                notes.append("headroom kept at \(formatNumber(utilization * 100))%: p95 \(formatNumber(p95 * 1000)) ms, but the request rate rose from \(formatNumber(rise))/s to \(formatNumber(rps))/s within \(formatNumber(policy.burst?.windowSeconds ?? 0)) s, so the window's mean understates its load")
-            }
-            return
-        }
         let safe = adaptive.safeUtilization(p95: p95, threshold: threshold, windowUtilization: windowUtilization)
         guard !safe.isNaN else { return }   // an unmeasurable p95 (+Inf) at exactly full utilisation
         let needed = rateRule.replicas(forRate: rps, utilization: utilization)
@@ -379,20 +373,6 @@ private struct DecisionEngine {
             notes.append("headroom: \(which) of the last \(formatNumber(horizon)) s would have met \(formatNumber(threshold * 1000)) ms at \(formatNumber(reached * 100))% of capacity: sizing for \(formatNumber(raised * 100))% (was \(formatNumber(utilization * 100))%)")
             utilization = raised
         }
-    }
-
-    /// The lowest rate reading of the burst rule's window when `rps` is at
-    /// least the rule's factor above it (the burst rule's rise test, whether
-    /// or not its projection needs more replicas); nil otherwise or without
-    /// the rule.
-    func riseWithinBurstWindow(_ rps: Double) -> Double? {
-        guard let burst = policy.burst else { return nil }
-        var lowest: Double?
-        for reading in state.recentRates where reading.time >= now - burst.windowSeconds && reading.time < now {
-            lowest = min(lowest ?? reading.rps, reading.rps)
-        }
-        guard let lowest, rps >= burst.factor * lowest else { return nil }
-        return lowest
     }
 
     /// Whether `raised` stays within the utilisation the ready replicas run

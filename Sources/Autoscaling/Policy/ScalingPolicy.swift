@@ -274,11 +274,9 @@ public struct RequestRateRule: Sendable, Hashable, Codable {
 /// must be at most `maxUtilization`. A slow minute past that is explained by
 /// the mean rate alone (first traffic, a step the replicas have not caught
 /// up with yet, the backlog either left): that is the rate rule's work, and
-/// headroom would not have helped. Nor does a window whose rate rose by the
-/// burst rule's factor within it count (`ignoresRisingWindows`): its mean
-/// understates its load. While the burst hold runs (bursts recur), such
-/// minutes count: the next burst will overload the replicas the same way,
-/// and only held headroom absorbs it.
+/// headroom would not have helped. While the burst hold runs (bursts
+/// recur), such minutes count: the next burst will overload the replicas
+/// the same way, and only held headroom absorbs it.
 public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
     /// Default 0.4: never hold more than 2.5× the mean rate's capacity.
     public var minUtilization: Double
@@ -320,22 +318,11 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
     /// window hold the target down for 4 h; 1% spent the whole budget and
     /// put the noisy social stream under its line.
     public var raiseSlowShare: Double
-    /// Default true: a reading whose request rate rose by the burst rule's
-    /// factor within its window (from the lowest reading of the last
-    /// `BurstRule.windowSeconds`) is no evidence either way, unless bursts
-    /// recur. Its mean rate spreads traffic that began partway through the
-    /// minute over all of it, so the window's utilisation understates the
-    /// load at its end, and its p95 (the backlog of a rise the rate and
-    /// burst rules answer) says nothing about the headroom. Traffic that
-    /// starts after idle was the case: every rise from idle lowered the
-    /// target. Needs the burst rule (its rate history and factor).
-    public var ignoresRisingWindows: Bool
 
     public init(minUtilization: Double = 0.4, maxUtilization: Double = 0.8, lowerStep: Double = 0.005,
                 raiseHorizonSeconds: Double = 14400, evidenceWindowSeconds: Double = 120, raiseWithinObserved: Double? = nil,
-                raiseSlowShare: Double = 0.005, ignoresRisingWindows: Bool = true) {
+                raiseSlowShare: Double = 0.005) {
         self.raiseSlowShare = raiseSlowShare
-        self.ignoresRisingWindows = ignoresRisingWindows
         self.minUtilization = minUtilization
         self.maxUtilization = maxUtilization
         self.lowerStep = lowerStep
@@ -359,12 +346,10 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case minUtilization, maxUtilization, lowerStep, raiseHorizonSeconds, evidenceWindowSeconds, raiseWithinObserved,
-             raiseSlowShare, ignoresRisingWindows
+             raiseSlowShare
     }
 
-    /// A policy written before `raiseSlowShare` and `ignoresRisingWindows`
-    /// existed raises to the lowest reading and counts rising windows, as it
-    /// did then.
+    /// A policy written before `raiseSlowShare` existed raises to the lowest reading, as it did then.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         minUtilization = try c.decode(Double.self, forKey: .minUtilization)
@@ -374,7 +359,6 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
         evidenceWindowSeconds = try c.decode(Double.self, forKey: .evidenceWindowSeconds)
         raiseWithinObserved = try c.decodeIfPresent(Double.self, forKey: .raiseWithinObserved)
         raiseSlowShare = try c.decodeIfPresent(Double.self, forKey: .raiseSlowShare) ?? 0
-        ignoresRisingWindows = try c.decodeIfPresent(Bool.self, forKey: .ignoresRisingWindows) ?? false
     }
 }
 
