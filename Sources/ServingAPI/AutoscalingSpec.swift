@@ -204,12 +204,12 @@ public struct AdaptiveHeadroomSpec: Codable, Sendable, Hashable {
                 maxUtilization: Double = Defaults.headroomMaxUtilization, lowerStep: Double = Defaults.headroomLowerStep,
                 raiseHorizonSeconds: Int = Defaults.headroomRaiseHorizonSeconds,
                 raiseSlowShare: Double = Defaults.headroomRaiseSlowShare) {
-        self.raiseSlowShare = raiseSlowShare
         self.enabled = enabled
         self.minUtilization = minUtilization
         self.maxUtilization = maxUtilization
         self.lowerStep = lowerStep
         self.raiseHorizonSeconds = raiseHorizonSeconds
+        self.raiseSlowShare = raiseSlowShare
     }
 
     enum CodingKeys: String, CodingKey { case enabled, minUtilization, maxUtilization, lowerStep, raiseHorizonSeconds, raiseSlowShare }

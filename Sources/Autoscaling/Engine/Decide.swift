@@ -330,10 +330,7 @@ private struct DecisionEngine {
         var utilization = state.rateTargetUtilization ?? rateRule.targetUtilization
         let threshold = (policy.latency?.thresholdMilliseconds ?? 200) / 1000
         let horizon = adaptive.raiseHorizonSeconds
-        while let first = state.safeUtilizations.first, first.time < now - horizon {
-            state.safeUtilizations.removeFirst()
-            if let index = state.safeUtilizationsAscending.firstIndex(of: first.rps) { state.safeUtilizationsAscending.remove(at: index) }
-        }
+        while let first = state.safeUtilizations.first, first.time < now - horizon { state.safeUtilizations.removeFirst() }
         if state.safeUtilizations.isEmpty, let since = state.safeEvidenceSince, now - since > horizon {
             state.safeEvidenceSince = nil   // a gap longer than the horizon: start over
         }
@@ -360,19 +357,30 @@ private struct DecisionEngine {
         // above it), and any that would have been slow at the target, wherever they come from.
         guard (needed >= max(lower, 1) && current <= needed) || safe < utilization else { return }
         state.safeUtilizations.append(TimedRate(time: now, rps: safe))
-        let position = state.safeUtilizationsAscending.firstIndex { $0 > safe } ?? state.safeUtilizationsAscending.count
-        state.safeUtilizationsAscending.insert(safe, at: position)
         if state.safeEvidenceSince == nil { state.safeEvidenceSince = now }
-        let readings = state.safeUtilizationsAscending.count
+        let readings = state.safeUtilizations.count
         let allowed = adaptive.slowReadingsAllowed(of: readings)
         guard let since = state.safeEvidenceSince, now - since >= horizon,
-              case let reached = state.safeUtilizationsAscending[allowed], reached > utilization + 1e-9 else { return }
+              let reached = lowest(rank: allowed, of: state.safeUtilizations.lazy.map(\.rps)),
+              reached > utilization + 1e-9 else { return }
         let raised = min(reached, adaptive.maxUtilization)
         if withinObserved(adaptive, rateRule: rateRule, rps: rps, raisedTo: raised) {
             let which = allowed == 0 ? "every window" : "all but \(allowed) of the \(readings) windows"
             notes.append("headroom: \(which) of the last \(formatNumber(horizon)) s would have met \(formatNumber(threshold * 1000)) ms at \(formatNumber(reached * 100))% of capacity: sizing for \(formatNumber(raised * 100))% (was \(formatNumber(utilization * 100))%)")
             utilization = raised
         }
+    }
+
+    /// The `rank`-th lowest of `values` (0: the lowest), nil when there are
+    /// not that many. Keeps only the rank + 1 lowest seen, so a raise's few
+    /// allowed slow windows cost one pass over the horizon, not a sort.
+    func lowest(rank: Int, of values: some Sequence<Double>) -> Double? {
+        var kept: [Double] = []   // ascending, at most rank + 1
+        for value in values where kept.count <= rank || value < kept[rank] {
+            kept.insert(value, at: kept.firstIndex { $0 > value } ?? kept.count)
+            if kept.count > rank + 1 { kept.removeLast() }
+        }
+        return kept.count > rank ? kept[rank] : nil
     }
 
     /// Whether `raised` stays within the utilisation the ready replicas run

@@ -43,8 +43,6 @@ public struct ScalerState: Sendable, Hashable, Codable {
     /// The adaptive headroom's raise evidence: safe utilisations of the
     /// readings within its horizon, oldest first.
     public var safeUtilizations: [TimedRate] = []
-    /// The same readings' safe utilisations, ascending.
-    public var safeUtilizationsAscending: [Double] = []
     /// Since when raise evidence has been collected without a gap longer
     /// than the horizon (a raise needs a full horizon of it).
     public var safeEvidenceSince: Double?

@@ -322,13 +322,13 @@ public struct AdaptiveHeadroom: Sendable, Hashable, Codable {
     public init(minUtilization: Double = 0.4, maxUtilization: Double = 0.8, lowerStep: Double = 0.005,
                 raiseHorizonSeconds: Double = 14400, evidenceWindowSeconds: Double = 120, raiseWithinObserved: Double? = nil,
                 raiseSlowShare: Double = 0.005) {
-        self.raiseSlowShare = raiseSlowShare
         self.minUtilization = minUtilization
         self.maxUtilization = maxUtilization
         self.lowerStep = lowerStep
         self.raiseHorizonSeconds = raiseHorizonSeconds
         self.evidenceWindowSeconds = evidenceWindowSeconds
         self.raiseWithinObserved = raiseWithinObserved
+        self.raiseSlowShare = raiseSlowShare
     }
 
     /// The mean utilisation at which a window with this p95 at this
