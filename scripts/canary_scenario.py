@@ -7,10 +7,12 @@ scripts/local_node.py playing kubelet and kube-proxy:
 2. Rollout: spec.canary names v2 (y = 3x). Clients send open-loop Poisson traffic to the
    predictor Service (one connection per request, as many short-lived clients do), and
    every --header-every-th request carries `X-Canary: true`. Each answer says which
-   version served it (2x or 3x). For every step the candidate's share of plain requests
-   is counted while the step's weight is in effect and compared with the weight: within
-   the replica split's bound (Rollout.TrafficSplit: 1/(2T) inside its band) plus 3
-   standard deviations of sampling. Every X-Canary request sent once the first step is in
+   version served it (2x or 3x). For every step, while the step's weight is in effect:
+   the endpoints kube-proxy chose among (most connections' view) give the candidate the
+   replica split's share (Rollout.TrafficSplit: within 1/(2T) of the weight inside its
+   band), and the candidate's share of plain requests is the share of candidate
+   endpoints those connections faced, within 4 standard deviations of sampling.
+   Every X-Canary request sent once the first step is in
    effect must be answered by v2. The run must end Promoted with every plain request
    answered by v2.
 3. The user adopts it (spec.model := v2, spec.canary removed), as docs/canary.md says.
@@ -33,6 +35,7 @@ import json
 import math
 import os
 import random
+import statistics
 import subprocess
 import sys
 import threading
@@ -258,8 +261,16 @@ def main():
               f"phase {rollout.status.get('phase')}, verdict {rollout.status.get('verdict')}")
         # Each step's window: from its weight taking effect (+1 s for connections in flight) to the
         # next change of step or phase (the next step's replicas start being readied then).
+        # Two checks per window. The operator's split: the endpoints kube-proxy chose among, by
+        # Deployment, as most of the window's connections found them (the median connection, so
+        # the seconds a step change takes at either edge do not count), give the candidate the
+        # replica split's share. The clients' side: the share of plain requests v2 answered is
+        # the share of candidate endpoints those connections faced, within 4 standard deviations
+        # of sampling (the check runs in every CI run, two windows each: at 3 sigma one clean run
+        # in about 200 would fail by chance alone; a misrouted version moves the share by far more).
         timeline = rollout.timeline
         first_effect = next((t for t, phase, step, weight in timeline if (weight or 0) > 0), None)
+        proxy = node.proxy(f"{NAME}-predictor")
         for i, (t, phase, step, weight) in enumerate(timeline):
             # A window opens where a weight takes effect; an entry that only moves the step
             # starts readying the next step's replicas, and closes it.
@@ -272,15 +283,27 @@ def main():
             candidate = sum(1 for r in served if r[4] == "3x")
             expected, bound = share_bound(a.replicas, weight)
             share = candidate / n if n else float("nan")
-            sigma = math.sqrt(max(expected * (1 - expected), 0.25 / max(n, 1)) / max(n, 1))
+            with proxy.picks_lock:
+                faced = [sum(1 for d in deployments if d == f"{NAME}-canary") / len(deployments)
+                         for when, deployments, _ in proxy.picks if t + 1 <= when < end]
+            typical = statistics.median(faced) if faced else float("nan")
+            mean_faced = statistics.fmean(faced) if faced else float("nan")
+            sigma = math.sqrt(max(mean_faced * (1 - mean_faced), 0.25 / max(n, 1)) / max(n, 1))
             entry = {"step": step, "weight": weight, "seconds": round(end - t - 1, 1), "requests": n,
                      "candidate_share": round(share, 4), "replica_share": round(expected, 4),
-                     "bound": round(bound, 4), "sigma": round(sigma, 4)}
+                     "bound": round(bound, 4), "endpoint_share_median": round(typical, 4),
+                     "endpoint_share_mean": round(mean_faced, 4), "connections": len(faced),
+                     "sigma": round(sigma, 4)}
             report["steps"].append(entry)
-            check(f"step {step} ({weight}%): clients' share within the bound",
-                  n >= 20 and abs(share - weight / 100) <= bound + 3 * sigma,
-                  f"{candidate}/{n} plain requests answered by v2 = {share:.3f}; weight {weight / 100:.2f}, "
-                  f"replica split gives {expected:.3f}, bound {bound:.3f} + 3 sigma {3 * sigma:.3f}")
+            check(f"step {step} ({weight}%): the endpoints split as the replicas do",
+                  len(faced) >= 20 and abs(typical - expected) < 1e-9,
+                  f"the median connection of {len(faced)} found {typical:.3f} of the endpoints on v2 "
+                  f"(mean {mean_faced:.3f}); weight {weight / 100:.2f}, replica split gives {expected:.3f} "
+                  f"(|split - weight| {bound:.3f})")
+            check(f"step {step} ({weight}%): clients' share as the endpoints they faced",
+                  n >= 20 and abs(share - mean_faced) <= 4 * sigma,
+                  f"{candidate}/{n} plain requests answered by v2 = {share:.3f}; the endpoints they faced "
+                  f"{mean_faced:.3f} on v2; 4 sigma {4 * sigma:.3f}")
         if first_effect is not None:
             headed = [r for r in clients.between(first_effect, rollout_end, header=True) if r[3] == 200]
             routed = sum(1 for r in headed if r[4] == "3x")

@@ -149,11 +149,15 @@ class Pod:
 
 
 class ServiceProxy:
-    """kube-proxy for one Service name: one random ready endpoint per connection."""
+    """kube-proxy for one Service name: one random ready endpoint per connection.
+
+    Every connection is recorded in `picks` as (time, Deployments of the endpoints it
+    chose among, the chosen one's Deployment), so a scenario can tell the split the
+    clients faced from the split they got."""
 
     def __init__(self, name, endpoints):
         self.name = name
-        self.endpoints = endpoints  # callable: ports of the Service's endpoints now
+        self.endpoints = endpoints  # callable: (port, Deployment) of the Service's endpoints now
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -161,6 +165,8 @@ class ServiceProxy:
         self.port = self.listener.getsockname()[1]
         self.rng = random.Random(hash(name) & 0xFFFF)
         self.connections = 0
+        self.picks = []
+        self.picks_lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -172,10 +178,12 @@ class ServiceProxy:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client):
-        ports = self.endpoints()
+        endpoints = self.endpoints()
         upstream = None
-        if ports:
-            port = self.rng.choice(ports)
+        if endpoints:
+            port, deployment = self.rng.choice(endpoints)
+            with self.picks_lock:
+                self.picks.append((time.time(), tuple(d for _, d in endpoints), deployment))
             try:
                 upstream = socket.create_connection(("127.0.0.1", port), timeout=5)
                 upstream.settimeout(None)
@@ -242,16 +250,18 @@ class Node:
     def proxy(self, name):
         with self.lock:
             if name not in self.proxies:
-                self.proxies[name] = ServiceProxy(name, lambda: self.endpoints(name))
+                self.proxies[name] = ServiceProxy(name, lambda: self.endpoint_pods(name))
             return self.proxies[name]
 
-    def endpoints(self, service_name):
+    def endpoint_pods(self, service_name):
+        """(port, Deployment) of each pod kube-proxy sends the Service's connections to now."""
         with self.lock:
             service = self.services.get(service_name)
             if service is None:
                 return []
             selector = service.get("spec", {}).get("selector") or {}
-            return [p.port for p in self.pods if matches(selector, p.labels) and p.in_endpoints(self.endpoint_lag)]
+            return [(p.port, p.deployment) for p in self.pods
+                    if matches(selector, p.labels) and p.in_endpoints(self.endpoint_lag)]
 
     def state(self):
         with self.lock:
