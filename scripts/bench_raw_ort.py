@@ -1,10 +1,13 @@
 """Raw ONNX Runtime baseline: InferenceSession.run in a loop at fixed batch sizes.
 
-Usage: bench_raw_ort.py --model PATH [--batch-sizes 1,8] [--seq 16] [--threads 2] [--seconds 10]
+Usage: bench_raw_ort.py --model PATH [--batch-sizes 1,8] [--seq 16] [--threads 2] [--streams 1] [--seconds 10]
 Prints one line per batch size: items (rows) per second and per-call latency.
+--streams N runs N loops at once on the one session (each its own Python thread; run()
+releases the GIL), as a server with N concurrent batches does; items/s is their sum.
 Dynamic dimensions: the first is the batch, the others get --seq (comma-separated sizes in order, the last repeating).
 """
 import argparse
+import threading
 import time
 
 import numpy as np
@@ -51,6 +54,7 @@ def main():
     parser.add_argument("--batch-sizes", default="1,8")
     parser.add_argument("--seq", default="16", help="size of the dynamic dimensions after the batch; a,b for several")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--streams", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
     options = ort.SessionOptions()
@@ -61,18 +65,29 @@ def main():
         feeds = inputs_for(session, batch, args.seq)
         for _ in range(5):
             session.run(None, feeds)
-        calls, latencies = 0, []
+        latencies = []
+        lock = threading.Lock()
         start = time.perf_counter()
-        while time.perf_counter() - start < args.seconds:
-            t = time.perf_counter()
-            session.run(None, feeds)
-            latencies.append((time.perf_counter() - t) * 1000)
-            calls += 1
-        elapsed = time.perf_counter() - start
-        latencies.sort()
-        print(f"raw_ort batch={batch} threads={args.threads} items_per_s={calls * batch / elapsed:.1f} "
-              f"calls={calls} p50_ms={latencies[len(latencies) // 2]:.2f}")
 
+        def loop():
+            mine = []
+            while time.perf_counter() - start < args.seconds:
+                t = time.perf_counter()
+                session.run(None, feeds)
+                mine.append((time.perf_counter() - t) * 1000)
+            with lock:
+                latencies.extend(mine)
+
+        threads = [threading.Thread(target=loop) for _ in range(max(1, args.streams))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - start
+        calls = len(latencies)
+        latencies.sort()
+        print(f"raw_ort batch={batch} threads={args.threads} streams={max(1, args.streams)} "
+              f"items_per_s={calls * batch / elapsed:.1f} calls={calls} p50_ms={latencies[len(latencies) // 2]:.2f}")
 
 if __name__ == "__main__":
     main()

@@ -73,5 +73,10 @@ struct WarmupCommand: AsyncParsableCommand {
                   + curve.map { "\($0.batchSize)=\(formatFixed($0.itemsPerSecond, 1))" }.joined(separator: " ")
                   + "; max batch size \(chosen) (\(report.maxBatchSizeSource == .setting ? "set" : "the smallest within 2% of the best"))")
         }
+        if let layouts = report.runLayouts, let chosen = report.runLayout {
+            let describe = { (l: RunLayout) in "\(l.concurrentBatches) x batch \(l.maxBatchSize) on \(l.intraOpThreads) thread(s)" }
+            print("warmup: layouts: " + layouts.map { "\(describe($0)) = \(formatFixed($0.itemsPerSecond, 1)) items/s" }.joined(separator: "; ")
+                  + "; serve runs \(describe(chosen)) (the fewest batches at once within 5% of the best)")
+        }
     }
 }

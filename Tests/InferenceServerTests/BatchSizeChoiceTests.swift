@@ -40,6 +40,38 @@ import Testing
 
 /// The shapes warmup runs and measures: the batch first, then each input's other
 /// dynamic dimensions in the order given, the last repeating.
+@Suite struct RunLayoutChoiceTests {
+    @Test func oneBatchOnEveryCoreOrOneBatchPerCoreWithTheBatchSplit() {
+        #expect(RunLayoutChoice.candidates(cores: 1, batchSize: 8) == [RunLayout(concurrentBatches: 1, intraOpThreads: 1, maxBatchSize: 8)])
+        #expect(RunLayoutChoice.candidates(cores: 2, batchSize: 8) == [
+            RunLayout(concurrentBatches: 1, intraOpThreads: 2, maxBatchSize: 8),
+            RunLayout(concurrentBatches: 2, intraOpThreads: 1, maxBatchSize: 4),
+        ])
+        // A batch smaller than the cores still gives every concurrent batch one item.
+        #expect(RunLayoutChoice.candidates(cores: 16, batchSize: 4).map(\.maxBatchSize) == [4, 1])
+        #expect(RunLayoutChoice.candidates(cores: 0, batchSize: 0) == [RunLayout(concurrentBatches: 1, intraOpThreads: 1, maxBatchSize: 1)])
+    }
+
+    private func measured(_ one: Double, _ two: Double) -> [RunLayout] {
+        [RunLayout(concurrentBatches: 1, intraOpThreads: 2, maxBatchSize: 8, itemsPerSecond: one),
+         RunLayout(concurrentBatches: 2, intraOpThreads: 1, maxBatchSize: 4, itemsPerSecond: two)]
+    }
+
+    @Test func moreBatchesAtOnceOnlyWhenTheyBuyMoreThanTheTolerance() {
+        #expect(RunLayoutChoice.choose(measured(2000, 2400))?.concurrentBatches == 2)
+        // Within 5% of the best: the fewer batches at once win (each runs on more threads).
+        #expect(RunLayoutChoice.choose(measured(2000, 2090))?.concurrentBatches == 1)
+        #expect(RunLayoutChoice.choose(measured(2000, 1500))?.concurrentBatches == 1)
+        #expect(RunLayoutChoice.choose(measured(2000, 2400), tolerance: 0.25)?.concurrentBatches == 1)
+    }
+
+    @Test func unusableMeasurementsAreIgnored() {
+        #expect(RunLayoutChoice.choose([]) == nil)
+        #expect(RunLayoutChoice.choose(measured(0, .nan)) == nil)
+        #expect(RunLayoutChoice.choose(measured(.infinity, 900))?.concurrentBatches == 2)
+    }
+}
+
 @Suite struct WarmupInputShapeTests {
     @Test func dynamicDimensionsTakeTheProbeSizesInOrder() {
         let model = ModelInfo(inputs: [

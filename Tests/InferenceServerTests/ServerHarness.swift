@@ -37,11 +37,11 @@ struct ServerHarness {
     static func with<T: Sendable>(
         model: String, batching: BatchingConfiguration = BatchingConfiguration(maxQueueDelay: .milliseconds(5)),
         maxBodyBytes: Int = 1 << 20, loaded: Bool = true, tracing: ServerTracing? = nil,
-        batchSizeSource: BatchSizeSource = .setting, batchThroughput: [BatchThroughput] = [],
+        batchSizeSource: BatchSizeSource = .setting, batchThroughput: [BatchThroughput] = [], layout: RunnerLayout = RunnerLayout(),
         _ body: @Sendable (ServerHarness, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         try await ServedModel.with(model: model, batching: batching, loaded: loaded, tracing: tracing,
-                                   batchSizeSource: batchSizeSource, batchThroughput: batchThroughput) { registry, metrics, runner in
+                                   batchSizeSource: batchSizeSource, batchThroughput: batchThroughput, layout: layout) { registry, metrics, runner in
             let router = Router(context: BasicRequestContext.self)
             V2Routes(registry: registry, metrics: metrics, maxBodyBytes: maxBodyBytes, tracing: tracing).register(on: router)
             let harness = ServerHarness(registry: registry, metrics: metrics, runner: runner, app: Application(router: router))
@@ -55,7 +55,7 @@ struct ServerHarness {
 enum ServedModel {
     static func with<T: Sendable>(
         model: String, batching: BatchingConfiguration, loaded: Bool, tracing: ServerTracing?,
-        batchSizeSource: BatchSizeSource = .setting, batchThroughput: [BatchThroughput] = [],
+        batchSizeSource: BatchSizeSource = .setting, batchThroughput: [BatchThroughput] = [], layout: RunnerLayout = RunnerLayout(),
         _ body: (ModelRegistry, ServerMetrics, ModelRunner?) async throws -> T
     ) async throws -> T {
         let registry = ModelRegistry(modelName: model)
@@ -67,7 +67,8 @@ enum ServedModel {
         if loaded {
             let session = try Fixtures.runtime.get().makeSession(modelPath: Fixtures.path(model))
             let made = ModelRunner(name: model, session: session, batching: batching, threadPool: pool, metrics: metrics,
-                                   tracer: tracing?.tracer, batchSizeSource: batchSizeSource, batchThroughput: batchThroughput)
+                                   tracer: tracing?.tracer, batchSizeSource: batchSizeSource, batchThroughput: batchThroughput,
+                                   layout: layout)
             registry.markReady(made)
             runner = made
         }

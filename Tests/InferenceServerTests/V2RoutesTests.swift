@@ -68,6 +68,19 @@ import Testing
             #expect(response.json["batching", "max_batch_size"] == 2)
             #expect(response.json["batching", "max_batch_size_source"] == "measured")
             #expect(response.json["batching", "throughput", "1", "batch_size"] == 2)
+            #expect(response.json["batching", "concurrent_batches"] == 1 && response.json["batching", "layout_source"] == "fallback")
+            #expect(response.json["batching", "layouts"] == [])
+        }
+        // warmup's layout: two batches at once on a thread each, and what it measured.
+        let layouts = [RunLayout(concurrentBatches: 1, intraOpThreads: 2, maxBatchSize: 4, itemsPerSecond: 900),
+                       RunLayout(concurrentBatches: 2, intraOpThreads: 1, maxBatchSize: 2, itemsPerSecond: 1100)]
+        try await ServerHarness.with(model: "add", batching: BatchingConfiguration(maxBatchSize: 2, maxQueueDelay: .milliseconds(5), maxConcurrentBatches: 2),
+                                     batchSizeSource: .measured, layout: RunnerLayout(source: .measured, intraOpThreads: 1, measured: layouts)) { _, client async throws in
+            let response = try await client.get("/v2/models/add")
+            #expect(response.json["batching", "concurrent_batches"] == 2 && response.json["batching", "intra_op_threads"] == 1)
+            #expect(response.json["batching", "layout_source"] == "measured")
+            #expect(response.json["batching", "layouts", "1", "concurrent_batches"] == 2)
+            #expect(response.json["batching", "layouts", "1", "max_batch_size"] == 2)
         }
         // A model without a batch dimension: batching off, largest batch 1, whatever was set.
         try await ServerHarness.with(model: "reshape", batching: BatchingConfiguration(maxBatchSize: 8)) { _, client async throws in

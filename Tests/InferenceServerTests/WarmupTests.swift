@@ -44,6 +44,33 @@ import Testing
         #expect(onDisk.maxBatchSize == report.maxBatchSize && onDisk.batchThroughput == curve)
     }
 
+    @Test func onTwoCoresItMeasuresBothLayoutsAndRecordsTheChoice() async throws {
+        let out = scratch("matmul-layouts")
+        let report = try await Warmup.run(source: Fixtures.path("matmul"), outputDirectory: out, maxBatchSize: nil,
+                                          session: SessionConfiguration(), ortLibrary: try Fixtures.runtime.get().libraryPath,
+                                          probe: quick, cores: 2)
+        let chosenSize = try #require(report.maxBatchSize)
+        let layouts = try #require(report.runLayouts)
+        // Measured at the chosen size: one batch on both cores, two batches of half on one thread each.
+        #expect(layouts.map(\.concurrentBatches) == [1, 2] && layouts.map(\.intraOpThreads) == [2, 1])
+        #expect(layouts.map(\.maxBatchSize) == [chosenSize, max(1, chosenSize / 2)])
+        #expect(layouts.allSatisfy { $0.itemsPerSecond > 0 && $0.itemsPerSecond.isFinite })
+        #expect(report.runLayout == RunLayoutChoice.choose(layouts))
+        let onDisk = try #require(try Warmup.report(inDirectory: out))
+        #expect(onDisk.runLayouts == layouts && onDisk.runLayout == report.runLayout)
+    }
+
+    @Test func setThreadsOrOneCoreMeasureNoLayout() async throws {
+        var threads = SessionConfiguration()
+        threads.intraOpThreads = 2
+        let set = try await Warmup.run(source: Fixtures.path("matmul"), outputDirectory: scratch("matmul-set-threads"), maxBatchSize: nil,
+                                       session: threads, ortLibrary: try Fixtures.runtime.get().libraryPath, probe: quick, cores: 2)
+        #expect(set.runLayouts == nil && set.runLayout == nil)
+        let one = try await Warmup.run(source: Fixtures.path("matmul"), outputDirectory: scratch("matmul-one-core"), maxBatchSize: nil,
+                                       session: SessionConfiguration(), ortLibrary: try Fixtures.runtime.get().libraryPath, probe: quick, cores: 1)
+        #expect(one.runLayouts == nil && one.runLayout == nil && one.maxBatchSize != nil)
+    }
+
     @Test func modelWithoutBatchDimensionWarmsOnce() async throws {
         let report = try await Warmup.run(source: Fixtures.path("reshape"), outputDirectory: scratch("reshape"), maxBatchSize: nil,
                                           session: SessionConfiguration(), ortLibrary: try Fixtures.runtime.get().libraryPath,
@@ -104,6 +131,45 @@ import Testing
         let config = try ServerConfiguration.resolve(flags: [.model: "\(dir)/model.onnx"], environment: [:])
         let choice = ServedBatchSize.resolve(config, modelPath: "\(dir)/model.onnx")
         #expect(choice.size == BatchSizeChoice.fallback && choice.source == .fallback && choice.warning == nil)
+    }
+
+    private let withLayout = """
+        {"source": "m.onnx", "onnxRuntimeVersion": "1.20", "optimizedModel": "m.optimized.onnx", "sessionSeconds": 0.1,
+         "runSeconds": [0.01], "maxBatchSize": 8, "maxBatchSizeSource": "measured",
+         "batchThroughput": [{"batchSize": 8, "itemsPerSecond": 2000}],
+         "runLayouts": [{"concurrentBatches": 1, "intraOpThreads": 2, "maxBatchSize": 8, "itemsPerSecond": 2000},
+                        {"concurrentBatches": 2, "intraOpThreads": 1, "maxBatchSize": 4, "itemsPerSecond": 2400}],
+         "runLayout": {"concurrentBatches": 2, "intraOpThreads": 1, "maxBatchSize": 4, "itemsPerSecond": 2400}}
+        """
+
+    @Test func warmupsLayoutBringsItsBatchSizeWhenNothingSetsTheThreads() throws {
+        let dir = try directory("layout", report: withLayout)
+        let config = try ServerConfiguration.resolve(flags: [.model: dir], environment: [:])
+        let choice = ServedBatchSize.resolve(config, modelPath: "\(dir)/model.optimized.onnx")
+        #expect(choice.layout == RunLayout(concurrentBatches: 2, intraOpThreads: 1, maxBatchSize: 4, itemsPerSecond: 2400))
+        #expect(choice.size == 4 && choice.source == .measured && choice.layouts.count == 2 && choice.warning == nil)
+        // After a remote fetch the threads already run: the layout cannot apply, the batch of one at a time does.
+        let late = ServedBatchSize.resolve(config, modelPath: "\(dir)/model.optimized.onnx", layouts: false)
+        #expect(late.layout == nil && late.size == 8)
+    }
+
+    @Test(arguments: [["INTRA_OP_THREADS": "2"], ["MAX_CONCURRENT_BATCHES": "1"], ["INTRA_OP_THREADS": "0"]])
+    func setThreadsOrBatchesKeepTheReportsLayoutOut(environment: [String: String]) throws {
+        let dir = try directory("layout-set-\(environment.keys.first ?? "")", report: withLayout)
+        let config = try ServerConfiguration.resolve(flags: [.model: dir], environment: environment)
+        #expect(config.runLayoutSource == .setting)
+        let choice = ServedBatchSize.resolve(config, modelPath: "\(dir)/model.optimized.onnx")
+        #expect(choice.layout == nil && choice.size == 8 && choice.source == .measured)
+    }
+
+    @Test func anUnusableLayoutIsNamedAndTheBatchOfOneAtATimeServes() throws {
+        let bad = withLayout.replacingOccurrences(of: #""runLayout": {"concurrentBatches": 2"#, with: #""runLayout": {"concurrentBatches": 0"#)
+        let dir = try directory("layout-bad", report: bad)
+        let config = try ServerConfiguration.resolve(flags: [.model: dir], environment: [:])
+        let choice = ServedBatchSize.resolve(config, modelPath: "\(dir)/model.optimized.onnx")
+        #expect(choice.layout == nil && choice.size == 8)
+        let warning = try #require(choice.warning)
+        #expect(warning.contains("concurrentBatches 0 is outside") && warning.contains("\(dir)/warmup.json"), "\(warning)")
     }
 
     @Test(arguments: [

@@ -19,7 +19,17 @@ import Tracing
 /// order: readiness goes false (and waits `drainDelay`), the gRPC and HTTP servers finish
 /// in-flight requests, then the batcher runs what is still queued.
 public enum InferenceServerApp {
-    public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+    public static func run(_ given: ServerConfiguration, logger: Logger) async throws {
+        var configuration = given
+        // warmup's layout sets the threads, so it is read before any start. A remote model has
+        // none yet (it is fetched by the model service); its batch size is resolved after the fetch.
+        let choice = ModelService.isRemote(configuration.model) ? nil
+            : ServedBatchSize.resolve(configuration, modelPath: ModelService.locate(configuration.model).path)
+        if let layout = choice?.layout {
+            configuration.batching.maxConcurrentBatches = layout.concurrentBatches
+            configuration.session.intraOpThreads = layout.intraOpThreads
+            configuration.runLayoutSource = .measured
+        }
         let registry = ModelRegistry(modelName: configuration.modelName)
         let metrics = ServerMetrics(model: configuration.modelName, version: configuration.modelVersion)
         let threadPool = NIOThreadPool(numberOfThreads: configuration.batching.maxConcurrentBatches)
@@ -46,7 +56,7 @@ public enum InferenceServerApp {
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)
         let model = ModelService(configuration: configuration, registry: registry, metrics: metrics, threadPool: threadPool,
-                                 tracer: tracing?.tracer, logger: logger)
+                                 tracer: tracing?.tracer, logger: logger, choice: choice)
         let gate = ReadinessGate(registry: registry, drainDelay: configuration.drainDelay, logger: logger)
         // Services stop in reverse order: the span exporter goes last, so it flushes the drained requests' spans.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -82,6 +92,18 @@ struct ModelService: Service {
     let threadPool: NIOThreadPool
     let tracer: (any Tracer)?
     let logger: Logger
+    /// The batch size and layout, resolved before the threads started; nil: resolved here.
+    let choice: ServedBatchSize.Choice?
+
+    /// Where `model` (a path or a directory `warmup` wrote) has its file.
+    static func locate(_ model: String) -> (path: String, optimized: Bool) {
+        ModelLocation.resolve(
+            model,
+            fileExists: { FileManager.default.fileExists(atPath: $0) },
+            isDirectory: { path in
+                (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeDirectory
+            })
+    }
 
     func run() async throws {
         let started = ContinuousClock.now
@@ -107,6 +129,7 @@ struct ModelService: Service {
         let metrics = self.metrics
         let pool = self.threadPool
         let tracer = self.tracer
+        let presolved = self.choice
         let runner: ModelRunner
         let phases: StartPhases
         do {
@@ -116,22 +139,20 @@ struct ModelService: Service {
                 let runtime = try ORTRuntime.load(locator: LibraryLocator(explicitPath: loadConfiguration.ortLibrary))
                 phases.runtime = (ContinuousClock.now - mark).seconds
                 mark = ContinuousClock.now
-                let location = ModelLocation.resolve(
-                    loadConfiguration.model,
-                    fileExists: { FileManager.default.fileExists(atPath: $0) },
-                    isDirectory: { path in
-                        (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeDirectory
-                    })
+                let location = Self.locate(loadConfiguration.model)
                 let session = try runtime.makeSession(modelPath: location.path, configuration: loadConfiguration.session)
                 phases.session = (ContinuousClock.now - mark).seconds
                 phases.optimizedModel = location.optimized
-                let choice = ServedBatchSize.resolve(loadConfiguration, modelPath: location.path)
+                let choice = presolved ?? ServedBatchSize.resolve(loadConfiguration, modelPath: location.path, layouts: false)
                 if let warning = choice.warning { logger.warning("warmup report ignored", metadata: ["error": "\(warning)"]) }
                 var batching = loadConfiguration.batching
                 batching.maxBatchSize = choice.size
                 let runner = ModelRunner(name: loadConfiguration.modelName, session: session, batching: batching,
                                          threadPool: pool, metrics: metrics, tracer: tracer,
-                                         batchSizeSource: choice.source, batchThroughput: choice.curve)
+                                         batchSizeSource: choice.source, batchThroughput: choice.curve,
+                                         layout: RunnerLayout(source: loadConfiguration.runLayoutSource,
+                                                              intraOpThreads: loadConfiguration.session.intraOpThreads,
+                                                              measured: choice.layouts))
                 mark = ContinuousClock.now
                 try runner.warm(upTo: runner.maxBatchSize)
                 phases.warmUp = (ContinuousClock.now - mark).seconds
@@ -147,6 +168,7 @@ struct ModelService: Service {
             "model": "\(loadConfiguration.modelName)", "seconds": "\((ContinuousClock.now - started).seconds)",
             "phases": "\(phases)", "since_process_start": "\(ProcessAge.seconds().map { formatFixed($0, 3) } ?? "unknown")",
             "batching": "\(runner.batchingEnabled)", "max_batch_size": "\(runner.maxBatchSize) (\(runner.batchSizeSource.rawValue))",
+            "layout": "\(runner.concurrentBatches) batch(es) at once, intra-op threads \(runner.layout.intraOpThreads) (\(runner.layout.source.rawValue))",
             "cuda": "\(runner.session.usesCUDA)",
             "onnxruntime": "\(runner.session.runtime.version)",
         ])

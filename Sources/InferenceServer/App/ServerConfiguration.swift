@@ -21,6 +21,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `.setting` when a flag or the environment set `batching.maxBatchSize`; otherwise
     /// `serve` takes the size `warmup` chose for the model (`Warmup.Report`), or the fallback.
     public var maxBatchSizeSource = BatchSizeSource.fallback
+    /// `.setting` when a flag or the environment set the concurrent batches, the intra-op threads
+    /// or the largest batch; otherwise `serve` runs the layout `warmup` chose (`RunLayout`), or
+    /// one batch at a time on every core.
+    public var runLayoutSource = RunLayoutSource.fallback
     public var session = SessionConfiguration()
     /// 64 MiB: large enough for image batches, small enough to refuse abuse (413).
     public var maxBodyBytes: Int = 64 << 20
@@ -102,8 +106,8 @@ public enum Setting: String, CaseIterable, NamedSetting {
         case .maxBatchSize: return "the size warmup chose from the model's measured throughput (warmup.json beside the model), else 8"
         case .maxQueueDelayMs: return "50 (the seed's rule)"
         case .maxQueueSize: return "256"
-        case .maxConcurrentBatches: return "1"
-        case .intraOpThreads: return "0 = one per core"
+        case .maxConcurrentBatches: return "the layout warmup chose (warmup.json beside the model), else 1"
+        case .intraOpThreads: return "the layout warmup chose, else 0 = one per core"
         case .interOpThreads: return "0 = ONNX Runtime's choice"
         case .graphOptimization: return "all"
         case .useCuda: return "false"
@@ -148,12 +152,19 @@ extension ServerConfiguration {
         if let n = try settings.int(.maxBatchSize, min: 1) {
             batching.maxBatchSize = n
             config.maxBatchSizeSource = .setting
+            config.runLayoutSource = .setting
         }
         if let n = try settings.int(.maxQueueDelayMs, min: 0) { batching.maxQueueDelay = .milliseconds(n) }
         if let n = try settings.int(.maxQueueSize, min: 1) { batching.maxQueueSize = n }
-        if let n = try settings.int(.maxConcurrentBatches, min: 1) { batching.maxConcurrentBatches = n }
+        if let n = try settings.int(.maxConcurrentBatches, min: 1) {
+            batching.maxConcurrentBatches = n
+            config.runLayoutSource = .setting
+        }
         config.batching = batching
-        if let n = try settings.int(.intraOpThreads, min: 0) { config.session.intraOpThreads = n }
+        if let n = try settings.int(.intraOpThreads, min: 0) {
+            config.session.intraOpThreads = n
+            config.runLayoutSource = .setting
+        }
         if let n = try settings.int(.interOpThreads, min: 0) { config.session.interOpThreads = n }
         if let raw = settings.string(.graphOptimization) {
             guard let level = SessionConfiguration.GraphOptimization(rawValue: raw) else { throw .invalid(.graphOptimization, raw) }

@@ -84,6 +84,15 @@ public struct V2Routes: Sendable {
                     "throughput": .array(runner.batchThroughput.map { point in
                         ["batch_size": .int(Int64(point.batchSize)), "items_per_second": .double(point.itemsPerSecond)]
                     }),
+                    "concurrent_batches": .int(Int64(runner.concurrentBatches)),
+                    "intra_op_threads": .int(Int64(runner.layout.intraOpThreads)),
+                    "layout_source": .string(runner.layout.source.rawValue),
+                    "layouts": .array(runner.layout.measured.map { layout in
+                        ["concurrent_batches": .int(Int64(layout.concurrentBatches)),
+                         "intra_op_threads": .int(Int64(layout.intraOpThreads)),
+                         "max_batch_size": .int(Int64(layout.maxBatchSize)),
+                         "items_per_second": .double(layout.itemsPerSecond)]
+                    }),
                 ],
             ])
         } catch {

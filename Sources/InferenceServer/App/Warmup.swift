@@ -3,9 +3,12 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Dispatch
 import HTTP
 import ModelFetch
+import NIOCore
 import ONNXRuntime
+import Synchronization
 
 /// `warmup --model URI --out DIR`: fetch the model, let ONNX Runtime optimise it and save
 /// the result, run it once per batch size, and write a report. `serve --model DIR` then
@@ -26,6 +29,12 @@ public enum Warmup {
         public var maxBatchSizeSource: BatchSizeSource?
         /// What the measurement gave the model's other dynamic dimensions.
         public var probeDynamicDimensions: [Int]?
+        /// The layouts measured at the chosen batch size (`RunLayoutChoice.candidates`); nil in
+        /// reports written before they were, and when the setting fixed the threads or the batch.
+        public var runLayouts: [RunLayout]?
+        /// The layout `serve` runs when no setting fixes it: concurrent batches, intra-op threads
+        /// and the largest batch of each (which then replaces `maxBatchSize`).
+        public var runLayout: RunLayout?
     }
 
     /// How the throughput curve is measured.
@@ -58,8 +67,10 @@ public enum Warmup {
 
     /// - Parameter maxBatchSize: nil measures batch sizes up to `BatchSizeChoice.searchLimit`
     ///   and chooses; a number is what `serve` will use (recorded as the setting, not measured).
+    /// - Parameter cores: what the layouts are measured on (nil: the cores this process may use).
+    ///   Measured only when `session` leaves the intra-op threads to ONNX Runtime (0).
     public static func run(source: String, outputDirectory: String, maxBatchSize: Int?, session: SessionConfiguration,
-                           ortLibrary: String?, probe: Probe = Probe()) async throws -> Report {
+                           ortLibrary: String?, probe: Probe = Probe(), cores: Int? = nil) async throws -> Report {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         let original = "\(outputDirectory)/\(ModelLocation.originalFile)"
         let optimized = "\(outputDirectory)/\(ModelLocation.optimizedFile)"
@@ -81,6 +92,8 @@ public enum Warmup {
             runSeconds.append((ContinuousClock.now - started).seconds)
         }
         var curve: [BatchThroughput] = []
+        var layouts: [RunLayout]?
+        var layout: RunLayout?
         var chosen = 1
         var chosenBy = BatchSizeSource.measured
         if let maxBatchSize, model.info.supportsBatching {
@@ -93,11 +106,22 @@ public enum Warmup {
             let served = try runtime.makeSession(modelPath: optimized, configuration: session)
             curve = try measureThroughput(served, sizes: BatchSizeChoice.candidates(upTo: limit), probe: probe)
             chosen = BatchSizeChoice.choose(curve) ?? BatchSizeChoice.fallback
+            if session.intraOpThreads == 0 {
+                let candidates = RunLayoutChoice.candidates(cores: cores ?? System.coreCount, batchSize: chosen)
+                if candidates.count > 1 {
+                    var oneThread = session
+                    oneThread.intraOpThreads = 1
+                    let single = try runtime.makeSession(modelPath: optimized, configuration: oneThread)
+                    let measured = try measureLayouts(candidates, probe: probe) { $0.intraOpThreads == 1 ? single : served }
+                    layouts = measured
+                    layout = RunLayoutChoice.choose(measured)
+                }
+            }
         }
         let report = Report(source: source, onnxRuntimeVersion: runtime.version, optimizedModel: optimized,
                             sessionSeconds: sessionSeconds, runSeconds: runSeconds, batchThroughput: curve,
                             maxBatchSize: chosen, maxBatchSizeSource: chosenBy,
-                            probeDynamicDimensions: probe.dynamicDimensions)
+                            probeDynamicDimensions: probe.dynamicDimensions, runLayouts: layouts, runLayout: layout)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(report).write(to: URL(fileURLWithPath: "\(outputDirectory)/\(ModelLocation.reportFile)"))
@@ -126,6 +150,45 @@ public enum Warmup {
             }
         }
         return sizes.map { BatchThroughput(batchSize: $0, itemsPerSecond: best[$0] ?? 0) }
+    }
+
+    /// Items per second of each layout: its batches run at once, each on its own thread
+    /// looping over the session, for at least `probe.secondsPerSize`; two passes in
+    /// opposite orders, the better one counts (as `measureThroughput`).
+    static func measureLayouts(_ layouts: [RunLayout], probe: Probe, session: (RunLayout) -> ORTSession) throws -> [RunLayout] {
+        var best = Array(repeating: 0.0, count: layouts.count)
+        let order = Array(layouts.indices)
+        for pass in [order, order.reversed()] {
+            for index in pass {
+                let layout = layouts[index]
+                let model = session(layout)
+                let inputs = WarmupInputs.make(for: model.info, batch: layout.maxBatchSize, dynamicDimensions: probe.dynamicDimensions)
+                _ = try model.run(inputs)
+                let outcome = Mutex<(runs: Int, failure: (any Error)?)>((0, nil))
+                let started = ContinuousClock.now
+                DispatchQueue.concurrentPerform(iterations: layout.concurrentBatches) { _ in
+                    var runs = 0
+                    do {
+                        repeat {
+                            _ = try model.run(inputs)
+                            runs += 1
+                        } while (ContinuousClock.now - started).seconds < probe.secondsPerSize || runs < 2
+                    } catch {
+                        outcome.withLock { $0.failure = error }
+                    }
+                    outcome.withLock { $0.runs += runs }
+                }
+                let elapsed = (ContinuousClock.now - started).seconds
+                let (runs, failure) = outcome.withLock { ($0.runs, $0.failure) }
+                if let failure { throw failure }
+                best[index] = max(best[index], Double(layout.maxBatchSize * runs) / elapsed)
+            }
+        }
+        return zip(layouts, best).map { layout, rate in
+            var measured = layout
+            measured.itemsPerSecond = rate
+            return measured
+        }
     }
 
     /// The report `warmup` left in `directory`; nil when there is none.

@@ -17,6 +17,21 @@ public struct InferResult: Sendable {
     public let batchTrace: ServiceContext?
 }
 
+/// How a runner's batches share the cores, for metadata and logs.
+public struct RunnerLayout: Sendable, Equatable {
+    public var source: RunLayoutSource
+    /// ONNX Runtime's intra-op threads per batch (0: one per core, its default).
+    public var intraOpThreads: Int
+    /// The layouts `warmup` measured (empty unless the layout came from its report).
+    public var measured: [RunLayout]
+
+    public init(source: RunLayoutSource = .fallback, intraOpThreads: Int = 0, measured: [RunLayout] = []) {
+        self.source = source
+        self.intraOpThreads = intraOpThreads
+        self.measured = measured
+    }
+}
+
 /// One served model: its session, its batcher, and the thread pool ONNX Runtime runs on.
 public final class ModelRunner: Sendable {
     public let name: String
@@ -27,6 +42,9 @@ public final class ModelRunner: Sendable {
     /// Where `maxBatchSize` came from, and the throughput curve `warmup` measured (empty without one).
     public let batchSizeSource: BatchSizeSource
     public let batchThroughput: [BatchThroughput]
+    /// Batches run at once, and how that was chosen.
+    public let concurrentBatches: Int
+    public let layout: RunnerLayout
     let metrics: ServerMetrics
     let batcher: DynamicBatcher<BatchItem, InferResult, BatchKey, ContinuousClock>
     private let pool: BufferPool
@@ -35,9 +53,11 @@ public final class ModelRunner: Sendable {
     ///   - threadPool: runs `OrtApi::Run` off the async executors; size it to `maxConcurrentBatches`.
     ///   - tracer: when set, each batch gets a span linked to its requests' spans.
     ///   - batchSizeSource, batchThroughput: how `batching.maxBatchSize` was chosen (for metadata and logs).
+    ///   - layout: how the concurrent batches and intra-op threads were chosen (for metadata and logs).
     public init(name: String, session: ORTSession, batching: BatchingConfiguration, threadPool: NIOThreadPool,
                 metrics: ServerMetrics, tracer: (any Tracer)? = nil,
-                batchSizeSource: BatchSizeSource = .setting, batchThroughput: [BatchThroughput] = []) {
+                batchSizeSource: BatchSizeSource = .setting, batchThroughput: [BatchThroughput] = [],
+                layout: RunnerLayout = RunnerLayout()) {
         self.name = name
         self.session = session
         self.metrics = metrics
@@ -48,6 +68,8 @@ public final class ModelRunner: Sendable {
         self.maxBatchSize = configuration.maxBatchSize
         self.batchSizeSource = batchSizeSource
         self.batchThroughput = batchThroughput
+        self.concurrentBatches = configuration.maxConcurrentBatches
+        self.layout = layout
         let pool = BufferPool()
         self.pool = pool
         batcher = DynamicBatcher(configuration: configuration, clock: ContinuousClock()) { items in
