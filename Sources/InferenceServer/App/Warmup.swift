@@ -128,33 +128,18 @@ public enum Warmup {
         return report
     }
 
-    /// Items per second at each batch size: after one untimed run (allocation and planning for
-    /// that shape), runs for at least `probe.secondsPerSize`; two passes, ascending then
-    /// descending, so a machine that speeds up or slows down during the measurement does not
-    /// favour one end of the curve; the better pass counts.
+    /// Items per second at each batch size, one batch at a time on `model`: `measureLayouts`,
+    /// ascending then descending, so drift during the measurement favours neither end of the curve.
     static func measureThroughput(_ model: ORTSession, sizes: [Int], probe: Probe) throws -> [BatchThroughput] {
-        var best: [Int: Double] = [:]
-        for pass in [sizes, sizes.reversed()] {
-            for size in pass {
-                let inputs = WarmupInputs.make(for: model.info, batch: size, dynamicDimensions: probe.dynamicDimensions)
-                _ = try model.run(inputs)
-                var runs = 0
-                let started = ContinuousClock.now
-                var elapsed = 0.0
-                repeat {
-                    _ = try model.run(inputs)
-                    runs += 1
-                    elapsed = (ContinuousClock.now - started).seconds
-                } while elapsed < probe.secondsPerSize || runs < 2
-                best[size] = max(best[size] ?? 0, Double(size * runs) / elapsed)
-            }
-        }
-        return sizes.map { BatchThroughput(batchSize: $0, itemsPerSecond: best[$0] ?? 0) }
+        let layouts = sizes.map { RunLayout(concurrentBatches: 1, intraOpThreads: 0, maxBatchSize: $0) }
+        return try measureLayouts(layouts, probe: probe) { _ in model }
+            .map { BatchThroughput(batchSize: $0.maxBatchSize, itemsPerSecond: $0.itemsPerSecond) }
     }
 
-    /// Items per second of each layout: its batches run at once, each on its own thread
-    /// looping over the session, for at least `probe.secondsPerSize`; two passes in
-    /// opposite orders, the better one counts (as `measureThroughput`).
+    /// Items per second of each layout: after one untimed run (allocation and planning for
+    /// that shape), its batches run at once, each on its own thread looping over the session,
+    /// for at least `probe.secondsPerSize` (and two runs each); two passes in opposite orders,
+    /// so a machine that speeds up or slows down favours neither end; the better pass counts.
     static func measureLayouts(_ layouts: [RunLayout], probe: Probe, session: (RunLayout) -> ORTSession) throws -> [RunLayout] {
         var best = Array(repeating: 0.0, count: layouts.count)
         let order = Array(layouts.indices)

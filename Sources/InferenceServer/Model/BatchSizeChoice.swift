@@ -57,8 +57,15 @@ public enum BatchSizeChoice {
     /// The smallest batch size within `tolerance` of the best throughput;
     /// nil when no measurement is usable (empty, or none finite and positive).
     public static func choose(_ curve: [BatchThroughput], tolerance: Double = tolerance) -> Int? {
-        let usable = curve.filter { $0.batchSize >= 1 && $0.itemsPerSecond.isFinite && $0.itemsPerSecond > 0 }
-        guard let best = usable.map(\.itemsPerSecond).max() else { return nil }
-        return usable.filter { $0.itemsPerSecond >= (1 - tolerance) * best }.map(\.batchSize).min()
+        leastWithin(tolerance, of: curve, rate: \.itemsPerSecond, size: \.batchSize)?.batchSize
+    }
+
+    /// Of the measurements with a size of at least 1 and a finite, positive rate, the one
+    /// with the least size whose rate is within `tolerance` of the best; nil when none is
+    /// usable. The rule both of warmup's choices follow (batch size, run layout).
+    static func leastWithin<T>(_ tolerance: Double, of measured: [T], rate: KeyPath<T, Double>, size: KeyPath<T, Int>) -> T? {
+        let usable = measured.filter { $0[keyPath: size] >= 1 && $0[keyPath: rate].isFinite && $0[keyPath: rate] > 0 }
+        guard let best = usable.map({ $0[keyPath: rate] }).max() else { return nil }
+        return usable.filter { $0[keyPath: rate] >= (1 - tolerance) * best }.min { $0[keyPath: size] < $1[keyPath: size] }
     }
 }

@@ -60,9 +60,6 @@ public enum RunLayoutChoice {
     /// The layout with the fewest concurrent batches whose throughput is within
     /// `tolerance` of the best measured; nil when none is usable.
     public static func choose(_ measured: [RunLayout], tolerance: Double = tolerance) -> RunLayout? {
-        let usable = measured.filter { $0.concurrentBatches >= 1 && $0.itemsPerSecond.isFinite && $0.itemsPerSecond > 0 }
-        guard let best = usable.map(\.itemsPerSecond).max() else { return nil }
-        return usable.filter { $0.itemsPerSecond >= (1 - tolerance) * best }
-            .min { $0.concurrentBatches < $1.concurrentBatches }
+        BatchSizeChoice.leastWithin(tolerance, of: measured, rate: \.itemsPerSecond, size: \.concurrentBatches)
     }
 }
