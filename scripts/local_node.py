@@ -5,8 +5,10 @@ processes, so that what the operator writes is exercised as a cluster would:
 
 - kubelet: every Deployment's pods are started from the pod template itself, and each
   is a Pod object in the API server whose status (phase, Ready, init container and
-  container states, restart counts, a failed init container's termination message: the
-  tail of its output, as `FallbackToLogsOnError` gives) the node keeps current. A
+  container states, restart counts, an init container's termination message: what it
+  wrote to its `terminationMessagePath` (a file per pod and container here, swapped into
+  its arguments), else for a failed one the tail of its output, as `FallbackToLogsOnError`
+  gives) the node keeps current. A
   failing init container is restarted with a doubling back-off capped at 10 s
   (CrashLoopBackOff; the kubelet caps it at 5 min). Its init containers run first,
   then its first container, each as the template's command and args, with what only a node has swapped in: the model volume's mount path becomes a
@@ -271,9 +273,15 @@ class Node:
 
     # MARK: kubelet
 
+    @staticmethod
+    def _termination_file(container, pod):
+        """Where this node keeps the container's terminationMessagePath (the kubelet mounts a file there)."""
+        return os.path.join(pod.directory + ".termination", container.get("name", "container"))
+
     def _command(self, container, pod):
         """The container's command line as this node runs it."""
         command = list(container.get("command") or [])
+        termination_path = container.get("terminationMessagePath", "/dev/termination-log")
         args = list(container.get("args") or [])
         if command and os.path.basename(command[0]) == "inference-server":
             command[0] = self.server
@@ -284,6 +292,10 @@ class Node:
             value = args[i + 1] if i + 1 < len(args) else None
             if value is not None and (value == self.model_mount or value.startswith(self.model_mount + "/")):
                 out += [arg, pod.directory + value[len(self.model_mount):]]
+                i += 2
+                continue
+            if value == termination_path:  # the file the kubelet mounts at that path
+                out += [arg, self._termination_file(container, pod)]
                 i += 2
                 continue
             if arg == "--http-port":
@@ -367,15 +379,23 @@ class Node:
                 backoff = min(backoff * 2, 10.0)
                 continue
             pod.init_state = {"running": {}}
+            termination_file = self._termination_file(init, pod)
+            os.makedirs(os.path.dirname(termination_file), exist_ok=True)
+            open(termination_file, "w").close()  # the kubelet creates it empty at every start
             result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     timeout=300, env=env)
             log.write(result.stdout.decode(errors="replace"))
             log.flush()
+            # The message is what the container wrote to its terminationMessagePath (at most 4096 bytes).
+            with open(termination_file, "rb") as f:
+                written = f.read(4096).decode(errors="replace")
             if result.returncode == 0:
                 pod.init_state = {"terminated": {"exitCode": 0, "reason": "Completed"}}
+                if written:
+                    pod.init_state["terminated"]["message"] = written
                 return True
-            # FallbackToLogsOnError: the last 80 lines or 2048 bytes of its output, whichever is smaller.
-            tail = "\n".join(result.stdout.decode(errors="replace").splitlines()[-80:])[-2048:]
+            # FallbackToLogsOnError: when it wrote nothing, the last 80 lines or 2048 bytes of its output, whichever is smaller.
+            tail = written or "\n".join(result.stdout.decode(errors="replace").splitlines()[-80:])[-2048:]
             pod.init_last_state = {"terminated": {"exitCode": result.returncode, "reason": "Error", "message": tail}}
             pod.init_restarts += 1
             pod.init_state = {"waiting": {"reason": "CrashLoopBackOff",

@@ -144,7 +144,8 @@ public struct Reconciler: Sendable {
             // stays on the candidate until every stable replica runs it and is ready.
             var stableService = service
             stableService.spec = promoted.stableSpec
-            let target = try? PredictorRenderer.render(stableService, replicas: replicas, lastWarmedFingerprint: status.warmedFingerprint)
+            let target = try? PredictorRenderer.render(stableService, replicas: replicas, lastWarmedFingerprint: status.warmedFingerprint,
+                                                    measuredBatching: status.measuredBatching)
             let liveTemplate = try liveDeployment.map { try JSON(encoding: $0) }?[path: "spec", "template"]
             let rolledOut = target.map { target in
                 liveTemplate.map { liveObjectSatisfies($0, desired: target.deployment[path: "spec", "template"] ?? [:]) } ?? false
@@ -159,7 +160,8 @@ public struct Reconciler: Sendable {
         var route: JSON?
         do throws(RenderingError) {
             rendered = try PredictorRenderer.render(stableService, replicas: layout?.split.stableReplicas ?? replicas,
-                                                    lastWarmedFingerprint: status.warmedFingerprint)
+                                                    lastWarmedFingerprint: status.warmedFingerprint,
+                                                    measuredBatching: status.measuredBatching)
             if let layout {
                 renderedCanary = try CanaryRenderer.render(service, replicas: layout.split.candidateReplicas, gatewayRoute: routed)
                 if routed { route = try HTTPRouteRenderer.render(service, backends: layout.route) }
@@ -175,14 +177,14 @@ public struct Reconciler: Sendable {
         // Status first: it records the scaling intent (desiredReplicas and the
         // decision) before the Deployment changes, so a crash in between is
         // finished by the next reconcile, never lost or repeated.
+        let myPods = pods?.list(namespace: namespace).filter { $0.metadata.labels?[PredictorLabels.instance] == service.name }
         StatusRules.update(&status, service: service, deployment: liveTotal, plan: rendered.warmup,
-                           generation: generation, now: now, replicasApplied: replicas)
+                           generation: generation, now: now, replicasApplied: replicas, pods: myPods)
         if let scaling { StatusRules.merge(scaling, into: &status) }
         if let current = scaling?.canary, layout?.run == current {
             status.canary = CanaryMapping.status(current, stable: scaling?.canaryStable)
         }
-        if let pods {
-            let mine = pods.list(namespace: namespace).filter { $0.metadata.labels?[PredictorLabels.instance] == service.name }
+        if let mine = myPods {
             if let condition = ModelFetchCondition.condition(pods: mine, generation: generation, now: now) { status.setCondition(condition) }
         }
         // The condition speaks for the current run only: none before its first evaluation, none without spec.canary.

@@ -10,8 +10,10 @@ import ServingAPI
 
 /// Status conditions derived from the live Deployment (pure).
 enum StatusRules {
+    /// - Parameter pods: the object's pods (nil: not watched), read for the batcher
+    ///   that measuring pods report (`BatchingMeasurement`).
     static func update(_ status: inout InferenceServiceStatus, service: InferenceService, deployment: Deployment?,
-                       plan: WarmupPlan, generation: Int64?, now: String, replicasApplied: Int) {
+                       plan: WarmupPlan, generation: Int64?, now: String, replicasApplied: Int, pods: [Pod]? = nil) {
         let desired = replicasApplied
         let ready = Int(deployment?.status?.readyReplicas ?? 0)
         let current = Int(deployment?.status?.replicas ?? 0)
@@ -41,18 +43,44 @@ enum StatusRules {
         if !service.spec.warmup.enabled {
             status.setCondition(ServingAPI.Condition(type: ConditionType.warmupComplete.rawValue, status: .true, observedGeneration: generation,
                                           lastTransitionTime: now, reason: "WarmupDisabled", message: "warmup is disabled"))
-        } else if status.warmedFingerprint == fingerprint {
+        } else if plan.warm, rolledOut, let measured = plan.measures ? BatchingMeasurement.record(key: plan.measurementKey, pods: pods) : nil {
+            // The measuring rollout finished: record the fingerprint and the batcher the next pods run.
+            status.warmedFingerprint = fingerprint
+            status.measuredBatching = measured
             status.setCondition(ServingAPI.Condition(type: ConditionType.warmupComplete.rawValue, status: .true, observedGeneration: generation,
-                                          lastTransitionTime: now, reason: "Warmed", message: "pods warmed for \(plan.fingerprint)"))
-        } else if plan.warm && rolledOut {
+                                          lastTransitionTime: now, reason: "Warmed", message: warmedMessage(status, service: service, plan: plan)))
+        } else if plan.warm && rolledOut && !plan.measures {
             // The warming rollout finished: record the fingerprint.
             status.warmedFingerprint = fingerprint
             status.setCondition(ServingAPI.Condition(type: ConditionType.warmupComplete.rawValue, status: .true, observedGeneration: generation,
                                           lastTransitionTime: now, reason: "Warmed", message: "pods warmed for \(plan.fingerprint)"))
-        } else {
+        } else if plan.warm {
             status.setCondition(ServingAPI.Condition(type: ConditionType.warmupComplete.rawValue, status: .false, observedGeneration: generation,
-                                          lastTransitionTime: now, reason: "WarmingUp", message: "warming pods for \(plan.fingerprint)"))
+                                          lastTransitionTime: now, reason: "WarmingUp",
+                                          message: plan.measures ? "warming pods for \(plan.fingerprint), measuring the batcher"
+                                              : "warming pods for \(plan.fingerprint)"))
+        } else {
+            status.setCondition(ServingAPI.Condition(type: ConditionType.warmupComplete.rawValue, status: .true, observedGeneration: generation,
+                                          lastTransitionTime: now, reason: "Warmed", message: warmedMessage(status, service: service, plan: plan)))
         }
+    }
+
+    /// `pods warmed for F`, and the recorded batcher while the pods serve it (the spec sets no size).
+    static func warmedMessage(_ status: InferenceServiceStatus, service: InferenceService, plan: WarmupPlan) -> String {
+        let warmed = "pods warmed for \(plan.fingerprint)"
+        guard service.spec.batching.maxBatchSize == nil, let measured = status.measuredBatching, measured.key == plan.measurementKey
+        else { return warmed }
+        return warmed + "; batcher " + describe(measured)
+    }
+
+    /// `max batch 4 × 2 concurrent, 1 intra-op thread (measured by pod p)`, or the note alone.
+    static func describe(_ measured: MeasuredBatching) -> String {
+        guard let size = measured.maxBatchSize else { return measured.note ?? "not measured" }
+        var text = "max batch \(size)"
+        if let batches = measured.concurrentBatches { text += " × \(batches) concurrent" }
+        if let threads = measured.intraOpThreads { text += ", \(threads) intra-op thread" + (threads == 1 ? "" : "s") }
+        if let note = measured.note { text += " (\(note))" }
+        return text
     }
 
     /// Folds the scaling loop's findings into status. Observed signals keep

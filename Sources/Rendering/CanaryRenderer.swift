@@ -56,7 +56,7 @@ public enum CanaryRenderer {
             "model=\(model.name)", "uri=\(model.uri)", "format=\(model.format.rawValue)",
             "storage=\(model.storage.map { "\($0.endpoint ?? "")|\($0.region ?? "")|\($0.pathStyle.map { "\($0)" } ?? "")|\($0.credentialsSecretRef?.name ?? "")" } ?? "")",
             "image=\(candidate.image)",
-            "batching=\(candidate.batching.maxBatchSize)/\(candidate.batching.maxQueueDelayMs)/\(candidate.batching.maxQueueSize)",
+            "batching=\(candidate.batching.maxBatchSize.map(String.init) ?? "measured")/\(candidate.batching.maxQueueDelayMs)/\(candidate.batching.maxQueueSize)",
             "resources=\(candidate.resources.cpu ?? "")/\(candidate.resources.memory ?? "")/\(candidate.resources.gpu)",
         ].joined(separator: "\n")
         return "cv1-" + WarmupFingerprint.hex(WarmupFingerprint.fnv1a64(text))

@@ -40,7 +40,9 @@ public enum PredictorRenderer {
     /// - Parameters:
     ///   - replicas: the replica count to apply (the autoscaler's or `replicas.min` at creation).
     ///   - lastWarmedFingerprint: `status.warmedFingerprint`.
-    public static func render(_ service: InferenceService, replicas: Int, lastWarmedFingerprint: String?) throws(RenderingError)
+    ///   - measuredBatching: `status.measuredBatching`.
+    public static func render(_ service: InferenceService, replicas: Int, lastWarmedFingerprint: String?,
+                              measuredBatching: MeasuredBatching? = nil) throws(RenderingError)
         -> RenderedPredictor
     {
         guard let namespace = service.metadata.namespace, !namespace.isEmpty else {
@@ -52,7 +54,7 @@ public enum PredictorRenderer {
         case .success(let parsed): uri = parsed
         case .failure(let error): throw .invalidModelURI(error.description)
         }
-        let plan = WarmupPlan(spec: service.spec, lastWarmedFingerprint: lastWarmedFingerprint)
+        let plan = WarmupPlan(spec: service.spec, lastWarmedFingerprint: lastWarmedFingerprint, measured: measuredBatching)
         let metadata = objectMetadata(service, namespace: namespace, uid: uid)
         return RenderedPredictor(
             deployment: deployment(instance: service.name, spec: service.spec, component: PredictorLabels.componentName,
@@ -86,6 +88,7 @@ public enum PredictorRenderer {
         var podLabels = PredictorLabels.all(instance: instance, component: component)
         if plan.warm { podLabels[WarmupPlan.labelKey] = "true" }
         var podAnnotations: JSONObject = [WarmupPlan.fingerprintAnnotation: .string(plan.fingerprint.value)]
+        if plan.measures { podAnnotations[WarmupPlan.measurementAnnotation] = .string(plan.measurementKey) }
         for (key, value) in annotations { podAnnotations[key] = value }
         return [
             "apiVersion": "apps/v1",
@@ -116,7 +119,7 @@ public enum PredictorRenderer {
         pod["enableServiceLinks"] = false
         pod["securityContext"] = PodPieces.podSecurityContext
         pod["initContainers"] = [initContainer(spec, uri: uri, plan: plan)]
-        pod["containers"] = [serverContainer(spec, modelVersion: modelVersion, canaryURL: canaryURL)]
+        pod["containers"] = [serverContainer(spec, plan: plan, modelVersion: modelVersion, canaryURL: canaryURL)]
         if !spec.nodeSelector.isEmpty {
             pod["nodeSelector"] = .object(JSONObject(spec.nodeSelector.keys.sorted().map { ($0, .string(spec.nodeSelector[$0] ?? "")) }))
         }
@@ -135,13 +138,13 @@ public enum PredictorRenderer {
         return .object(pod)
     }
 
-    static func serverContainer(_ spec: InferenceServiceSpec, modelVersion: String? = nil, canaryURL: String? = nil) -> JSON {
+    static func serverContainer(_ spec: InferenceServiceSpec, plan: WarmupPlan, modelVersion: String? = nil, canaryURL: String? = nil) -> JSON {
         var container = JSONObject()
         container["name"] = "server"
         container["image"] = .string(spec.image)
         container["imagePullPolicy"] = "IfNotPresent"
         container["command"] = [.string(ServerCommandLine.executable)]
-        container["args"] = .array(ServerCommandLine.serveArguments(spec, modelVersion: modelVersion, canaryURL: canaryURL).map(JSON.string))
+        container["args"] = .array(ServerCommandLine.serveArguments(spec, plan: plan, modelVersion: modelVersion, canaryURL: canaryURL).map(JSON.string))
         container["ports"] = [
             ["name": .string(ServerCommandLine.portName), "containerPort": .int(Int64(ServerCommandLine.port)), "protocol": "TCP"],
             ["name": .string(ServerCommandLine.grpcPortName), "containerPort": .int(Int64(ServerCommandLine.grpcPort)), "protocol": "TCP"],
@@ -170,7 +173,7 @@ public enum PredictorRenderer {
         container["image"] = .string(spec.image)
         container["imagePullPolicy"] = "IfNotPresent"
         container["command"] = [.string(ServerCommandLine.executable)]
-        container["args"] = .array(ServerCommandLine.warmupArguments(spec, uri: uri, plan: plan).map(JSON.string))
+        container["args"] = .array(ServerCommandLine.warmupArguments(uri: uri, plan: plan).map(JSON.string))
         let storage = StorageVariables.variables(spec.model.storage, for: uri)
         // The pod's own variables when warming (the model runs here) or when a
         // store is read (AWS_* / HF_* set there apply); the storage ones win.
@@ -180,7 +183,9 @@ public enum PredictorRenderer {
         if let resources = PodPieces.initResources(spec, warm: plan.warm) { container["resources"] = resources }
         container["securityContext"] = PodPieces.containerSecurityContext
         // A failed fetch's last log lines (the error naming the URI, never a
-        // credential) become the container's termination message in pod status.
+        // credential) become the container's termination message in pod status;
+        // a measuring warmup that succeeds writes its batcher there instead.
+        container["terminationMessagePath"] = .string(ServerCommandLine.terminationMessagePath)
         container["terminationMessagePolicy"] = "FallbackToLogsOnError"
         var mounts: [JSON] = [
             ["name": .string(modelVolume), "mountPath": .string(ServerCommandLine.modelDirectory)],

@@ -4,12 +4,14 @@ import ServingAPI
 /// The inference-server command lines the pods run. This is the contract
 /// with the `inference-server` executable:
 ///
-///     inference-server warmup --model URI --out DIR (--max-batch-size N | --fetch-only)
+///     inference-server warmup --model URI --out DIR (--max-batch-size N | --termination-message PATH | --fetch-only)
 ///         fetches the model to DIR/model.onnx; unless --fetch-only it also
 ///         saves ONNX Runtime's optimised model as DIR/model.optimized.onnx and
-///         runs it once per batch size 1...N.
+///         runs it once per batch size 1...N, or, without --max-batch-size,
+///         measures the batcher and writes its choice to PATH.
 ///     inference-server serve --model-name NAME [--model-version V] --model DIR --http-port P --grpc-port G --use-cuda true|false
-///                            --max-batch-size N --max-queue-delay-ms MS --max-queue-size Q --drain-delay-ms D [--canary-url URL]
+///                            [--max-batch-size N [--max-concurrent-batches C] [--intra-op-threads T]]
+///                            --max-queue-delay-ms MS --max-queue-size Q --drain-delay-ms D [--canary-url URL]
 /// `RenderingTests` checks every flag against the built executable's `--help`.
 /// The warmup spec's `sampleInput` is not passed yet: the server warms with
 /// generated inputs of the model's declared shapes.
@@ -40,13 +42,22 @@ public enum ServerCommandLine {
     /// `serve --model DIR` starts from the optimised model when warmup left one, else `DIR/model.onnx`.
     /// `modelVersion` (a canary's candidate: `canary`) labels the server's series `version`;
     /// `canaryURL` (the stable pods: their object's `{name}-canary` Service) is the header route's target.
-    public static func serveArguments(_ spec: InferenceServiceSpec, modelVersion: String? = nil, canaryURL: String? = nil) -> [String] {
-        ["serve", "--model-name", spec.model.name] + (modelVersion.map { ["--model-version", $0] } ?? []) + [
+    /// `plan.served` nil: no batch flags, so the server serves what its own
+    /// warmup measured (or its fallback when that pod did not measure).
+    public static func serveArguments(_ spec: InferenceServiceSpec, plan: WarmupPlan, modelVersion: String? = nil,
+                                      canaryURL: String? = nil) -> [String] {
+        var batching: [String] = []
+        if let served = plan.served {
+            batching = ["--max-batch-size", String(served.maxBatchSize)]
+            if let batches = served.concurrentBatches { batching += ["--max-concurrent-batches", String(batches)] }
+            if let threads = served.intraOpThreads { batching += ["--intra-op-threads", String(threads)] }
+        }
+        return ["serve", "--model-name", spec.model.name] + (modelVersion.map { ["--model-version", $0] } ?? []) + [
             "--model", modelDirectory,
             "--http-port", String(port),
             "--grpc-port", String(grpcPort),
             "--use-cuda", useCUDA(spec),
-            "--max-batch-size", String(spec.batching.maxBatchSize),
+        ] + batching + [
             "--max-queue-delay-ms", String(spec.batching.maxQueueDelayMs),
             "--max-queue-size", String(spec.batching.maxQueueSize),
             "--drain-delay-ms", String(drainDelayMs),
@@ -64,11 +75,15 @@ public enum ServerCommandLine {
         }
     }
 
-    /// Warming: fetch, optimise, run batch sizes 1...max (`plan.batchSizes`); otherwise fetch only.
-    public static func warmupArguments(_ spec: InferenceServiceSpec, uri: ModelURI, plan: WarmupPlan) -> [String] {
-        var arguments = ["warmup", "--model", fetchURI(uri), "--out", modelDirectory]
+    /// Where the init container's termination message is read from (Kubernetes' default path).
+    public static let terminationMessagePath = "/dev/termination-log"
+
+    /// Warming: fetch, optimise, then run batch sizes 1...max (`plan.batchSizes`)
+    /// or measure the batcher and report it as the termination message; otherwise fetch only.
+    public static func warmupArguments(uri: ModelURI, plan: WarmupPlan) -> [String] {
+        let arguments = ["warmup", "--model", fetchURI(uri), "--out", modelDirectory]
         guard plan.warm else { return arguments + ["--fetch-only"] }
-        arguments += ["--max-batch-size", String(plan.batchSizes.max() ?? spec.batching.maxBatchSize)]
-        return arguments
+        if let largest = plan.batchSizes.max(), !plan.measures { return arguments + ["--max-batch-size", String(largest)] }
+        return arguments + ["--termination-message", terminationMessagePath]
     }
 }

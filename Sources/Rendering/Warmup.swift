@@ -53,33 +53,89 @@ public struct WarmupFingerprint: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Whether the next pods warm up. They do when warmup is enabled and the
-/// fingerprint differs from the one recorded in `status.warmedFingerprint`;
-/// then the pod template carries `inference.warmup: "true"` and the init
-/// container runs the model at each batch size and saves ONNX Runtime's
-/// optimised model for the server. Otherwise the label is absent and the
-/// init container only fetches the model.
+/// Whether the next pods warm up, and the batcher they serve with. They warm
+/// when warmup is enabled and the fingerprint differs from the one recorded in
+/// `status.warmedFingerprint`, or when they must measure the batcher; then the
+/// pod template carries `inference.warmup: "true"` and the init container
+/// saves ONNX Runtime's optimised model for the server and runs the model at
+/// each batch size. Otherwise the label is absent and the init container only
+/// fetches the model.
+///
+/// With `spec.batching.maxBatchSize` unset, warming pods measure throughput
+/// per batch size and run layout on their own hardware (`inference-server
+/// warmup` without `--max-batch-size`) and serve what they chose; their init
+/// container reports it as its termination message and the operator records
+/// it in `status.measuredBatching` under `measurementKey`. The pods that follow
+/// serve the recorded batcher. A recording under another key (a new image,
+/// GPU model, model or resources) means measuring again.
 public struct WarmupPlan: Sendable, Hashable {
     public static let labelKey = "inference.warmup"
     public static let fingerprintAnnotation = "serving.swiftinfer.io/warmup-fingerprint"
+    /// On pods that measure the batcher: the `measurementKey` they measure for.
+    public static let measurementAnnotation = "serving.swiftinfer.io/batching-measurement"
 
     public let fingerprint: WarmupFingerprint
     public let warm: Bool
-    /// Batch sizes the init container runs: powers of two below
-    /// `maxBatchSize`, then `maxBatchSize` itself (the shapes the batcher forms
-    /// most often, without running every size up to a large maximum).
+    /// Whether the warming pods measure the batcher (size unset, nothing recorded for `measurementKey`).
+    public let measures: Bool
+    /// What a measurement holds for: the fingerprint, the model and the resources.
+    public let measurementKey: String
+    /// The batcher `serve` is told: the spec's size, or what was recorded; nil
+    /// when the pod serves its own measurement or nothing is known (the
+    /// server's fallback).
+    public let served: ServedBatching?
+    /// Batch sizes the init container runs when it does not measure: powers of
+    /// two below the largest batch, then the largest itself (the shapes the
+    /// batcher forms most often, without running every size up to a large
+    /// maximum). Empty when it measures or nothing is known.
     public let batchSizes: [Int]
 
-    public init(spec: InferenceServiceSpec, lastWarmedFingerprint: String?) {
+    public init(spec: InferenceServiceSpec, lastWarmedFingerprint: String?, measured: MeasuredBatching? = nil) {
         fingerprint = WarmupFingerprint(spec: spec)
-        warm = spec.warmup.enabled && fingerprint.value != lastWarmedFingerprint
-        var sizes: [Int] = []
-        var size = 1
-        while size < spec.batching.maxBatchSize {
-            sizes.append(size)
-            size *= 2
+        measurementKey = Self.measurementKey(spec: spec, fingerprint: fingerprint)
+        if let size = spec.batching.maxBatchSize {
+            served = ServedBatching(maxBatchSize: size)
+            measures = false
+        } else if let measured, measured.key == measurementKey {
+            served = measured.maxBatchSize.map {
+                ServedBatching(maxBatchSize: $0, concurrentBatches: measured.concurrentBatches, intraOpThreads: measured.intraOpThreads)
+            }
+            measures = false
+        } else {
+            served = nil
+            measures = spec.warmup.enabled
         }
-        sizes.append(max(1, spec.batching.maxBatchSize))
+        warm = spec.warmup.enabled && (fingerprint.value != lastWarmedFingerprint || measures)
+        var sizes: [Int] = []
+        if !measures, let largest = served?.maxBatchSize {
+            var size = 1
+            while size < largest {
+                sizes.append(size)
+                size *= 2
+            }
+            sizes.append(max(1, largest))
+        }
         batchSizes = sizes
+    }
+
+    /// `bm1-` and 16 hex digits of FNV-1a over the fingerprint, the model URI
+    /// and the resources: what the measured batcher depends on.
+    static func measurementKey(spec: InferenceServiceSpec, fingerprint: WarmupFingerprint) -> String {
+        let resources = spec.resources
+        let text = "fingerprint=\(fingerprint.value)\nmodel=\(spec.model.uri)\ncpu=\(resources.cpu ?? "")\nmemory=\(resources.memory ?? "")\ngpu=\(resources.gpu)"
+        return "bm1-" + WarmupFingerprint.hex(WarmupFingerprint.fnv1a64(text))
+    }
+}
+
+/// What `serve` is told about its batcher; nil fields are left to the server.
+public struct ServedBatching: Sendable, Hashable {
+    public var maxBatchSize: Int
+    public var concurrentBatches: Int?
+    public var intraOpThreads: Int?
+
+    public init(maxBatchSize: Int, concurrentBatches: Int? = nil, intraOpThreads: Int? = nil) {
+        self.maxBatchSize = maxBatchSize
+        self.concurrentBatches = concurrentBatches
+        self.intraOpThreads = intraOpThreads
     }
 }

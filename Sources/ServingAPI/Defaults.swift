@@ -29,9 +29,6 @@ public enum Defaults {
 
     // MARK: Batching (the server's dynamic batcher)
 
-    /// 8: Triton's dynamic batcher examples start at a preferred size of 4-8;
-    /// large enough to amortise a GPU kernel launch, small enough for CPU latency.
-    public static let maxBatchSize = 8
     /// 50 ms: a quarter of the 200 ms p95 SLO, so batching never spends most of the budget.
     public static let maxQueueDelayMs = 50
     /// 128 waiting requests (16 full default batches); beyond it the server answers 429

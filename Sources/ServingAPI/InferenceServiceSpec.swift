@@ -197,12 +197,16 @@ public struct EnvVar: Codable, Sendable, Hashable {
 
 /// The server's dynamic batcher.
 public struct BatchingSpec: Codable, Sendable, Hashable {
-    public var maxBatchSize: Int
+    /// Nil: measured. Warming pods measure throughput per batch size (and
+    /// the run layout) on their own hardware and serve what they chose; the
+    /// operator records that in `status.measuredBatching` and renders it for
+    /// the pods that follow (`docs/inferenceservice-api.md`, "Batching").
+    public var maxBatchSize: Int?
     public var maxQueueDelayMs: Int
     public var maxQueueSize: Int
 
     public init(
-        maxBatchSize: Int = Defaults.maxBatchSize, maxQueueDelayMs: Int = Defaults.maxQueueDelayMs,
+        maxBatchSize: Int? = nil, maxQueueDelayMs: Int = Defaults.maxQueueDelayMs,
         maxQueueSize: Int = Defaults.maxQueueSize
     ) {
         self.maxBatchSize = maxBatchSize
@@ -214,7 +218,7 @@ public struct BatchingSpec: Codable, Sendable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        maxBatchSize = try c.decodeIfPresent(Int.self, forKey: .maxBatchSize) ?? Defaults.maxBatchSize
+        maxBatchSize = try c.decodeIfPresent(Int.self, forKey: .maxBatchSize)
         maxQueueDelayMs = try c.decodeIfPresent(Int.self, forKey: .maxQueueDelayMs) ?? Defaults.maxQueueDelayMs
         maxQueueSize = try c.decodeIfPresent(Int.self, forKey: .maxQueueSize) ?? Defaults.maxQueueSize
     }

@@ -26,13 +26,16 @@ public struct InferenceServiceStatus: Codable, Sendable, Hashable {
     public var canary: CanaryStatus?
     /// The commit an `hf://` model is pinned to; absent for other sources or a commit in the URI.
     public var model: ModelStatus?
+    /// The batcher warming pods measured (only while `spec.batching.maxBatchSize` is unset).
+    public var measuredBatching: MeasuredBatching?
 
     public init(
         observedGeneration: Int64? = nil, replicas: Int? = nil, readyReplicas: Int? = nil, desiredReplicas: Int? = nil,
         selector: String? = nil, conditions: [Condition]? = nil, observed: ObservedSignals? = nil,
         breaches: BreachCounters? = nil, idleSince: String? = nil, lastScaleTime: String? = nil,
         recentDecisions: [ScalingDecisionRecord]? = nil, warmedFingerprint: String? = nil,
-        learned: LearnedScaling? = nil, canary: CanaryStatus? = nil, model: ModelStatus? = nil
+        learned: LearnedScaling? = nil, canary: CanaryStatus? = nil, model: ModelStatus? = nil,
+        measuredBatching: MeasuredBatching? = nil
     ) {
         self.observedGeneration = observedGeneration
         self.replicas = replicas
@@ -49,6 +52,7 @@ public struct InferenceServiceStatus: Codable, Sendable, Hashable {
         self.learned = learned
         self.canary = canary
         self.model = model
+        self.measuredBatching = measuredBatching
     }
 
     /// Appends a decision and drops the oldest beyond `Defaults.maxRecentDecisions`.

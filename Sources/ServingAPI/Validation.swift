@@ -102,7 +102,7 @@ public enum InferenceServiceValidator {
     }
 
     private static func validateBatching(_ batching: BatchingSpec, at path: String, into v: inout Collector) {
-        v.range("\(path).maxBatchSize", batching.maxBatchSize, Limits.maxBatchSize)
+        if let size = batching.maxBatchSize { v.range("\(path).maxBatchSize", size, Limits.maxBatchSize) }
         v.range("\(path).maxQueueDelayMs", batching.maxQueueDelayMs, Limits.maxQueueDelayMs)
         v.range("\(path).maxQueueSize", batching.maxQueueSize, Limits.maxQueueSize)
     }

@@ -33,6 +33,9 @@ struct WarmupCommand: AsyncParsableCommand {
     var intraOpThreads: String?
     @Option(help: help(.ortLibrary, "Path of libonnxruntime.so.", default: "venv wheel, then system paths"))
     var ortLibrary: String?
+    @Option(help: help(.terminationMessage, "Also write the batcher serve will run, one JSON object, to this file (a container's terminationMessagePath, where the operator reads it).",
+                       default: "none"))
+    var terminationMessage: String?
     @Flag(help: help(.fetchOnly, "Only fetch the model to DIR/model.onnx (pods whose warm fingerprint is already recorded).",
                      default: "false"))
     var fetchOnly = false
@@ -50,6 +53,7 @@ struct WarmupCommand: AsyncParsableCommand {
         flags[.ortLibrary] = ortLibrary
         flags[.fetchOnly] = fetchOnly ? "true" : nil
         flags[.probeDimensions] = probeDimensions
+        flags[.terminationMessage] = terminationMessage
         let config: WarmupConfiguration
         do {
             config = try WarmupConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
@@ -77,6 +81,21 @@ struct WarmupCommand: AsyncParsableCommand {
             let describe = { (l: RunLayout) in "\(l.concurrentBatches) x batch \(l.maxBatchSize) on \(l.intraOpThreads) thread(s)" }
             print("warmup: layouts: " + layouts.map { "\(describe($0)) = \(formatFixed($0.itemsPerSecond, 1)) items/s" }.joined(separator: "; ")
                   + "; serve runs \(describe(chosen)) (the fewest batches at once within 5% of the best)")
+        }
+        if let path = config.terminationMessagePath { Self.writeTerminationMessage(report, to: path) }
+    }
+
+    /// A message that cannot be written costs the operator its reading, not the pod
+    /// its model: the warning names the file and the init container still succeeds.
+    static func writeTerminationMessage(_ report: Warmup.Report, to path: String) {
+        guard let message = Warmup.terminationMessage(report) else {
+            print("warmup: warning: no batch size to report in \(path)")
+            return
+        }
+        if FileManager.default.createFile(atPath: path, contents: Data((message + "\n").utf8)) {
+            print("warmup: reported \(message) in \(path)")
+        } else {
+            print("warmup: warning: could not write the batcher to \(path)")
         }
     }
 }

@@ -41,4 +41,30 @@ import Testing
         #expect(result.status != 0)
         #expect(result.output.contains("--out (or WARMUP_OUT) is required"), "\(result.output)")
     }
+
+    /// A measuring warmup (no --max-batch-size), as the operator's init container runs
+    /// it, writes the batcher serve will run to its termination message file.
+    @Test(.disabled(if: !FileManager.default.isExecutableFile(atPath: ServeHelpTests.binary), "skipped: build inference-server first (make test does)"))
+    func aMeasuringWarmupReportsItsBatcherInTheTerminationMessage() async throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("warmup-termination-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let message = out + "/termination-log"
+        let result = try await Subprocess.run(ServeHelpTests.binary, [
+            "warmup", "--model", Fixtures.path("matmul"), "--out", out, "--ort-library", try Fixtures.runtime.get().libraryPath,
+            "--probe-dimensions", "4", "--termination-message", message,
+        ])
+        #expect(result.status == 0, "\(result.output)")
+        let report = try #require(try Warmup.report(inDirectory: out))
+        let written = try String(contentsOfFile: message, encoding: .utf8)
+        #expect(written == (try #require(Warmup.terminationMessage(report))) + "\n")
+        #expect(result.output.contains("warmup: reported {\"maxBatchSize\":"), "\(result.output)")
+        // A file that cannot be written is a warning: the model is still there for serve.
+        let unwritable = try await Subprocess.run(ServeHelpTests.binary, [
+            "warmup", "--model", Fixtures.path("matmul"), "--out", out, "--ort-library", try Fixtures.runtime.get().libraryPath,
+            "--max-batch-size", "2", "--termination-message", out + "/no/such/dir/log",
+        ])
+        #expect(unwritable.status == 0, "\(unwritable.output)")
+        #expect(unwritable.output.contains("warmup: warning: could not write the batcher to \(out)/no/such/dir/log"), "\(unwritable.output)")
+    }
 }

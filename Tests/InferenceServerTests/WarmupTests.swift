@@ -142,6 +142,20 @@ import Testing
          "runLayout": {"concurrentBatches": 2, "intraOpThreads": 1, "maxBatchSize": 4, "itemsPerSecond": 2400}}
         """
 
+    /// What a measuring init container reports for the operator: the layout's batcher,
+    /// or the batch size alone; nothing without a usable size.
+    @Test func theTerminationMessageCarriesTheBatcherServeWouldRun() throws {
+        let decode = { (text: String) in try JSONDecoder().decode(Warmup.Report.self, from: Data(text.utf8)) }
+        #expect(Warmup.terminationMessage(try decode(withLayout))
+                == #"{"maxBatchSize":4,"concurrentBatches":2,"intraOpThreads":1,"source":"measured"}"#)
+        #expect(Warmup.terminationMessage(try decode(measured)) == #"{"maxBatchSize":16,"source":"measured"}"#)
+        let outside = measured.replacingOccurrences(of: #""maxBatchSize": 16"#, with: #""maxBatchSize": 0"#)
+        #expect(Warmup.terminationMessage(try decode(outside)) == nil)
+        // A layout outside its ranges is not reported; the batch size still is.
+        let badLayout = withLayout.replacingOccurrences(of: #""runLayout": {"concurrentBatches": 2"#, with: #""runLayout": {"concurrentBatches": 0"#)
+        #expect(Warmup.terminationMessage(try decode(badLayout)) == #"{"maxBatchSize":8,"source":"measured"}"#)
+    }
+
     @Test func warmupsLayoutBringsItsBatchSizeWhenNothingSetsTheThreads() throws {
         let dir = try directory("layout", report: withLayout)
         let config = try ServerConfiguration.resolve(flags: [.model: dir], environment: [:])

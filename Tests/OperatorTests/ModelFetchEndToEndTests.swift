@@ -96,4 +96,88 @@ struct ModelFetchEndToEndTests {
         await op.process.stop()
         try await cluster.server.shutdown()
     }
+
+    /// An unset batch size, end to end: the first pod's real `warmup` measures
+    /// the batcher and writes it as its termination message (the node keeps the
+    /// file the kubelet would mount), the operator records it in
+    /// `status.measuredBatching` when that rollout has finished, and the pods
+    /// that follow only fetch and serve the recorded batcher.
+    @Test func aMeasuringRolloutRecordsTheBatcherAndThePodsThatFollowServeIt() async throws {
+        let cluster = try await Cluster.start(simulateDeployments: false)
+        try await cluster.createNamespace("ml")
+        let workspace = try await ModelWorkspace.make("measure")
+        defer { workspace.remove() }
+        let work = workspace.root
+        let op = try await OperatorProcess.start(cluster: cluster, prometheusURL: "http://127.0.0.1:9")
+        let node = try ManagedProcess(InferenceServerProcess.python, [
+            packageRoot.appendingPathComponent("scripts/local_node.py").path, "--api", "http://127.0.0.1:\(cluster.server.port)",
+            "--namespace", "ml", "--server", InferenceServerProcess.bin + "/inference-server",
+            "--targets", work.appendingPathComponent("targets.json").path, "--work-dir", work.appendingPathComponent("node").path,
+            "--server-flag=--http-host", "--server-flag=127.0.0.1",
+        ], logName: "local-node")
+        var object = Self.inferenceService("measured", uri: "file://\(workspace.models.path)/scale.onnx")
+        object["spec"]?["warmup"] = ["enabled": true]
+        _ = try await cluster.client.create(inferenceServiceType, object)
+
+        func status() async -> JSON? { try? await cluster.client.get(inferenceServiceType, name: "measured", namespace: "ml")["status"] }
+        func template() async -> JSON? {
+            try? await cluster.client.get(.deployments, name: "measured-predictor", namespace: "ml")[path: "spec", "template"]
+        }
+        func context() async -> Comment {
+            let pods = (try? await cluster.client.list(.pods, namespace: "ml"))?["items"]?.prettySerialized() ?? "?"
+            let now = await status()?.prettySerialized() ?? "?"
+            return "status:\n\(now.suffix(2000))\npods:\n\(pods.suffix(3000))\noperator log:\n\(op.process.log.suffix(1500))\nnode log:\n\(node.log.suffix(2000))"
+        }
+
+        // The first pods measure: warmup label, the key annotation, no batch flags for serve.
+        let measuring = await eventually(timeout: .seconds(30)) {
+            await template()?[path: "metadata", "annotations", "serving.swiftinfer.io/batching-measurement"] != nil
+        }
+        let first = await template()
+        let firstWhy = await context()
+        #expect(measuring && first?[path: "metadata", "labels", "inference.warmup"] == "true", "\(firstWhy)")
+        #expect(first?[path: "spec", "initContainers"]?[0]?["args"]?.arrayValue?.contains("--termination-message") == true)
+        #expect(first?[path: "spec", "containers"]?[0]?["args"]?.arrayValue?.contains("--max-batch-size") == false)
+
+        let recorded = await eventually(timeout: .seconds(120)) { await status()?[path: "measuredBatching", "maxBatchSize"] != nil }
+        let recordedWhy = await context()
+        #expect(recorded, "\(recordedWhy)")
+        let measured = await status()?["measuredBatching"] ?? [:]
+        let size = try #require(measured["maxBatchSize"]?.intValue)
+        print("status.measuredBatching: \(measured.prettySerialized())")
+        #expect((1...32).contains(size), "\(measured)")
+        #expect(measured["note"]?.stringValue?.hasPrefix("measured by pod measured-predictor-") == true, "\(measured)")
+        let warmed = await status()?["conditions"]?.arrayValue?.first { $0["type"] == "WarmupComplete" }
+        #expect(warmed?["status"] == "True" && warmed?["message"]?.stringValue?.contains("batcher max batch \(size)") == true, "\(warmed ?? [:])")
+
+        // The pods that follow fetch only and run the recorded batcher; they become ready.
+        var expected: [JSON] = ["--max-batch-size", .string(String(size))]
+        if let batches = measured["concurrentBatches"]?.intValue { expected += ["--max-concurrent-batches", .string(String(batches))] }
+        if let threads = measured["intraOpThreads"]?.intValue { expected += ["--intra-op-threads", .string(String(threads))] }
+        let following = await eventually(timeout: .seconds(30)) {
+            let args = await template()?[path: "spec", "containers"]?[0]?["args"]?.arrayValue ?? []
+            guard let at = args.firstIndex(of: "--max-batch-size") else { return false }
+            return Array(args[at..<min(args.count, at + expected.count)]) == expected
+        }
+        let followingWhy = await context()
+        #expect(following, "\(followingWhy)")
+        let next = await template()
+        #expect(next?[path: "metadata", "labels", "inference.warmup"] == nil)
+        #expect(next?[path: "spec", "initContainers"]?[0]?["args"]?.arrayValue?.last == "--fetch-only")
+        let servesIt = await eventually(timeout: .seconds(90)) {
+            let deployment = try? await cluster.client.get(.deployments, name: "measured-predictor", namespace: "ml")
+            let pods = (try? await cluster.client.list(.pods, namespace: "ml"))?["items"]?.arrayValue ?? []
+            let fetching = pods.filter { pod in
+                pod[path: "metadata", "annotations", "serving.swiftinfer.io/batching-measurement"] == nil
+                    && pod[path: "status", "conditions"]?.arrayValue?.contains { $0["type"] == "Ready" && $0["status"] == "True" } == true
+            }
+            return deployment?[path: "status", "updatedReplicas"]?.intValue == 1 && !fetching.isEmpty
+        }
+        let servesWhy = await context()
+        #expect(servesIt, "\(servesWhy)")
+        #expect(op.process.isRunning)
+        await node.stop()
+        await op.process.stop()
+        try await cluster.server.shutdown()
+    }
 }

@@ -23,6 +23,9 @@ struct OperatorEndToEndTests {
             "metadata": ["name": .string(name), "namespace": .string(namespace)],
             "spec": [
                 "model": ["name": "minilm", "uri": "file:///models/minilm.onnx"],
+                // Set: the stand-in kubelet writes no pods, so nothing could report a measured batcher
+                // (ModelFetchEndToEndTests covers that with real init containers).
+                "batching": ["maxBatchSize": 8],
                 "replicas": ["min": .int(Int64(min)), "max": 8],
                 "autoscaling": [
                     "mode": "Active",

@@ -65,6 +65,7 @@ import Testing
         var spec = cpuSpec()
         spec.model.uri = "s3://models/m.onnx"
         spec.env = [EnvVar(name: "AWS_REGION", value: "eu-central-1")]
+        spec.batching.maxBatchSize = 8  // a set size: the warmed fingerprint leaves the pods fetching only
         let container = try initContainer(spec)
         #expect(container["env"] == [["name": "AWS_REGION", "value": "eu-central-1"]])
         // Other schemes keep the fetch-only init container free of the pod's variables, as before.

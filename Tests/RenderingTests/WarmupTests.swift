@@ -37,6 +37,82 @@ import Testing
         #expect(initArgs.prefix(2) == ["warmup", "--model"])
     }
 
+    /// An unset batch size: the first pods measure and report it; once it is
+    /// recorded for their key, the pods that follow fetch only and serve it.
+    @Test func anUnsetBatchSizeIsMeasuredOnceThenServedAsRecorded() throws {
+        var spec = cpuSpec()
+        spec.batching.maxBatchSize = nil
+        let fingerprint = WarmupFingerprint(spec: spec).value
+        let measuring = WarmupPlan(spec: spec, lastWarmedFingerprint: fingerprint)
+        #expect(measuring.warm && measuring.measures && measuring.served == nil && measuring.batchSizes.isEmpty)
+        let first = try PredictorRenderer.render(service(spec), replicas: 2, lastWarmedFingerprint: fingerprint)
+        let template = try #require(first.deployment[path: "spec", "template"])
+        #expect(template[path: "metadata", "labels", WarmupPlan.labelKey] == "true")
+        #expect(template[path: "metadata", "annotations", WarmupPlan.measurementAnnotation] == .string(measuring.measurementKey))
+        let initContainer = try #require(template[path: "spec", "initContainers"]?[0])
+        #expect(initContainer["args"]?.arrayValue?.suffix(2) == ["--termination-message", "/dev/termination-log"])
+        #expect(initContainer["terminationMessagePath"] == "/dev/termination-log")
+        let serveArgs = template[path: "spec", "containers"]?[0]?["args"]?.arrayValue ?? []
+        #expect(!serveArgs.contains("--max-batch-size") && !serveArgs.contains("--intra-op-threads"))
+
+        let recorded = MeasuredBatching(key: measuring.measurementKey, maxBatchSize: 4, concurrentBatches: 2, intraOpThreads: 1)
+        let next = WarmupPlan(spec: spec, lastWarmedFingerprint: fingerprint, measured: recorded)
+        #expect(!next.warm && !next.measures && next.batchSizes == [1, 2, 4])
+        let rendered = try PredictorRenderer.render(service(spec), replicas: 2, lastWarmedFingerprint: fingerprint, measuredBatching: recorded)
+        let following = try #require(rendered.deployment[path: "spec", "template"])
+        #expect(following[path: "metadata", "labels", WarmupPlan.labelKey] == nil)
+        #expect(following[path: "metadata", "annotations", WarmupPlan.measurementAnnotation] == nil)
+        #expect(following[path: "spec", "initContainers"]?[0]?["args"]?.arrayValue?.last == "--fetch-only")
+        let args = following[path: "spec", "containers"]?[0]?["args"]?.arrayValue ?? []
+        let batchFlags = args.firstIndex(of: "--max-batch-size").map { Array(args[$0..<min(args.count, $0 + 6)]) }
+        #expect(batchFlags == ["--max-batch-size", "4", "--max-concurrent-batches", "2", "--intra-op-threads", "1"])
+    }
+
+    /// A measurement holds for the image, the GPU model, the model and the
+    /// resources; a change of any of them measures again, a change elsewhere does not.
+    @Test(arguments: [
+        ("model", { @Sendable (s: inout InferenceServiceSpec) in s.model.uri = "pvc://models/resnet101/model.onnx" }, true),
+        ("cpu", { @Sendable (s: inout InferenceServiceSpec) in s.resources.cpu = "4" }, true),
+        ("memory", { @Sendable (s: inout InferenceServiceSpec) in s.resources.memory = "8Gi" }, true),
+        ("image", { @Sendable (s: inout InferenceServiceSpec) in s.image = "other:2" }, true),
+        ("queue delay", { @Sendable (s: inout InferenceServiceSpec) in s.batching.maxQueueDelayMs = 5 }, false),
+        ("replicas", { @Sendable (s: inout InferenceServiceSpec) in s.replicas.max = 9 }, false),
+    ] as [(String, @Sendable (inout InferenceServiceSpec) -> Void, Bool)])
+    func aMeasurementHoldsForWhatItWasMeasuredOn(_ label: String, change: @Sendable (inout InferenceServiceSpec) -> Void, again: Bool) {
+        var spec = cpuSpec()
+        spec.batching.maxBatchSize = nil
+        let key = WarmupPlan(spec: spec, lastWarmedFingerprint: nil).measurementKey
+        let recorded = MeasuredBatching(key: key, maxBatchSize: 8)
+        var changed = spec
+        change(&changed)
+        let plan = WarmupPlan(spec: changed, lastWarmedFingerprint: WarmupFingerprint(spec: changed).value, measured: recorded)
+        #expect(plan.measures == again, "\(label)")
+        #expect(plan.warm == again, "\(label)")
+        #expect(plan.served == (again ? nil : ServedBatching(maxBatchSize: 8)), "\(label)")
+    }
+
+    /// Nothing to serve from: a recording without figures (no pod reported one)
+    /// and a spec without warmup leave the batch flags to the server's fallback,
+    /// and neither measures again.
+    @Test func withoutFiguresOrWarmupTheServerFallsBack() throws {
+        var spec = cpuSpec()
+        spec.batching.maxBatchSize = nil
+        let fingerprint = WarmupFingerprint(spec: spec).value
+        let key = WarmupPlan(spec: spec, lastWarmedFingerprint: nil).measurementKey
+        let empty = WarmupPlan(spec: spec, lastWarmedFingerprint: fingerprint, measured: MeasuredBatching(key: key, note: "nothing recorded"))
+        #expect(!empty.warm && !empty.measures && empty.served == nil)
+        #expect(!ServerCommandLine.serveArguments(spec, plan: empty).contains("--max-batch-size"))
+        spec.warmup.enabled = false
+        let off = WarmupPlan(spec: spec, lastWarmedFingerprint: nil)
+        #expect(!off.warm && !off.measures && off.served == nil)
+        let uri = try ModelURI.parse(spec.model.uri).get()
+        #expect(ServerCommandLine.warmupArguments(uri: uri, plan: off).last == "--fetch-only")
+        // A set size is served as set, whatever was recorded.
+        spec.batching.maxBatchSize = 32
+        let set = WarmupPlan(spec: spec, lastWarmedFingerprint: nil, measured: MeasuredBatching(key: key, maxBatchSize: 4))
+        #expect(set.served == ServedBatching(maxBatchSize: 32) && !set.measures)
+    }
+
     @Test func firstRolloutWarmsUpAndRecordingTheFingerprintStopsIt() {
         let spec = gpuSpec()
         let first = WarmupPlan(spec: spec, lastWarmedFingerprint: nil)

@@ -246,6 +246,7 @@ func fullyPopulatedService() -> InferenceService {
         nodeSelector: ["k": "v"],
         tolerations: [Toleration(key: "k", operator: .equal, value: "v", effect: .noSchedule, tolerationSeconds: 5)], serviceAccountName: "model-reader",
         env: [EnvVar(name: "A", value: "1")],
+        batching: BatchingSpec(maxBatchSize: 8),
         replicas: ReplicasSpec(min: 1, max: 4, manual: 2),
         autoscaling: AutoscalingSpec(
             prometheus: PrometheusSpec(url: "http://p:9090", authSecretRef: SecretReference(name: "s")),
@@ -276,7 +277,9 @@ func fullyPopulatedService() -> InferenceService {
                              history: [CanaryStepStatus(weight: 10, startedAt: t, endedAt: t, outcome: "Passed", signals: signals)],
                              verdict: "v", ignoredAction: "promote", costRatio: 1.5),
         model: ModelStatus(uri: "hf://org/repo", endpoint: "https://hub.example", revision: String(repeating: "a", count: 40),
-                           resolvedAt: t, refresh: "1"))
+                           resolvedAt: t, refresh: "1"),
+        measuredBatching: MeasuredBatching(key: "bm1-0123456789abcdef", maxBatchSize: 4, concurrentBatches: 2, intraOpThreads: 1,
+                                           note: "measured by pod m-predictor-1"))
     return InferenceService(metadata: ObjectMeta(name: "m", namespace: "n"), spec: spec, status: status)
 }
 

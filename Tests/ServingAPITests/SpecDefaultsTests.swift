@@ -8,7 +8,8 @@ import Testing
         #expect(spec.model.format == .onnx)
         #expect(spec.image == Defaults.image)
         #expect(spec.resources.gpu == 0)
-        #expect(spec.batching == BatchingSpec(maxBatchSize: 8, maxQueueDelayMs: 50, maxQueueSize: 128))
+        // No batch size: warming pods measure it (status.measuredBatching).
+        #expect(spec.batching == BatchingSpec(maxBatchSize: nil, maxQueueDelayMs: 50, maxQueueSize: 128))
         #expect(spec.replicas.min == 2 && spec.replicas.max == 16 && spec.replicas.manual == 2)
         let a = spec.autoscaling
         #expect(a.mode == .active && a.intervalSeconds == 15 && a.prometheus == nil)

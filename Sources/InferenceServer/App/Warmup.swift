@@ -37,6 +37,20 @@ public enum Warmup {
         public var runLayout: RunLayout?
     }
 
+    /// The batcher `serve` runs from this report when nothing sets it, as one
+    /// JSON object for a container's termination message (Kubernetes keeps at
+    /// most 4096 bytes; this is under 200): `maxBatchSize` (of each concurrent
+    /// batch), and with a chosen layout `concurrentBatches` and `intraOpThreads`,
+    /// then `source`. Nil without a usable batch size (nothing to report).
+    public static func terminationMessage(_ report: Report) -> String? {
+        if let layout = report.runLayout, ServedBatchSize.problem(with: layout) == nil {
+            return "{\"maxBatchSize\":\(layout.maxBatchSize),\"concurrentBatches\":\(layout.concurrentBatches),"
+                + "\"intraOpThreads\":\(layout.intraOpThreads),\"source\":\"\((report.maxBatchSizeSource ?? .measured).rawValue)\"}"
+        }
+        guard let size = report.maxBatchSize, BatchSizeChoice.accepted.contains(size) else { return nil }
+        return "{\"maxBatchSize\":\(size),\"source\":\"\((report.maxBatchSizeSource ?? .measured).rawValue)\"}"
+    }
+
     /// How the throughput curve is measured.
     public struct Probe: Sendable, Equatable {
         /// Sizes of each input's dynamic dimensions after the batch, in order, the last one

@@ -6,7 +6,7 @@ import ONNXRuntime
 /// the server alike.
 public struct WarmupConfiguration: Sendable, Equatable {
     public enum Setting: String, CaseIterable, NamedSetting {
-        case model, out, maxBatchSize, intraOpThreads, ortLibrary, fetchOnly, probeDimensions
+        case model, out, maxBatchSize, intraOpThreads, ortLibrary, fetchOnly, probeDimensions, terminationMessage
 
         public var environmentVariable: String {
             switch self {
@@ -17,6 +17,7 @@ public struct WarmupConfiguration: Sendable, Equatable {
             case .ortLibrary: return "ORT_LIBRARY"
             case .fetchOnly: return "WARMUP_FETCH_ONLY"
             case .probeDimensions: return "WARMUP_PROBE_DIMENSIONS"
+            case .terminationMessage: return "WARMUP_TERMINATION_MESSAGE"
             }
         }
     }
@@ -34,6 +35,9 @@ public struct WarmupConfiguration: Sendable, Equatable {
     public var ortLibrary: String?
     /// Only fetch the model (pods whose warm fingerprint is already recorded).
     public var fetchOnly = false
+    /// Where to write the batcher `serve` will run (`Warmup.terminationMessage`):
+    /// the container's `terminationMessagePath`, which the operator reads from pod status.
+    public var terminationMessagePath: String?
 
     public static func resolve(flags: [Setting: String], environment: [String: String]) throws(Failure) -> WarmupConfiguration {
         let settings = SettingLookup(flags: flags, environment: environment)
@@ -42,6 +46,7 @@ public struct WarmupConfiguration: Sendable, Equatable {
         if let n = try settings.int(.intraOpThreads, min: 0) { config.session.intraOpThreads = n }
         config.ortLibrary = settings.string(.ortLibrary)
         if let fetchOnly = try settings.bool(.fetchOnly) { config.fetchOnly = fetchOnly }
+        config.terminationMessagePath = settings.string(.terminationMessage)
         if let raw = settings.string(.probeDimensions) {
             let sizes = raw.split(separator: ",", omittingEmptySubsequences: false).map { Int(String($0.filter { !$0.isWhitespace })) }
             guard !sizes.isEmpty, sizes.allSatisfy({ $0.map { (1...65536).contains($0) } ?? false }) else {

@@ -147,7 +147,9 @@ extension BatchingSpec {
         Schema.object(
             description,
             [
-                ("maxBatchSize", Schema.integer("Largest batch the server forms.", default: Defaults.maxBatchSize, range: Limits.maxBatchSize)),
+                ("maxBatchSize", Schema.integer(
+                    "Largest batch the server forms. Unset: measured on the pods' own hardware when they warm, then recorded in status.measuredBatching.",
+                    range: Limits.maxBatchSize)),
                 ("maxQueueDelayMs", Schema.integer(
                     "Longest a request waits for a batch to fill, in milliseconds.", default: Defaults.maxQueueDelayMs,
                     range: Limits.maxQueueDelayMs)),

@@ -52,6 +52,7 @@ extension InferenceServiceStatus {
                     ])),
                 ("canary", CanaryStatus.schema),
                 ("model", ModelStatus.schema),
+                ("measuredBatching", MeasuredBatching.schema),
             ])
     }
 }
