@@ -4,7 +4,7 @@ import ServingAPI
 /// The inference-server command lines the pods run. This is the contract
 /// with the `inference-server` executable:
 ///
-///     inference-server warmup --model URI --out DIR (--max-batch-size N | --termination-message PATH | --fetch-only)
+///     inference-server warmup --model URI --out DIR (--max-batch-size N | [--probe-dimensions D,..] --termination-message PATH | --fetch-only)
 ///         fetches the model to DIR/model.onnx; unless --fetch-only it also
 ///         saves ONNX Runtime's optimised model as DIR/model.optimized.onnx and
 ///         runs it once per batch size 1...N, or, without --max-batch-size,
@@ -84,6 +84,7 @@ public enum ServerCommandLine {
         let arguments = ["warmup", "--model", fetchURI(uri), "--out", modelDirectory]
         guard plan.warm else { return arguments + ["--fetch-only"] }
         if let largest = plan.batchSizes.max(), !plan.measures { return arguments + ["--max-batch-size", String(largest)] }
-        return arguments + ["--termination-message", terminationMessagePath]
+        let probe = plan.probeDimensions.map { ["--probe-dimensions", $0.map(String.init).joined(separator: ",")] } ?? []
+        return arguments + probe + ["--termination-message", terminationMessagePath]
     }
 }

@@ -89,6 +89,8 @@ public struct WarmupPlan: Sendable, Hashable {
     /// batcher forms most often, without running every size up to a large
     /// maximum). Empty when it measures or nothing is known.
     public let batchSizes: [Int]
+    /// `spec.warmup.probeDimensions`, for a measuring warmup.
+    public let probeDimensions: [Int]?
 
     public init(spec: InferenceServiceSpec, lastWarmedFingerprint: String?, measured: MeasuredBatching? = nil) {
         fingerprint = WarmupFingerprint(spec: spec)
@@ -116,13 +118,16 @@ public struct WarmupPlan: Sendable, Hashable {
             sizes.append(max(1, largest))
         }
         batchSizes = sizes
+        probeDimensions = spec.warmup.probeDimensions
     }
 
-    /// `bm1-` and 16 hex digits of FNV-1a over the fingerprint, the model URI
-    /// and the resources: what the measured batcher depends on.
+    /// `bm1-` and 16 hex digits of FNV-1a over the fingerprint, the model URI,
+    /// the resources and the probe's dimensions: what the measured batcher depends on.
     static func measurementKey(spec: InferenceServiceSpec, fingerprint: WarmupFingerprint) -> String {
         let resources = spec.resources
-        let text = "fingerprint=\(fingerprint.value)\nmodel=\(spec.model.uri)\ncpu=\(resources.cpu ?? "")\nmemory=\(resources.memory ?? "")\ngpu=\(resources.gpu)"
+        let probe = spec.warmup.probeDimensions.map { $0.map(String.init).joined(separator: ",") } ?? ""
+        let text = "fingerprint=\(fingerprint.value)\nmodel=\(spec.model.uri)\ncpu=\(resources.cpu ?? "")\nmemory=\(resources.memory ?? "")"
+            + "\ngpu=\(resources.gpu)\nprobe=\(probe)"
         return "bm1-" + WarmupFingerprint.hex(WarmupFingerprint.fnv1a64(text))
     }
 }

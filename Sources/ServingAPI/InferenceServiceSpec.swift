@@ -260,17 +260,24 @@ public struct WarmupSpec: Codable, Sendable, Hashable {
     /// at each batch size; absent means the server synthesises zeros of the
     /// model's input shapes.
     public var sampleInput: JSON?
+    /// While the batcher is measured (`batching.maxBatchSize` unset): the sizes
+    /// of each input's dynamic dimensions after the batch, in order, the last
+    /// repeating (a sequence length: `[128]`; an image: `[224, 224]`). Absent:
+    /// the server's default, 16. Measure with the shapes the traffic has.
+    public var probeDimensions: [Int]?
 
-    public init(enabled: Bool = Defaults.warmupEnabled, sampleInput: JSON? = nil) {
+    public init(enabled: Bool = Defaults.warmupEnabled, sampleInput: JSON? = nil, probeDimensions: [Int]? = nil) {
         self.enabled = enabled
         self.sampleInput = sampleInput
+        self.probeDimensions = probeDimensions
     }
 
-    enum CodingKeys: String, CodingKey { case enabled, sampleInput }
+    enum CodingKeys: String, CodingKey { case enabled, sampleInput, probeDimensions }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? Defaults.warmupEnabled
         sampleInput = try c.decodeIfPresent(JSON.self, forKey: .sampleInput)
+        probeDimensions = try c.decodeIfPresent([Int].self, forKey: .probeDimensions)
     }
 }

@@ -8,6 +8,9 @@ public enum Limits {
     public static let gpu = 0...16
     public static let loadTimeoutSeconds = 10...3600
     public static let maxBatchSize = 1...1024
+    /// One probe dimension (as `inference-server warmup --probe-dimensions` accepts).
+    public static let probeDimension = 1...65536
+    public static let maxProbeDimensions = 8
     public static let maxQueueDelayMs = 0...10_000
     public static let maxQueueSize = 1...100_000
     /// At least 1 s (the brief's rule); at most an hour.

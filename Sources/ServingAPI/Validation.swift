@@ -58,6 +58,12 @@ public enum InferenceServiceValidator {
         v.range("spec.replicas.manual", replicas.manual, Limits.replicas)
         errorsForAutoscaling(spec.autoscaling, maxReplicas: replicas.max, into: &v)
         // Warmup
+        if let dimensions = spec.warmup.probeDimensions {
+            if dimensions.isEmpty || dimensions.count > Limits.maxProbeDimensions {
+                v.add("spec.warmup.probeDimensions", .outOfRange, "has \(dimensions.count) sizes; 1...\(Limits.maxProbeDimensions) are allowed")
+            }
+            for (i, size) in dimensions.enumerated() { v.range("spec.warmup.probeDimensions[\(i)]", size, Limits.probeDimension) }
+        }
         if let sample = spec.warmup.sampleInput, sample["inputs"]?.arrayValue == nil {
             v.add("spec.warmup.sampleInput", .invalidValue, "must be an inference request body with an 'inputs' array")
         }

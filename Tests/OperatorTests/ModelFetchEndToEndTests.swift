@@ -116,7 +116,7 @@ struct ModelFetchEndToEndTests {
             "--server-flag=--http-host", "--server-flag=127.0.0.1",
         ], logName: "local-node")
         var object = Self.inferenceService("measured", uri: "file://\(workspace.models.path)/scale.onnx")
-        object["spec"]?["warmup"] = ["enabled": true]
+        object["spec"]?["warmup"] = ["enabled": true, "probeDimensions": [4]]
         _ = try await cluster.client.create(inferenceServiceType, object)
 
         func status() async -> JSON? { try? await cluster.client.get(inferenceServiceType, name: "measured", namespace: "ml")["status"] }
@@ -136,7 +136,8 @@ struct ModelFetchEndToEndTests {
         let first = await template()
         let firstWhy = await context()
         #expect(measuring && first?[path: "metadata", "labels", "inference.warmup"] == "true", "\(firstWhy)")
-        #expect(first?[path: "spec", "initContainers"]?[0]?["args"]?.arrayValue?.contains("--termination-message") == true)
+        let firstInit = first?[path: "spec", "initContainers"]?[0]?["args"]?.arrayValue ?? []
+        #expect(firstInit.contains("--termination-message") && firstInit.contains("--probe-dimensions"), "\(firstInit)")
         #expect(first?[path: "spec", "containers"]?[0]?["args"]?.arrayValue?.contains("--max-batch-size") == false)
 
         let recorded = await eventually(timeout: .seconds(120)) { await status()?[path: "measuredBatching", "maxBatchSize"] != nil }

@@ -27,7 +27,8 @@ import Testing
     @Test(.disabled(if: !FileManager.default.isExecutableFile(atPath: binary), "skipped: build inference-server first (make test does)"),
           arguments: [false, true])
     func everyRenderedFlagIsOneTheServerKnows(warm: Bool) async throws {
-        let document: JSON = ["model": ["name": "m", "uri": "http://models.example/m.onnx"], "resources": ["gpu": 1]]
+        let document: JSON = ["model": ["name": "m", "uri": "http://models.example/m.onnx"], "resources": ["gpu": 1],
+                              "warmup": ["probeDimensions": [48, 192]]]
         let spec = try document.decode(InferenceServiceSpec.self)
         let uri = try ModelURI.parse(spec.model.uri).get()
         let plans = Self.plans(spec, warm: warm)
@@ -49,6 +50,7 @@ import Testing
         }
         // The batch flags of every kind of plan were among those checked.
         for flag in ["--max-batch-size", "--max-concurrent-batches", "--intra-op-threads"] { #expect(seen.contains(flag)) }
-        if warm { #expect(seen.contains("--termination-message")) } else { #expect(seen.contains("--fetch-only")) }
+        #expect(seen.contains("--termination-message") && seen.contains("--probe-dimensions"))
+        if !warm { #expect(seen.contains("--fetch-only")) }
     }
 }

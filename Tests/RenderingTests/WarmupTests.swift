@@ -51,6 +51,14 @@ import Testing
         #expect(template[path: "metadata", "annotations", WarmupPlan.measurementAnnotation] == .string(measuring.measurementKey))
         let initContainer = try #require(template[path: "spec", "initContainers"]?[0])
         #expect(initContainer["args"]?.arrayValue?.suffix(2) == ["--termination-message", "/dev/termination-log"])
+        // The probe's shapes, when the spec gives them, are the traffic's: they go to the measuring warmup and into the key.
+        var shaped = spec
+        shaped.warmup.probeDimensions = [48, 192]
+        let shapedPlan = WarmupPlan(spec: shaped, lastWarmedFingerprint: fingerprint)
+        let uri = try ModelURI.parse(spec.model.uri).get()
+        #expect(ServerCommandLine.warmupArguments(uri: uri, plan: shapedPlan).suffix(4)
+                == ["--probe-dimensions", "48,192", "--termination-message", "/dev/termination-log"])
+        #expect(shapedPlan.measurementKey != measuring.measurementKey)
         #expect(initContainer["terminationMessagePath"] == "/dev/termination-log")
         let serveArgs = template[path: "spec", "containers"]?[0]?["args"]?.arrayValue ?? []
         #expect(!serveArgs.contains("--max-batch-size") && !serveArgs.contains("--intra-op-threads"))

@@ -253,7 +253,7 @@ func fullyPopulatedService() -> InferenceService {
             rules: RulesSpec(gpu: GPURule(cap: 3), latency: LatencyRule(cap: 4),
                              requestRate: RequestRateRuleSpec(capacityPerReplicaRPS: 12.5, targetUtilization: 0.6)),
             onMetricsUnavailable: MetricsUnavailableSpec(policy: .fallback, fallbackReplicas: 2)),
-        warmup: WarmupSpec(sampleInput: ["inputs": [["name": "x"]]]),
+        warmup: WarmupSpec(sampleInput: ["inputs": [["name": "x"]]], probeDimensions: [48, 192]),
         canary: CanarySpec(
             model: ModelSpec(name: "m", uri: "s3://models/m-v2.onnx", loadTimeoutSeconds: 60,
                              storage: ModelStorageSpec(endpoint: "http://s3:9000", region: "eu-west-1", pathStyle: true,

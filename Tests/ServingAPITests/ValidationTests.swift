@@ -145,6 +145,8 @@ import Testing
         ("burst factor of one", { @Sendable (s: inout InferenceServiceSpec) in s.autoscaling.rules.burst.factor = 1 }, ["spec.autoscaling.rules.burst.factor"]),
         ("burst window zero, hold negative", { @Sendable (s: inout InferenceServiceSpec) in s.autoscaling.rules.burst.windowSeconds = 0; s.autoscaling.rules.burst.holdSeconds = -1 }, ["spec.autoscaling.rules.burst.windowSeconds", "spec.autoscaling.rules.burst.holdSeconds"]),
         ("zero batch", { @Sendable (s: inout InferenceServiceSpec) in s.batching.maxBatchSize = 0 }, ["spec.batching.maxBatchSize"]),
+        ("bad probe dimensions", { @Sendable (s: inout InferenceServiceSpec) in s.warmup.probeDimensions = [128, 0, 70000] }, ["spec.warmup.probeDimensions[1]", "spec.warmup.probeDimensions[2]"]),
+        ("no probe dimensions", { @Sendable (s: inout InferenceServiceSpec) in s.warmup.probeDimensions = [] }, ["spec.warmup.probeDimensions"]),
         ("bad quantity", { @Sendable (s: inout InferenceServiceSpec) in s.resources.cpu = "two"; s.resources.memory = "4GB" }, ["spec.resources.cpu", "spec.resources.memory"]),
         ("too many gpus", { @Sendable (s: inout InferenceServiceSpec) in s.resources.gpu = 17 }, ["spec.resources.gpu"]),
         ("prometheus url without scheme", { @Sendable (s: inout InferenceServiceSpec) in s.autoscaling.prometheus = PrometheusSpec(url: "prometheus:9090") }, ["spec.autoscaling.prometheus.url"]),

@@ -190,6 +190,9 @@ extension WarmupSpec {
                     [("inputs", Schema.array(
                         "Input tensors.", items: Schema.object("An input tensor.", [], preserveUnknownFields: true), maxItems: 64))],
                     required: ["inputs"], preserveUnknownFields: true)),
+                ("probeDimensions", Schema.array(
+                    "While the batcher is measured (batching.maxBatchSize unset): sizes of each input's dynamic dimensions after the batch, the last repeating ([128]: a sequence length; [224, 224]: an image); default [16].",
+                    items: Schema.integer("A dimension's size.", range: Limits.probeDimension), minItems: 1, maxItems: Limits.maxProbeDimensions)),
             ],
             defaultEmpty: true)
     }
