@@ -180,6 +180,13 @@ public struct Reconciler: Sendable {
         let myPods = pods?.list(namespace: namespace).filter { $0.metadata.labels?[PredictorLabels.instance] == service.name }
         StatusRules.update(&status, service: service, deployment: liveTotal, plan: rendered.warmup,
                            generation: generation, now: now, replicasApplied: replicas, pods: myPods)
+        if let measured = status.measuredBatching, measured != before.measuredBatching {
+            await recorder.record(regarding: object.objectReference, type: measured.maxBatchSize == nil ? .warning : .normal,
+                                  reason: measured.maxBatchSize == nil ? "BatchingNotMeasured" : "BatchingMeasured", action: "Warmup",
+                                  note: measured.maxBatchSize == nil
+                                      ? "\(measured.note ?? "no measurement"); the pods that follow run the server's fallback batcher"
+                                      : "the pods that follow run \(StatusRules.describe(measured))")
+        }
         if let scaling { StatusRules.merge(scaling, into: &status) }
         if let current = scaling?.canary, layout?.run == current {
             status.canary = CanaryMapping.status(current, stable: scaling?.canaryStable)

@@ -151,6 +151,12 @@ struct ModelFetchEndToEndTests {
         let warmed = await status()?["conditions"]?.arrayValue?.first { $0["type"] == "WarmupComplete" }
         #expect(warmed?["status"] == "True" && warmed?["message"]?.stringValue?.contains("batcher max batch \(size)") == true, "\(warmed ?? [:])")
 
+        // An Event says so (events.k8s.io/v1: the note field).
+        let events = (try await cluster.client.list(.events, namespace: "ml")["items"]?.arrayValue ?? [])
+        let measuredEvent = events.first { $0["reason"] == "BatchingMeasured" }
+        #expect(measuredEvent?["note"]?.stringValue?.contains("the pods that follow run max batch \(size)") == true,
+                "\(events.map { $0["reason"]?.stringValue ?? "?" })")
+
         // The pods that follow fetch only and run the recorded batcher; they become ready.
         var expected: [JSON] = ["--max-batch-size", .string(String(size))]
         if let batches = measured["concurrentBatches"]?.intValue { expected += ["--max-concurrent-batches", .string(String(batches))] }
